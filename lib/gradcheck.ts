@@ -1,0 +1,184 @@
+import { Rng } from "./random";
+import { Tensor, unravel } from "./tensor/tensor";
+import { shapeStr } from "./tensor/shape";
+import type { Layer } from "./layers/layer";
+
+/*
+ * Gradient checking, following the cs231n conventions:
+ *   - centred differences (f(x+h) - f(x-h)) / 2h, which are accurate to O(h^2);
+ *   - relative error max |a - b| / max(1e-8, |a| + |b|), taken elementwise, so two exact zeros give 0;
+ *   - in float64 a correct backward pass gives ~1e-8 or less; 1e-2 or more means a bug.
+ * Inputs should avoid kinks (ReLU at 0, max-pool ties): a difference straddling a kink is wrong
+ * by O(1), so tests draw inputs away from them.
+ */
+
+type Numeric = Tensor | number | ArrayLike<number>;
+
+function values(x: Numeric): ArrayLike<number> {
+  if (typeof x === "number") return [x];
+  if (x instanceof Tensor) return x.data;
+  return x;
+}
+
+function shapeOf(x: Numeric): string {
+  if (x instanceof Tensor) return shapeStr(x.shape);
+  return typeof x === "number" ? "scalar" : `[${x.length}]`;
+}
+
+/** max_i |a_i - b_i| / max(1e-8, |a_i| + |b_i|). NaN anywhere gives NaN (never a false pass). */
+export function relError(a: Numeric, b: Numeric): number {
+  const x = values(a);
+  const y = values(b);
+  if (x.length !== y.length) throw new Error(`relError: sizes differ: ${shapeOf(a)} vs ${shapeOf(b)}`);
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = Math.abs(x[i]! - y[i]!);
+    const r = d === 0 ? 0 : d / Math.max(1e-8, Math.abs(x[i]!) + Math.abs(y[i]!));
+    if (Number.isNaN(r)) return NaN;
+    if (r > worst) worst = r;
+  }
+  return worst;
+}
+
+/** max_i |a_i - b_i|. */
+export function maxAbsError(a: Numeric, b: Numeric): number {
+  const x = values(a);
+  const y = values(b);
+  if (x.length !== y.length) throw new Error(`maxAbsError: sizes differ: ${shapeOf(a)} vs ${shapeOf(b)}`);
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = Math.abs(x[i]! - y[i]!);
+    if (Number.isNaN(d)) return NaN;
+    if (d > worst) worst = d;
+  }
+  return worst;
+}
+
+/** NumPy's allclose: |a - b| <= atol + rtol * |b| everywhere (NaN never passes). */
+export function allclose(a: Numeric, b: Numeric, opts: { rtol?: number; atol?: number } = {}): boolean {
+  const rtol = opts.rtol ?? 1e-5;
+  const atol = opts.atol ?? 1e-8;
+  const x = values(a);
+  const y = values(b);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) {
+    if (!(Math.abs(x[i]! - y[i]!) <= atol + rtol * Math.abs(y[i]!))) return false;
+  }
+  return true;
+}
+
+/** Numerical gradient of a scalar function f with respect to x (x is perturbed in place and restored). */
+export function numericalGradient(f: () => number, x: Tensor, h = 1e-5): Tensor {
+  const grad = Tensor.zerosLike(x);
+  for (let i = 0; i < x.size; i++) {
+    grad.data[i] = centredDifference(x, i, h, f);
+  }
+  return grad;
+}
+
+/**
+ * Vector-Jacobian product for an array-valued f: sum(df/dx_i * dout), i.e. the gradient of
+ * sum(f(x) * dout), which is what backward(dout) should return.
+ */
+export function numericalGradientArray(f: () => Tensor, x: Tensor, dout: Tensor, h = 1e-5): Tensor {
+  const grad = Tensor.zerosLike(x);
+  const dot = (t: Tensor): number => {
+    if (t.size !== dout.size) throw new Error(`numericalGradientArray: f returned ${shapeStr(t.shape)}, dout is ${shapeStr(dout.shape)}`);
+    let s = 0;
+    for (let j = 0; j < t.size; j++) s += t.data[j]! * dout.data[j]!;
+    return s;
+  };
+  for (let i = 0; i < x.size; i++) grad.data[i] = centredDifference(x, i, h, () => dot(f()));
+  return grad;
+}
+
+function centredDifference(x: Tensor, i: number, h: number, f: () => number): number {
+  const old = x.data[i]!;
+  x.data[i] = old + h;
+  const plus = f();
+  x.data[i] = old - h;
+  const minus = f();
+  x.data[i] = old;
+  return (plus - minus) / (2 * h);
+}
+
+export interface SparseCheck {
+  index: number[];
+  numerical: number;
+  analytic: number;
+  relError: number;
+}
+
+/** Checks `count` random entries only (for large parameters where a full check is slow). */
+export function gradCheckSparse(
+  f: () => number, x: Tensor, analytic: Tensor, count = 10, opts: { h?: number; seed?: number } = {},
+): SparseCheck[] {
+  if (analytic.size !== x.size) {
+    throw new Error(`gradCheckSparse: analytic gradient ${shapeStr(analytic.shape)} does not match x ${shapeStr(x.shape)}`);
+  }
+  const rng = new Rng(opts.seed ?? 0);
+  const h = opts.h ?? 1e-5;
+  const out: SparseCheck[] = [];
+  for (let c = 0; c < count; c++) {
+    const i = rng.int(x.size);
+    const numerical = centredDifference(x, i, h, f);
+    const a = analytic.data[i]!;
+    out.push({ index: unravel(i, x.shape), numerical, analytic: a, relError: relError(numerical, a) });
+  }
+  return out;
+}
+
+export interface GradCheckRow {
+  /** "input" or a parameter name. */
+  name: string;
+  shape: readonly number[];
+  maxRelError: number;
+  threshold: number;
+  ok: boolean;
+}
+
+export interface LayerCheckReport {
+  rows: GradCheckRow[];
+  ok: boolean;
+  /** A readable table: one line a tensor, its max relative error and the threshold beside it. */
+  toString(): string;
+}
+
+/**
+ * Checks a layer's backward against numerical gradients for its input and every parameter, with a
+ * random upstream gradient. The layer must be deterministic between calls (Dropout needs a fixed mask).
+ */
+export function checkLayer(
+  layer: Layer, x: Tensor, opts: { h?: number; threshold?: number; seed?: number; checkInput?: boolean } = {},
+): LayerCheckReport {
+  const h = opts.h ?? 1e-5;
+  const threshold = opts.threshold ?? 1e-8;
+  const rng = new Rng(opts.seed ?? 0);
+  const out = layer.forward(x);
+  const dout = Tensor.randn(out.shape, rng, { dtype: out.dtype });
+  const dx = layer.backward(dout);
+  const analytic = layer.parameters().map((p) => ({ name: p.name, value: p.value, grad: p.grad.clone() }));
+  const rows: GradCheckRow[] = [];
+  const row = (name: string, target: Tensor, grad: Tensor): void => {
+    const num = numericalGradientArray(() => layer.forward(x), target, dout, h);
+    const err = relError(grad, num);
+    rows.push({ name, shape: target.shape, maxRelError: err, threshold, ok: err <= threshold });
+  };
+  if (opts.checkInput ?? true) row("input", x, dx);
+  for (const p of analytic) row(p.name, p.value, p.grad);
+  return makeReport(rows);
+}
+
+export function makeReport(rows: GradCheckRow[]): LayerCheckReport {
+  return {
+    rows,
+    ok: rows.every((r) => r.ok),
+    toString(): string {
+      const width = Math.max(...rows.map((r) => r.name.length), 4);
+      return rows
+        .map((r) => `${r.name.padEnd(width)} ${shapeStr(r.shape).padEnd(16)} max rel error ${r.maxRelError.toExponential(2)} ` +
+          `${r.ok ? "<=" : "> "} ${r.threshold.toExponential(0)} ${r.ok ? "ok" : "FAIL"}`)
+        .join("\n");
+    },
+  };
+}

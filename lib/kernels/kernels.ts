@@ -1,0 +1,85 @@
+import type { Storage } from "../tensor/dtype";
+
+/**
+ * The hot numerical kernels behind the tensor. Everything heavy (matrix products and the
+ * im2col/col2im reshuffles of convolution) goes through this one small interface so that a faster
+ * implementation (WebAssembly SIMD) can be swapped in with `setKernels` without changing any API.
+ * The plain TypeScript kernels in `reference.ts` stay the readable reference and the fallback.
+ *
+ * All matrices are row-major; `a`, `b` and `c` share one element type.
+ */
+export interface GemmArgs {
+  /** Use A transposed: op(A) = A^T, with A stored as k x m. */
+  transA: boolean;
+  /** Use B transposed: op(B) = B^T, with B stored as n x k. */
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha: number;
+  a: Storage;
+  aOffset: number;
+  /** Row stride of A as stored. */
+  lda: number;
+  b: Storage;
+  bOffset: number;
+  ldb: number;
+  /** C = alpha * op(A) op(B) + beta * C. beta = 0 overwrites C (even if it held NaN). */
+  beta: number;
+  c: Storage;
+  cOffset: number;
+  ldc: number;
+}
+
+/** Geometry of a 2-D convolution on one image of shape [channels, height, width]. */
+export interface ConvGeometry {
+  channels: number;
+  height: number;
+  width: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  outH: number;
+  outW: number;
+}
+
+export interface Kernels {
+  readonly name: string;
+  gemm(args: GemmArgs): void;
+  /**
+   * Copies the receptive fields of one image (at `x[xOffset]`, CHW) into `cols`, laid out as
+   * [channels*kernelH*kernelW, outH*outW] so that weights [F, C*kh*kw] times cols gives the
+   * output [F, outH*outW] directly in CHW order. Padding reads as zero.
+   */
+  im2col(x: Storage, xOffset: number, g: ConvGeometry, cols: Storage): void;
+  /** The adjoint of im2col: adds each column entry back into `dx` (at `dxOffset`). */
+  col2im(cols: Storage, g: ConvGeometry, dx: Storage, dxOffset: number): void;
+}
+
+let active: Kernels | null = null;
+let fallback: Kernels | null = null;
+
+/** Registered by reference.ts; kept separate to avoid an import cycle. */
+export function registerReferenceKernels(k: Kernels): void {
+  fallback = k;
+}
+
+export function kernels(): Kernels {
+  const k = active ?? fallback;
+  if (k === null) throw new Error("kernels: no kernel implementation registered (import lib/kernels/reference)");
+  return k;
+}
+
+/** Swap the active kernels (null restores the reference kernels). Returns the previous ones. */
+export function setKernels(k: Kernels | null): Kernels {
+  const previous = kernels();
+  active = k;
+  return previous;
+}
+
+export function convOutputSize(input: number, kernel: number, stride: number, pad: number): number {
+  return Math.floor((input + 2 * pad - kernel) / stride) + 1;
+}
