@@ -1,0 +1,2 @@
+export { Value } from "./value";
+export { assignmentExpression, assignmentExpressionNumber, assignmentExpressionGradient } from "./expression";

@@ -1,0 +1,62 @@
+import { sigmoid, Tensor } from "../tensor/tensor";
+import { Layer } from "./layer";
+
+/**
+ * Elementwise activations. Each keeps in its cache what its derivative needs:
+ *   ReLU       y = max(0, x)             dx = dout * [x > 0]          (kink at 0: checks avoid |x| < h)
+ *   LeakyReLU  y = x > 0 ? x : a x       dx = dout * (x > 0 ? 1 : a)  (kink at 0)
+ *   Sigmoid    y = 1 / (1 + e^-x)        dx = dout * y (1 - y)
+ *   Tanh       y = tanh x                dx = dout * (1 - y^2)
+ */
+abstract class Elementwise extends Layer {
+  private cache: { saved: Tensor; outShape: readonly number[] } | null = null;
+
+  /** Forward value of one element. */
+  protected abstract f(x: number): number;
+  /** Local derivative, from the saved value (the input or the output, see `savesOutput`). */
+  protected abstract df(saved: number): number;
+  protected readonly savesOutput: boolean = false;
+
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) throw new Error(`${this.name}.forward: expected a Tensor input, got ${typeof x}`);
+    x.assertNoNaN(`${this.name}.forward input`);
+    const out = x.map((v) => this.f(v));
+    this.cache = { saved: this.savesOutput ? out : x, outShape: out.shape };
+    return out;
+  }
+
+  backward(dout: Tensor): Tensor {
+    const { saved } = this.checkBackward(this.cache, dout);
+    const dx = Tensor.zerosLike(saved);
+    const s = saved.data;
+    const d = dout.data;
+    for (let i = 0; i < dx.size; i++) dx.data[i] = d[i]! * this.df(s[i]!);
+    return dx;
+  }
+}
+
+export class ReLU extends Elementwise {
+  protected f(x: number): number { return x > 0 ? x : 0; }
+  protected df(x: number): number { return x > 0 ? 1 : 0; }
+}
+
+export class LeakyReLU extends Elementwise {
+  constructor(readonly slope = 0.01) {
+    super();
+  }
+  protected f(x: number): number { return x > 0 ? x : this.slope * x; }
+  protected df(x: number): number { return x > 0 ? 1 : this.slope; }
+  override describe(): string { return `LeakyReLU(${this.slope})`; }
+}
+
+export class Sigmoid extends Elementwise {
+  protected override readonly savesOutput = true;
+  protected f(x: number): number { return sigmoid(x); }
+  protected df(y: number): number { return y * (1 - y); }
+}
+
+export class Tanh extends Elementwise {
+  protected override readonly savesOutput = true;
+  protected f(x: number): number { return Math.tanh(x); }
+  protected df(y: number): number { return 1 - y * y; }
+}

@@ -1,0 +1,34 @@
+import { Tensor } from "../tensor/tensor";
+import { shapeStr } from "../tensor/shape";
+
+/** Class labels as given by a user: integer arrays, or a one-hot Tensor [N, C]. */
+export type Labels = Int32Array | readonly number[] | Tensor;
+
+/** Validates labels against scores [N, C] and returns them as integer class indices. */
+export function classIndices(labels: Labels, n: number, c: number, where: string): Int32Array {
+  if (labels instanceof Tensor) {
+    if (labels.ndim !== 2 || labels.shape[0] !== n || labels.shape[1] !== c) {
+      throw new Error(`${where}: one-hot labels must have shape [${n}, ${c}] like the scores, got ${shapeStr(labels.shape)}`);
+    }
+    return labels.argmax(-1);
+  }
+  if (labels.length !== n) throw new Error(`${where}: ${labels.length} labels for ${n} rows of scores`);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const y = labels[i]!;
+    if (!Number.isInteger(y) || y < 0 || y >= c) {
+      throw new Error(`${where}: label ${y} at index ${i} is outside the ${c} classes 0..${c - 1}`);
+    }
+    out[i] = y;
+  }
+  return out;
+}
+
+export function checkScores(scores: Tensor, where: string): [number, number] {
+  if (!(scores instanceof Tensor) || scores.ndim !== 2) {
+    throw new Error(`${where}: expected scores of shape [N, C], got ${scores instanceof Tensor ? shapeStr(scores.shape) : typeof scores}`);
+  }
+  const [n, c] = scores.shape as [number, number];
+  if (n === 0) throw new Error(`${where}: empty batch`);
+  return [n, c];
+}

@@ -1,0 +1,48 @@
+import { Tensor } from "../tensor/tensor";
+import { shapeStr } from "../tensor/shape";
+
+function checkPair(pred: Tensor, target: Tensor, where: string): void {
+  if (pred.ndim !== target.ndim || pred.shape.some((d, i) => d !== target.shape[i])) {
+    throw new Error(`${where}: prediction ${shapeStr(pred.shape)} and target ${shapeStr(target.shape)} must have the same shape`);
+  }
+  if (pred.dtype !== target.dtype) throw new Error(`${where}: dtype mismatch: prediction ${pred.dtype}, target ${target.dtype}`);
+  if (pred.size === 0) throw new Error(`${where}: empty prediction`);
+}
+
+function batchSize(t: Tensor): number {
+  return t.ndim === 0 ? 1 : t.shape[0]!;
+}
+
+/** Mean squared error over every element: L = (1/M) sum (pred - target)^2, dL/dpred = 2 (pred - target) / M. */
+export function mseLoss(pred: Tensor, target: Tensor): { loss: number; grad: Tensor } {
+  checkPair(pred, target, "mseLoss");
+  const diff = pred.sub(target);
+  const m = pred.size;
+  let loss = 0;
+  for (let i = 0; i < m; i++) loss += diff.data[i]! * diff.data[i]!;
+  return { loss: loss / m, grad: diff.mulInPlace(2 / m) };
+}
+
+/**
+ * The L2 loss of the CNN-with-L2 assignment, per example: L = (1/(2N)) sum (pred - target)^2 with N the
+ * batch size (first axis), so dL/dpred = (pred - target) / N.
+ */
+export function l2Loss(pred: Tensor, target: Tensor): { loss: number; grad: Tensor } {
+  checkPair(pred, target, "l2Loss");
+  const diff = pred.sub(target);
+  const n = batchSize(pred);
+  let sq = 0;
+  for (let i = 0; i < diff.size; i++) sq += diff.data[i]! * diff.data[i]!;
+  return { loss: sq / (2 * n), grad: diff.mulInPlace(1 / n) };
+}
+
+/** Euclidean distance ||a - b||_2 over all elements (the "final L2 norm" between two models' outputs). */
+export function l2Distance(a: Tensor, b: Tensor): number {
+  checkPair(a, b, "l2Distance");
+  let sq = 0;
+  for (let i = 0; i < a.size; i++) {
+    const d = a.data[i]! - b.data[i]!;
+    sq += d * d;
+  }
+  return Math.sqrt(sq);
+}

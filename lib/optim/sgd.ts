@@ -1,0 +1,51 @@
+import type { Parameter } from "../layers/layer";
+import { Optimizer } from "./optimizer";
+
+export interface SGDOptions {
+  lr: number;
+  /** Velocity decay; 0 is plain SGD. */
+  momentum?: number;
+  /** Nesterov momentum (look-ahead form). */
+  nesterov?: boolean;
+  /** L2-style weight decay: adds weightDecay * w to the gradient (parameters with decay=true only). */
+  weightDecay?: number;
+}
+
+/**
+ * Stochastic gradient descent, with optional momentum (cs231n / PyTorch form):
+ *   g = grad + wd * w
+ *   plain:     w -= lr * g
+ *   momentum:  v = mu * v + g;          w -= lr * v
+ *   Nesterov:  v = mu * v + g;          w -= lr * (g + mu * v)
+ */
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+
+  constructor(params: readonly Parameter[], opts: SGDOptions) {
+    super(params, opts.lr);
+    this.momentum = opts.momentum ?? 0;
+    this.nesterov = opts.nesterov ?? false;
+    this.weightDecay = opts.weightDecay ?? 0;
+    if (this.nesterov && this.momentum <= 0) throw new Error("SGD: Nesterov momentum needs momentum > 0");
+  }
+
+  protected update(p: Parameter): void {
+    const w = p.value.data;
+    const grad = p.grad.data;
+    const wd = p.decay ? this.weightDecay : 0;
+    const mu = this.momentum;
+    const lr = this.lr;
+    if (mu === 0) {
+      for (let i = 0; i < w.length; i++) w[i] -= lr * (grad[i]! + wd * w[i]!);
+      return;
+    }
+    const v = this.slot(p, 1)[0]!.data;
+    for (let i = 0; i < w.length; i++) {
+      const g = grad[i]! + wd * w[i]!;
+      v[i] = mu * v[i]! + g;
+      w[i] -= lr * (this.nesterov ? g + mu * v[i]! : v[i]!);
+    }
+  }
+}
