@@ -1,7 +1,7 @@
 import { Tensor } from "../tensor/tensor";
 import { shapeStr } from "../tensor/shape";
 import type { DType } from "../tensor/dtype";
-import { Layer, parameter, type Buffer, type Parameter } from "./layer";
+import { Layer, parameter, type StateBuffer, type Parameter } from "./layer";
 
 export interface BatchNormOptions {
   eps?: number;
@@ -126,7 +126,7 @@ abstract class BatchNorm extends Layer {
     return [this.gamma, this.beta];
   }
 
-  override buffers(): Buffer[] {
+  override buffers(): StateBuffer[] {
     return [{ name: "runningMean", value: this.runningMean }, { name: "runningVar", value: this.runningVar }];
   }
 

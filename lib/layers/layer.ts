@@ -15,7 +15,7 @@ export function parameter(name: string, value: Tensor, decay = true): Parameter 
 }
 
 /** Non-trainable state that is saved with the model (e.g. BatchNorm running statistics). */
-export interface Buffer {
+export interface StateBuffer {
   readonly name: string;
   readonly value: Tensor;
 }
@@ -43,7 +43,7 @@ export abstract class Layer {
     return [];
   }
 
-  buffers(): Buffer[] {
+  buffers(): StateBuffer[] {
     return [];
   }
 

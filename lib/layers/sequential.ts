@@ -1,5 +1,5 @@
 import type { Tensor } from "../tensor/tensor";
-import { Layer, type Buffer, type Parameter } from "./layer";
+import { Layer, type StateBuffer, type Parameter } from "./layer";
 
 /** Layers applied in order; backward runs them in reverse. Parameter names get a "index.name" prefix. */
 export class Sequential extends Layer {
@@ -30,7 +30,7 @@ export class Sequential extends Layer {
     return this.layers.flatMap((layer, i) => layer.parameters().map((p) => ({ ...p, name: `${i}.${p.name}` })));
   }
 
-  override buffers(): Buffer[] {
+  override buffers(): StateBuffer[] {
     return this.layers.flatMap((layer, i) => layer.buffers().map((b) => ({ ...b, name: `${i}.${b.name}` })));
   }
 

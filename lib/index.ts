@@ -1,0 +1,47 @@
+// The library's public surface: `import { Tensor, Linear, train, ... } from "./lib"`.
+export { Rng } from "./random";
+export { Tensor, tensor, sigmoid, type NestedArray, type Operand } from "./tensor/tensor";
+export type { DType, Storage } from "./tensor/dtype";
+export { shapeStr, broadcastShapes, type Shape } from "./tensor/shape";
+export { im2col, col2im, convGeometry, type WindowSpec } from "./tensor/im2col";
+export { kernels, setKernels, convOutputSize, type Kernels, type GemmArgs, type ConvGeometry } from "./kernels/kernels";
+export { referenceKernels } from "./kernels/reference";
+
+export { Value, assignmentExpression, assignmentExpressionNumber, assignmentExpressionGradient } from "./autodiff";
+
+export { Layer, parameter, type Parameter, type StateBuffer } from "./layers/layer";
+export { Linear, type LinearOptions } from "./layers/linear";
+export { ReLU, LeakyReLU, Sigmoid, Tanh } from "./layers/activations";
+export { Softmax, softmaxRows } from "./layers/softmax";
+export { Flatten } from "./layers/flatten";
+export { Dropout } from "./layers/dropout";
+export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./layers/batchnorm";
+export { Conv2d, type Conv2dOptions } from "./layers/conv2d";
+export { MaxPool2d, AvgPool2d } from "./layers/pool";
+export { Sequential } from "./layers/sequential";
+export { stateDict, loadStateDict, saveModel, loadModel, type StateDict } from "./layers/serialize";
+export { gaussianKernel } from "./filters";
+
+export { softmaxCrossEntropy } from "./losses/softmax-cross-entropy";
+export { hingeLoss } from "./losses/hinge";
+export { mseLoss, l2Loss, l2Distance } from "./losses/regression";
+export { l2Regularization } from "./losses/regularization";
+
+export { Optimizer } from "./optim/optimizer";
+export { SGD, type SGDOptions } from "./optim/sgd";
+export { RMSProp, type RMSPropOptions } from "./optim/rmsprop";
+export { Adam, type AdamOptions } from "./optim/adam";
+export { clipGradValue, clipGradNorm } from "./optim/clip";
+export { stepDecay, exponentialDecay, cosineAnnealing, type Schedule } from "./optim/schedules";
+
+export {
+  relError, maxAbsError, allclose, numericalGradient, numericalGradientArray, gradCheckSparse, checkLayer,
+  type LayerCheckReport, type GradCheckRow, type DifferenceOrder,
+} from "./gradcheck";
+
+export { type Dataset, subset, trainValSplit, randomFraction, batches, oneHot, fitStandardizer, bytesToTensor, type Standardizer } from "./training/dataset";
+export { accuracy, confusionMatrix, perClassAccuracy, type PerClassAccuracy } from "./training/metrics";
+export { train, evaluate, predict, formatEpoch, type TrainOptions, type TrainResult, type EpochRecord, type LossFn, type EarlyStopping } from "./training/trainer";
+export { gridSearch, combinations, formatGridTable, type Grid, type GridRow } from "./training/grid";
+export { autoProgress, lineProgress, terminalProgress, silentProgress, progressBar, type Progress } from "./training/progress";
+export { spirals, blobs, xor, type SyntheticSet } from "./data/synthetic";
