@@ -49,13 +49,13 @@ export function rotate(img: Image, degrees: number, fill = 0): Image {
       // Inverse map: which source point lands on (x, y)?
       const dx = x - cx;
       const dy = y - cy;
-      const sx = cos * dx - sin * dy + cx;
-      const sy = sin * dx + cos * dy + cy;
       // Snap coordinates within 1e-9 of a pixel so exact angles (0, 90, 180 degrees) copy pixels exactly.
-      const x0 = Math.floor(sx + 1e-9);
-      const y0 = Math.floor(sy + 1e-9);
-      const fx = Math.max(0, sx - x0);
-      const fy = Math.max(0, sy - y0);
+      const sx = snap(cos * dx - sin * dy + cx);
+      const sy = snap(sin * dx + cos * dy + cy);
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const fx = sx - x0;
+      const fy = sy - y0;
       for (let ch = 0; ch < c; ch++) {
         const at = (yy: number, xx: number): number => (yy >= 0 && yy < h && xx >= 0 && xx < w ? img.data[(ch * h + yy) * w + xx]! : fill);
         const top = at(y0, x0) * (1 - fx) + (fx > 0 ? at(y0, x0 + 1) * fx : 0);
@@ -65,6 +65,11 @@ export function rotate(img: Image, degrees: number, fill = 0): Image {
     }
   }
   return out;
+}
+
+function snap(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v - r) < 1e-9 ? r : v;
 }
 
 /** Fills a size x size square at a random centre (possibly partly outside the image) with `fill`. */
