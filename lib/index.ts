@@ -45,3 +45,10 @@ export { train, evaluate, predict, formatEpoch, type TrainOptions, type TrainRes
 export { gridSearch, combinations, formatGridTable, type Grid, type GridRow } from "./training/grid";
 export { autoProgress, lineProgress, terminalProgress, silentProgress, progressBar, type Progress } from "./training/progress";
 export { spirals, blobs, xor, type SyntheticSet } from "./data/synthetic";
+export * from "./plot";
+export { loadMnist, loadFashionMnist, loadCifar10, toDataset, type RawImageDataset, type Split } from "./data/datasets";
+export { findDataset, dataDirCandidates, type DatasetName, type DataDirOptions } from "./data/datadir";
+export { readIdxImages, readIdxLabels } from "./data/idx";
+export { readCifarBatch } from "./data/cifar";
+export { readCsvDataset, parseCsvDataset, type CsvDataset, type CsvOptions } from "./data/csv";
+export { horizontalFlip, randomRotation, rotate, cutout, randomCrop, randomContrast, contrast, compose, augmentBatch, type Augmentation, type Image } from "./data/augment";

@@ -1,0 +1,52 @@
+import type { Figure } from "./figure";
+import { figureHtml } from "./html";
+
+/** The part of tslab's (pinned, internal) Jupyter module that sends display_data messages. */
+interface TslabJupyter {
+  lastWriteDisplayData: ((content: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void) | null;
+}
+
+function tslabJupyter(): TslabJupyter | null {
+  try {
+    const mod = require("tslab/dist/jupyter") as TslabJupyter;
+    return mod.lastWriteDisplayData ? mod : null;
+  } catch {
+    return null;
+  }
+}
+
+let plotlySent = false;
+
+/**
+ * Shows a figure in a tslab notebook as one MIME bundle: Plotly JSON (rendered by JupyterLab's or
+ * VS Code's Plotly renderer), an HTML fallback that draws with the plotly.js from node_modules
+ * (offline; inlined with the first figure of the kernel session, so classic Notebook 6 works), and
+ * plain text. Outside a notebook it prints the text summary and returns false.
+ */
+export function show(fig: Figure, opts: { includePlotly?: boolean } = {}): boolean {
+  const text = describeFigure(fig);
+  const jupyter = tslabJupyter();
+  if (jupyter === null) {
+    console.log(`${text} (not in a notebook: use exportHtml to see it)`);
+    return false;
+  }
+  const includePlotly = opts.includePlotly ?? !plotlySent;
+  plotlySent = true;
+  jupyter.lastWriteDisplayData!({
+    data: {
+      "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout },
+      "text/html": figureHtml(fig, { includePlotly }),
+      "text/plain": text,
+    },
+    metadata: {},
+    transient: {},
+  }, false);
+  return true;
+}
+
+/** A one-line text form of a figure (its title and traces). */
+export function describeFigure(fig: Figure): string {
+  const title = fig.layout.title?.text ?? "untitled";
+  const kinds = [...new Set(fig.data.map((t) => t.type))].join(", ");
+  return `<Figure "${title}": ${fig.data.length} trace(s) (${kinds})>`;
+}
