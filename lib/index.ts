@@ -43,7 +43,8 @@ export { type Dataset, subset, trainValSplit, randomFraction, batches, oneHot, f
 export { accuracy, confusionMatrix, perClassAccuracy, type PerClassAccuracy } from "./training/metrics";
 export { train, evaluate, predict, formatEpoch, type TrainOptions, type TrainResult, type EpochRecord, type LossFn, type EarlyStopping } from "./training/trainer";
 export { gridSearch, combinations, formatGridTable, type Grid, type GridRow } from "./training/grid";
-export { autoProgress, lineProgress, terminalProgress, silentProgress, progressBar, type Progress } from "./training/progress";
+export { autoProgress, lineProgress, terminalProgress, notebookProgress, silentProgress, progressBar, type Progress } from "./training/progress";
+export { inNotebook, displayBundle } from "./notebook/tslab";
 export { spirals, blobs, xor, type SyntheticSet } from "./data/synthetic";
 export * from "./plot";
 export { loadMnist, loadFashionMnist, loadCifar10, toDataset, type RawImageDataset, type Split } from "./data/datasets";

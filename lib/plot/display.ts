@@ -1,19 +1,6 @@
 import type { Figure } from "./figure";
 import { figureHtml } from "./html";
-
-/** The part of tslab's (pinned, internal) Jupyter module that sends display_data messages. */
-interface TslabJupyter {
-  lastWriteDisplayData: ((content: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void) | null;
-}
-
-function tslabJupyter(): TslabJupyter | null {
-  try {
-    const mod = require("tslab/dist/jupyter") as TslabJupyter;
-    return mod.lastWriteDisplayData ? mod : null;
-  } catch {
-    return null;
-  }
-}
+import { displayBundle, inNotebook } from "../notebook/tslab";
 
 let plotlySent = false;
 
@@ -25,23 +12,17 @@ let plotlySent = false;
  */
 export function show(fig: Figure, opts: { includePlotly?: boolean } = {}): boolean {
   const text = describeFigure(fig);
-  const jupyter = tslabJupyter();
-  if (jupyter === null) {
+  if (!inNotebook()) {
     console.log(`${text} (not in a notebook: use exportHtml to see it)`);
     return false;
   }
   const includePlotly = opts.includePlotly ?? !plotlySent;
   plotlySent = true;
-  jupyter.lastWriteDisplayData!({
-    data: {
-      "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout },
-      "text/html": figureHtml(fig, { includePlotly }),
-      "text/plain": text,
-    },
-    metadata: {},
-    transient: {},
-  }, false);
-  return true;
+  return displayBundle({
+    "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout },
+    "text/html": figureHtml(fig, { includePlotly }),
+    "text/plain": text,
+  });
 }
 
 /** A one-line text form of a figure (its title and traces). */
