@@ -7,7 +7,7 @@ export { im2col, col2im, convGeometry, type WindowSpec } from "./tensor/im2col";
 export { kernels, setKernels, convOutputSize, type Kernels, type GemmArgs, type ConvGeometry } from "./kernels/kernels";
 export { referenceKernels } from "./kernels/reference";
 
-export { Value, assignmentExpression, assignmentExpressionNumber, assignmentExpressionGradient } from "./autodiff";
+export { Value, assignmentExpression, assignmentExpressionNumber, assignmentExpressionGradient } from "./autodiff/index";
 
 export { Layer, parameter, type Parameter, type StateBuffer } from "./layers/layer";
 export { Linear, type LinearOptions } from "./layers/linear";
@@ -46,7 +46,7 @@ export { gridSearch, combinations, formatGridTable, type Grid, type GridRow } fr
 export { autoProgress, lineProgress, terminalProgress, notebookProgress, silentProgress, progressBar, type Progress } from "./training/progress";
 export { inNotebook, displayBundle } from "./notebook/tslab";
 export { spirals, blobs, xor, type SyntheticSet } from "./data/synthetic";
-export * from "./plot";
+export * from "./plot/index";
 export { loadMnist, loadFashionMnist, loadCifar10, toDataset, type RawImageDataset, type Split } from "./data/datasets";
 export { findDataset, dataDirCandidates, type DatasetName, type DataDirOptions } from "./data/datadir";
 export { readIdxImages, readIdxLabels } from "./data/idx";

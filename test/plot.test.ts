@@ -60,7 +60,15 @@ describe("figure builders", () => {
     expect(html.length).to.be.below(5000);
     expect(figureHtml(fig, { includePlotly: true }).length).to.be.above(4_000_000);
     expect(describeFigure(fig)).to.equal('<Figure "x": 1 trace(s) (scatter)>');
-    expect(show(fig)).to.equal(false); // not in a notebook
+    const logged: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => logged.push(line);
+    try {
+      show(fig); // not in a notebook: a text summary instead
+    } finally {
+      console.log = log;
+    }
+    expect(logged).to.deep.equal(['<Figure "x": 1 trace(s) (scatter)> (not in a notebook: use exportHtml to see it)']);
   });
 });
 

@@ -8,17 +8,17 @@ let plotlySent = false;
  * Shows a figure in a tslab notebook as one MIME bundle: Plotly JSON (rendered by JupyterLab's or
  * VS Code's Plotly renderer), an HTML fallback that draws with the plotly.js from node_modules
  * (offline; inlined with the first figure of the kernel session, so classic Notebook 6 works), and
- * plain text. Outside a notebook it prints the text summary and returns false.
+ * plain text. Outside a notebook it prints the text summary instead.
  */
-export function show(fig: Figure, opts: { includePlotly?: boolean } = {}): boolean {
+export function show(fig: Figure, opts: { includePlotly?: boolean } = {}): void {
   const text = describeFigure(fig);
   if (!inNotebook()) {
     console.log(`${text} (not in a notebook: use exportHtml to see it)`);
-    return false;
+    return;
   }
   const includePlotly = opts.includePlotly ?? !plotlySent;
   plotlySent = true;
-  return displayBundle({
+  displayBundle({
     "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout },
     "text/html": figureHtml(fig, { includePlotly }),
     "text/plain": text,
