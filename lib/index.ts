@@ -53,3 +53,5 @@ export { readIdxImages, readIdxLabels } from "./data/idx";
 export { readCifarBatch } from "./data/cifar";
 export { readCsvDataset, parseCsvDataset, type CsvDataset, type CsvOptions } from "./data/csv";
 export { horizontalFlip, randomRotation, rotate, cutout, randomCrop, randomContrast, contrast, compose, augmentBatch, type Augmentation, type Image } from "./data/augment";
+export { isQuick, pick, QUICK_ENV } from "./notebook/mode";
+export { formatTable, markdownTable, showTable, type Cell } from "./notebook/table";
