@@ -27,12 +27,12 @@ export { hingeLoss } from "./losses/hinge";
 export { mseLoss, l2Loss, l2Distance } from "./losses/regression";
 export { l2Regularization } from "./losses/regularization";
 
-export { Optimizer } from "./optim/optimizer";
+export { Optimizer, type OptimizerState } from "./optim/optimizer";
 export { SGD, type SGDOptions } from "./optim/sgd";
 export { RMSProp, type RMSPropOptions } from "./optim/rmsprop";
 export { Adam, type AdamOptions } from "./optim/adam";
 export { clipGradValue, clipGradNorm } from "./optim/clip";
-export { stepDecay, exponentialDecay, cosineAnnealing, type Schedule } from "./optim/schedules";
+export { stepDecay, exponentialDecay, cosineAnnealing, constantLr, schedule, applySchedule, type Schedule } from "./optim/schedules";
 
 export {
   relError, maxAbsError, allclose, numericalGradient, numericalGradientArray, gradCheckSparse, checkLayer,

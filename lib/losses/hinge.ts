@@ -8,6 +8,7 @@ import { checkScores, classIndices, type Labels } from "./labels";
  * The kink is at margin_ij = 0 exactly; gradient checks keep inputs away from it.
  */
 export function hingeLoss(scores: Tensor, labels: Labels, margin = 1): { loss: number; grad: Tensor } {
+  if (!Number.isFinite(margin) || margin < 0) throw new Error(`hingeLoss: margin must be a finite number >= 0, got ${margin}`);
   const [n, c] = checkScores(scores, "hingeLoss");
   const y = classIndices(labels, n, c, "hingeLoss");
   const s = scores.data;
@@ -27,7 +28,7 @@ export function hingeLoss(scores: Tensor, labels: Labels, margin = 1): { loss: n
         positive++;
       }
     }
-    g[row + y[i]!] = -positive / n;
+    g[row + y[i]!]! -= positive / n; // 0 - 0 keeps +0 for rows without violations
   }
   return { loss: loss / n, grad };
 }

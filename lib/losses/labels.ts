@@ -10,6 +10,18 @@ export function classIndices(labels: Labels, n: number, c: number, where: string
     if (labels.ndim !== 2 || labels.shape[0] !== n || labels.shape[1] !== c) {
       throw new Error(`${where}: one-hot labels must have shape [${n}, ${c}] like the scores, got ${shapeStr(labels.shape)}`);
     }
+    // Soft or malformed rows would be silently read as their argmax: refuse them.
+    const d = labels.data;
+    for (let i = 0; i < n; i++) {
+      let ones = 0;
+      let others = 0;
+      for (let j = 0; j < c; j++) {
+        const v = d[i * c + j]!;
+        if (v === 1) ones++;
+        else if (v !== 0) others++;
+      }
+      if (ones !== 1 || others !== 0) throw new Error(`${where}: one-hot label row ${i} is not a one-hot vector (needs a single 1 and zeros elsewhere)`);
+    }
     return labels.argmax(-1);
   }
   if (labels.length !== n) throw new Error(`${where}: ${labels.length} labels for ${n} rows of scores`);
@@ -24,11 +36,19 @@ export function classIndices(labels: Labels, n: number, c: number, where: string
   return out;
 }
 
+/** Throws naming the first NaN / infinite entry (a NaN loss later is much harder to trace). */
+export function checkFinite(t: Tensor, what: string): void {
+  const bad = t.firstNonFinite();
+  if (bad !== null) throw new Error(`${what}: ${t.get(...bad)} at [${bad.join(", ")}] of shape ${shapeStr(t.shape)}`);
+}
+
+/** Validates scores [N, C] (non-empty, finite) and returns N and C. */
 export function checkScores(scores: Tensor, where: string): [number, number] {
   if (!(scores instanceof Tensor) || scores.ndim !== 2) {
     throw new Error(`${where}: expected scores of shape [N, C], got ${scores instanceof Tensor ? shapeStr(scores.shape) : typeof scores}`);
   }
   const [n, c] = scores.shape as [number, number];
-  if (n === 0) throw new Error(`${where}: empty batch`);
+  if (n === 0 || c === 0) throw new Error(`${where}: empty scores ${shapeStr(scores.shape)}`);
+  checkFinite(scores, `${where} scores`);
   return [n, c];
 }

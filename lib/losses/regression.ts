@@ -1,5 +1,6 @@
 import { Tensor } from "../tensor/tensor";
 import { shapeStr } from "../tensor/shape";
+import { checkFinite } from "./labels";
 
 function checkPair(pred: Tensor, target: Tensor, where: string): void {
   if (pred.ndim !== target.ndim || pred.shape.some((d, i) => d !== target.shape[i])) {
@@ -7,13 +8,19 @@ function checkPair(pred: Tensor, target: Tensor, where: string): void {
   }
   if (pred.dtype !== target.dtype) throw new Error(`${where}: dtype mismatch: prediction ${pred.dtype}, target ${target.dtype}`);
   if (pred.size === 0) throw new Error(`${where}: empty prediction`);
+  checkFinite(pred, `${where} prediction`);
+  checkFinite(target, `${where} target`);
 }
 
 function batchSize(t: Tensor): number {
   return t.ndim === 0 ? 1 : t.shape[0]!;
 }
 
-/** Mean squared error over every element: L = (1/M) sum (pred - target)^2, dL/dpred = 2 (pred - target) / M. */
+/**
+ * Mean squared error over every element (M = pred.size, not the batch size; no factor 1/2):
+ *   L = (1/M) sum (pred - target)^2,  dL/dpred = 2 (pred - target) / M.
+ * Same as PyTorch's MSELoss / tf.losses.meanSquaredError with mean reduction.
+ */
 export function mseLoss(pred: Tensor, target: Tensor): { loss: number; grad: Tensor } {
   checkPair(pred, target, "mseLoss");
   const diff = pred.sub(target);
@@ -24,8 +31,10 @@ export function mseLoss(pred: Tensor, target: Tensor): { loss: number; grad: Ten
 }
 
 /**
- * The L2 loss of the CNN-with-L2 assignment, per example: L = (1/(2N)) sum (pred - target)^2 with N the
- * batch size (first axis), so dL/dpred = (pred - target) / N.
+ * The L2 loss of the CNN-with-L2 assignment, half the squared error summed per example and averaged over
+ * the batch (N = first axis; 1 for a scalar):
+ *   L = (1/(2N)) sum (pred - target)^2,  dL/dpred = (pred - target) / N.
+ * For pred [N, 1] this is exactly mseLoss / 2.
  */
 export function l2Loss(pred: Tensor, target: Tensor): { loss: number; grad: Tensor } {
   checkPair(pred, target, "l2Loss");

@@ -1,5 +1,5 @@
 import type { Parameter } from "../layers/layer";
-import { Optimizer } from "./optimizer";
+import { checkRange, Optimizer } from "./optimizer";
 
 export interface AdamOptions {
   lr: number;
@@ -13,9 +13,11 @@ export interface AdamOptions {
 }
 
 /**
- * Adam with bias correction (Kingma & Ba), step t = 1, 2, ...:
+ * Adam with bias correction (Kingma & Ba), m = v = 0 initially, step t = 1, 2, ...:
+ *   g = grad + weightDecay * w                         (L2-style: the decay goes through the moments)
  *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
- *   w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+ *   w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps) + lr * decoupledWeightDecay * w   (AdamW)
+ * Both decays apply only to parameters with decay=true. At t = 1 with |g| >> eps the step is lr * sign(g).
  */
 export class Adam extends Optimizer {
   readonly beta1: number;
@@ -31,17 +33,19 @@ export class Adam extends Optimizer {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0;
     this.decoupledWeightDecay = opts.decoupledWeightDecay ?? 0;
-    for (const [name, b] of [["beta1", this.beta1], ["beta2", this.beta2]] as const) {
-      if (!(b >= 0 && b < 1)) throw new Error(`Adam: ${name} must be in [0, 1), got ${b}`);
-    }
+    checkRange("Adam", "beta1", this.beta1, 0, 1);
+    checkRange("Adam", "beta2", this.beta2, 0, 1);
+    checkRange("Adam", "eps", this.eps, 0, Infinity);
+    checkRange("Adam", "weightDecay", this.weightDecay, 0, Infinity);
+    checkRange("Adam", "decoupledWeightDecay", this.decoupledWeightDecay, 0, Infinity);
   }
 
   protected update(p: Parameter): void {
     const w = p.value.data;
     const grad = p.grad.data;
-    const [mT, vT] = this.slot(p, 2) as [typeof p.value, typeof p.value];
-    const m = mT.data;
-    const v = vT.data;
+    const [mT, vT] = this.slot(p, 2);
+    const m = mT!.data;
+    const v = vT!.data;
     const { beta1: b1, beta2: b2, eps, lr } = this;
     const wd = p.decay ? this.weightDecay : 0;
     const dwd = p.decay ? this.decoupledWeightDecay : 0;
@@ -51,6 +55,7 @@ export class Adam extends Optimizer {
       const g = grad[i]! + wd * w[i]!;
       m[i] = b1 * m[i]! + (1 - b1) * g;
       v[i] = b2 * v[i]! + (1 - b2) * g * g;
+      // The decoupled term uses the pre-step w, as AdamW's w *= (1 - lr * wd) before the Adam step does.
       w[i] -= (lr * (m[i]! / c1)) / (Math.sqrt(v[i]! / c2) + eps) + lr * dwd * w[i]!;
     }
   }

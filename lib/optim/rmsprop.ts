@@ -1,5 +1,5 @@
 import type { Parameter } from "../layers/layer";
-import { Optimizer } from "./optimizer";
+import { checkRange, Optimizer } from "./optimizer";
 
 export interface RMSPropOptions {
   lr: number;
@@ -11,7 +11,9 @@ export interface RMSPropOptions {
 }
 
 /**
- * RMSProp (cs231n form):  c = rho * c + (1 - rho) * g^2;  w -= lr * g / (sqrt(c) + eps).
+ * RMSProp (cs231n form, cache starts at 0):
+ *   g = grad + wd * w   (L2-style weight decay, decay=true parameters only)
+ *   c = rho * c + (1 - rho) * g^2;  w -= lr * g / (sqrt(c) + eps)
  */
 export class RMSProp extends Optimizer {
   readonly decayRate: number;
@@ -23,6 +25,9 @@ export class RMSProp extends Optimizer {
     this.decayRate = opts.decayRate ?? 0.99;
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0;
+    checkRange("RMSProp", "decayRate", this.decayRate, 0, 1);
+    checkRange("RMSProp", "eps", this.eps, 0, Infinity);
+    checkRange("RMSProp", "weightDecay", this.weightDecay, 0, Infinity);
   }
 
   protected update(p: Parameter): void {

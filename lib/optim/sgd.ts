@@ -1,5 +1,5 @@
 import type { Parameter } from "../layers/layer";
-import { Optimizer } from "./optimizer";
+import { checkRange, Optimizer } from "./optimizer";
 
 export interface SGDOptions {
   lr: number;
@@ -12,11 +12,13 @@ export interface SGDOptions {
 }
 
 /**
- * Stochastic gradient descent, with optional momentum (cs231n / PyTorch form):
- *   g = grad + wd * w
+ * Stochastic gradient descent, with optional momentum (PyTorch form, v starts at 0):
+ *   g = grad + wd * w                      (L2-style weight decay, only for parameters with decay=true)
  *   plain:     w -= lr * g
- *   momentum:  v = mu * v + g;          w -= lr * v
- *   Nesterov:  v = mu * v + g;          w -= lr * (g + mu * v)
+ *   momentum:  v = mu * v + g;  w -= lr * v
+ *   Nesterov:  v = mu * v + g;  w -= lr * (g + mu * v)   (the gradient at the look-ahead point, rewritten
+ *              in terms of the current weights; its first step is (1 + mu) times plain momentum's)
+ * With plain SGD, L2-style and decoupled decay coincide: each step multiplies w by (1 - lr * wd).
  */
 export class SGD extends Optimizer {
   readonly momentum: number;
@@ -28,6 +30,8 @@ export class SGD extends Optimizer {
     this.momentum = opts.momentum ?? 0;
     this.nesterov = opts.nesterov ?? false;
     this.weightDecay = opts.weightDecay ?? 0;
+    checkRange("SGD", "momentum", this.momentum, 0, 1);
+    checkRange("SGD", "weightDecay", this.weightDecay, 0, Infinity);
     if (this.nesterov && this.momentum <= 0) throw new Error("SGD: Nesterov momentum needs momentum > 0");
   }
 
