@@ -5,7 +5,7 @@ export type Cell = string | number | boolean | null | undefined;
 function fmt(v: Cell): string {
   if (v === null || v === undefined) return "";
   if (typeof v === "number") {
-    if (Number.isInteger(v)) return String(v);
+    if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
     const a = Math.abs(v);
     return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(3) : v.toPrecision(6).replace(/\.?0+$/, "");
   }
