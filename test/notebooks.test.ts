@@ -1,0 +1,128 @@
+// Every assignment notebook runs headless in quick mode (tslab's executor, as the kernel would),
+// and the kernel set-up works: kernelspec, imports tslab can resolve, errors reported by cell.
+import { expect } from "chai";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { realDataDir } from "./helpers/data-dir";
+
+const ROOT = resolve(__dirname, "..");
+const NOTEBOOKS = readdirSync(join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort();
+
+interface Output { output_type: string; text?: string; data?: Record<string, unknown> }
+interface Cell { cell_type: string; source: string[]; outputs?: Output[] }
+
+function runNotebooks(files: string[], outDir: string, env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, "scripts", "run-notebooks.js"), "--quick", "--out", outDir, ...files], {
+    cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, timeout: 300000,
+  });
+  return { status: r.status, stdout: r.stdout + r.stderr };
+}
+
+function notebookCell(source: string): Cell {
+  return { cell_type: "code", source: [source], outputs: [] };
+}
+
+describe("assignment notebooks (headless, quick mode)", function () {
+  this.timeout(300000);
+  const dataDir = realDataDir();
+  const out = mkdtempSync(join(tmpdir(), "tsdl-notebooks-"));
+
+  it("there are the five assignment notebooks, each using the tsdl kernel", () => {
+    expect(NOTEBOOKS).to.deep.equal([
+      "01-linear-classifier.ipynb", "02-scalar-backprop.ipynb", "03-mlp-modules.ipynb", "04-convolution-blur.ipynb", "05-cnn-l2.ipynb",
+    ]);
+    for (const nb of NOTEBOOKS) {
+      const json = JSON.parse(readFileSync(join(ROOT, "notebooks", nb), "utf8"));
+      expect(json.metadata.kernelspec.name, nb).to.equal("tsdl");
+      const outputs = (json.cells as Cell[]).flatMap((c) => c.outputs ?? []);
+      expect(outputs, `${nb} is committed without outputs`).to.deep.equal([]);
+    }
+  });
+
+  for (const nb of NOTEBOOKS) {
+    it(`${nb} runs every cell and shows its figures and tables`, function () {
+      if (dataDir === null && nb !== "02-scalar-backprop.ipynb") this.skip();
+      const r = runNotebooks([join("notebooks", nb)], out, dataDir ? { TSDL_DATA: dataDir } : {});
+      expect(r.status, r.stdout).to.equal(0);
+      expect(r.stdout).to.match(new RegExp(`${nb.replace(".", "\\.")}: ok`));
+      const executed = JSON.parse(readFileSync(join(out, nb), "utf8")) as { cells: Cell[] };
+      const outputs = executed.cells.flatMap((c) => c.outputs ?? []);
+      const errors = outputs.filter((o) => o.output_type === "stream" && /Error|error TS/.test(o.text ?? ""));
+      expect(errors.map((o) => o.text)).to.deep.equal([]);
+      const displays = outputs.filter((o) => o.output_type === "display_data");
+      expect(displays.length, "tables or figures").to.be.above(0);
+      if (nb !== "02-scalar-backprop.ipynb") {
+        const figures = displays.filter((o) => o.data?.["application/vnd.plotly.v1+json"] !== undefined);
+        expect(figures.length, "figures").to.be.above(0);
+        // The first figure carries plotly.js for the offline HTML fallback; later ones do not repeat it.
+        const html = figures.map((f) => String(f.data!["text/html"]));
+        expect(html[0]!.length).to.be.above(4_000_000);
+        for (const h of html.slice(1)) expect(h.length).to.be.below(2_000_000);
+      }
+    });
+  }
+
+  it("a failing cell stops the run and is reported with its number and message", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsdl-bad-nb-"));
+    const bad = join(dir, "bad.ipynb");
+    writeFileSync(bad, JSON.stringify({
+      nbformat: 4, nbformat_minor: 5, metadata: {},
+      cells: [
+        { cell_type: "markdown", source: ["# t"], metadata: {} },
+        { ...notebookCell('import { Tensor } from "./lib/index";\nconsole.log(Tensor.ones([2]).sumAll());'), metadata: {} },
+        { ...notebookCell("const n: number = 'text';"), metadata: {} },
+        { ...notebookCell('console.log("not reached");'), metadata: {} },
+      ],
+    }));
+    const r = runNotebooks([bad], dir);
+    expect(r.status).to.equal(1);
+    expect(r.stdout).to.match(/bad\.ipynb: cell 3 failed:\n1:7 - Type 'string' is not assignable to type 'number'\./);
+    const executed = JSON.parse(readFileSync(join(dir, "bad.ipynb"), "utf8")) as { cells: Cell[] };
+    expect(executed.cells[1]!.outputs![0]!.text).to.equal("2\n");
+    expect(executed.cells[3]!.outputs).to.deep.equal([]);
+    const thrown = join(dir, "throws.ipynb");
+    writeFileSync(thrown, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ ...notebookCell('throw new Error("boom in cell 1")'), metadata: {} }] }));
+    const t = runNotebooks([thrown], dir);
+    expect(t.status).to.equal(1);
+    expect(t.stdout).to.match(/throws\.ipynb: cell 1 failed:[\s\S]*Error: boom in cell 1/);
+  });
+});
+
+describe("the kernel", function () {
+  this.timeout(60000);
+
+  it("lib has only imports that tslab can resolve (file paths, not folders)", () => {
+    // tslab's executor resolves a relative import "x" only as "x.js" among the files it compiled:
+    // "./autodiff" for a folder with an index.ts works under tsx but fails in the kernel.
+    const files: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(d, e.name));
+        else if (e.name.endsWith(".ts")) files.push(join(d, e.name));
+      }
+    };
+    walk(join(ROOT, "lib"));
+    const bad: string[] = [];
+    for (const f of files) {
+      for (const m of readFileSync(f, "utf8").matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+"(\.[^"]+)"|^\s*import\s+"(\.[^"]+)"/gm)) {
+        const spec = m[1] ?? m[2]!;
+        if (!existsSync(resolve(dirname(f), `${spec}.ts`))) bad.push(`${relative(ROOT, f)}: "${spec}"`);
+      }
+    }
+    expect(bad).to.deep.equal([]);
+  });
+
+  it("installs a kernelspec that starts tslab from the project root", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsdl-kernel-"));
+    execFileSync(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "scripts", "install-kernel.ts"), "--dir", dir], { cwd: ROOT });
+    const spec = JSON.parse(readFileSync(join(dir, "kernels", "tsdl", "kernel.json"), "utf8"));
+    expect(spec.argv).to.deep.equal([process.execPath, join(ROOT, "scripts", "kernel.js"), "--config-path", "{connection_file}"]);
+    expect(spec.language).to.equal("typescript");
+    expect(spec.display_name).to.equal("TypeScript (tsdl kit)");
+    const usage = spawnSync(process.execPath, [join(ROOT, "scripts", "kernel.js")], { encoding: "utf8" });
+    expect(usage.status).to.equal(2);
+    expect(usage.stderr).to.match(/usage: node scripts\/kernel\.js --config-path CONNECTION_FILE/);
+  });
+});
