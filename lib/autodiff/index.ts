@@ -1,2 +1,3 @@
-export { Value } from "./value";
+// Direct file paths only: tslab resolves "<path>.js", not directory imports.
+export { Value, type Scalar } from "./value";
 export { assignmentExpression, assignmentExpressionNumber, assignmentExpressionGradient } from "./expression";
