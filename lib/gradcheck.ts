@@ -56,7 +56,7 @@ export function maxAbsError(a: Numeric, b: Numeric): number {
   return worst;
 }
 
-/** NumPy's allclose: |a - b| <= atol + rtol * |b| everywhere (NaN never passes). */
+/** NumPy's allclose: |a - b| <= atol + rtol * |b| everywhere (equal infinities pass, NaN never does). */
 export function allclose(a: Numeric, b: Numeric, opts: { rtol?: number; atol?: number } = {}): boolean {
   const rtol = opts.rtol ?? 1e-5;
   const atol = opts.atol ?? 1e-8;
@@ -64,7 +64,12 @@ export function allclose(a: Numeric, b: Numeric, opts: { rtol?: number; atol?: n
   const y = values(b);
   if (x.length !== y.length) return false;
   for (let i = 0; i < x.length; i++) {
-    if (!(Math.abs(x[i]! - y[i]!) <= atol + rtol * Math.abs(y[i]!))) return false;
+    const u = x[i]!;
+    const v = y[i]!;
+    if (u === v) continue; // equal infinities are close (inf - inf would be NaN)
+    // Otherwise an infinity is close to nothing: rtol * |inf| would accept any finite value, or -inf.
+    if (!Number.isFinite(u) || !Number.isFinite(v)) return false;
+    if (!(Math.abs(u - v) <= atol + rtol * Math.abs(v))) return false;
   }
   return true;
 }

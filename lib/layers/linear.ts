@@ -1,6 +1,7 @@
 import { kernels } from "../kernels/kernels";
 import type { DType } from "../tensor/dtype";
 import { Tensor } from "../tensor/tensor";
+import { shapeStr } from "../tensor/shape";
 import { Rng } from "../random";
 import { Layer, parameter, type Parameter } from "./layer";
 
@@ -32,6 +33,7 @@ export class Linear extends Layer {
 
   forward(x: Tensor): Tensor {
     this.checkInput(x, [-1, this.inFeatures], "batch x inFeatures");
+    this.checkDtype(x, "forward", "input");
     const n = x.shape[0]!;
     const out = Tensor.zeros([n, this.outFeatures], x.dtype);
     if (this.bias !== null) {
@@ -50,6 +52,7 @@ export class Linear extends Layer {
 
   backward(dout: Tensor): Tensor {
     const { x } = this.checkBackward(this.cache, dout);
+    this.checkDtype(dout, "backward", "upstream gradient");
     const n = x.shape[0]!;
     const k = kernels();
     // dW = x^T dout
@@ -72,6 +75,17 @@ export class Linear extends Layer {
       beta: 0, c: dx.data, cOffset: 0, ldc: this.inFeatures,
     });
     return dx;
+  }
+
+  /** gemm needs one element type: a float32 input to a float64 layer (or back) must be converted first. */
+  private checkDtype(t: Tensor, method: string, what: string): void {
+    const w = this.weight.value;
+    if (t.dtype !== w.dtype) {
+      throw new Error(
+        `${this.name}.${method}: dtype mismatch: ${what} ${t.dtype} ${shapeStr(t.shape)} vs weight ${w.dtype} ${shapeStr(w.shape)} ` +
+          `(convert with .astype() or build the layer with { dtype: "${t.dtype}" })`,
+      );
+    }
   }
 
   override parameters(): Parameter[] {

@@ -15,6 +15,14 @@ export function convGeometry(imageShape: readonly number[], spec: WindowSpec): C
   const [kernelH, kernelW] = spec.kernel;
   const [strideH, strideW] = spec.stride ?? [1, 1];
   const [padH, padW] = spec.padding ?? [0, 0];
+  // A zero stride would divide by zero in convOutputSize and surface later as a puzzling shape error.
+  const positive = [kernelH, kernelW, strideH, strideW].every((v) => Number.isInteger(v) && v >= 1);
+  if (!positive || ![padH, padW].every((v) => Number.isInteger(v) && v >= 0)) {
+    throw new Error(
+      `convGeometry: kernel ${kernelH}x${kernelW} and stride ${strideH}x${strideW} must be positive integers, ` +
+        `padding ${padH}x${padW} non-negative integers`,
+    );
+  }
   const outH = convOutputSize(height, kernelH, strideH, padH);
   const outW = convOutputSize(width, kernelW, strideW, padW);
   if (outH < 1 || outW < 1) {

@@ -51,7 +51,10 @@ export function reduceAll(a: Raw, op: Reducer, where: string): number {
   return acc;
 }
 
-/** Index of the largest entry along an axis (first one on ties), flattened over the other axes. */
+/**
+ * Index of the largest entry along an axis (first one on ties), flattened over the other axes.
+ * A NaN counts as the largest (first NaN wins), as in NumPy and consistent with max().
+ */
 export function argmaxAxis(a: Raw, axis: number, where: string): { indices: Int32Array; shape: Shape } {
   const ax = normalizeAxis(axis, a.shape.length, where);
   const n = a.shape[ax]!;
@@ -67,9 +70,9 @@ export function argmaxAxis(a: Raw, axis: number, where: string): { indices: Int3
       const base = o * n * inner + j;
       let best = 0;
       let bestV = x[base]!;
-      for (let i = 1; i < n; i++) {
+      for (let i = 1; i < n && !Number.isNaN(bestV); i++) {
         const v = x[base + i * inner]!;
-        if (v > bestV) {
+        if (v > bestV || Number.isNaN(v)) {
           bestV = v;
           best = i;
         }

@@ -106,6 +106,8 @@ export class Tensor {
   static linspace(start: number, stop: number, num: number, dtype: DType = DEFAULT_DTYPE): Tensor {
     const t = Tensor.zeros([num], dtype);
     for (let i = 0; i < num; i++) t.data[i] = num === 1 ? start : start + ((stop - start) * i) / (num - 1);
+    // The formula can miss `stop` by an ulp; NumPy guarantees the endpoint exactly.
+    if (num > 1) t.data[num - 1] = stop;
     return t;
   }
 
@@ -448,6 +450,8 @@ export class Tensor {
 
   private reduce(op: Reducer, axis: Axis | undefined, keepdims: boolean, where: string): Tensor {
     const axes = normalizeAxes(axis, this.ndim, where);
+    // Nothing to reduce (a 0-d tensor, or axis []): still return a new tensor, never a view.
+    if (axes.length === 0) return this.clone();
     let r: Raw = this;
     // Reduce from the last axis to the first so the remaining axis numbers stay valid.
     for (let i = axes.length - 1; i >= 0; i--) r = reduceAxis(r, axes[i]!, op, true, this.dtype, where);
