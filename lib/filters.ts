@@ -1,13 +1,14 @@
+import type { DType } from "./tensor/dtype";
 import { Tensor } from "./tensor/tensor";
 
 /**
  * A normalised size x size Gaussian filter: k[i, j] proportional to exp(-(di^2 + dj^2) / (2 sigma^2))
  * with di, dj measured from the centre, scaled so the entries sum to 1 (a blur keeps brightness).
  */
-export function gaussianKernel(size: number, sigma: number): Tensor {
+export function gaussianKernel(size: number, sigma: number, dtype: DType = "float64"): Tensor {
   if (!Number.isInteger(size) || size < 1 || size % 2 === 0) throw new Error(`gaussianKernel: size must be a positive odd integer, got ${size}`);
-  if (!(sigma > 0)) throw new Error(`gaussianKernel: sigma must be > 0, got ${sigma}`);
-  const k = Tensor.zeros([size, size]);
+  if (!(sigma > 0 && Number.isFinite(sigma))) throw new Error(`gaussianKernel: sigma must be a finite number > 0, got ${sigma}`);
+  const k = Tensor.zeros([size, size], dtype);
   const c = (size - 1) / 2;
   let sum = 0;
   for (let i = 0; i < size; i++) {

@@ -1,24 +1,32 @@
 import { convOutputSize, kernels, type ConvGeometry } from "../kernels/kernels";
 import { Rng } from "../random";
-import type { DType } from "../tensor/dtype";
+import { allocate, type DType, type Storage } from "../tensor/dtype";
 import { shapeStr } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
 import { Layer, parameter, type Parameter } from "./layer";
 
+/** A size for both spatial axes, or [height, width]. */
 export type Pair = number | readonly [number, number];
+
+/**
+ * Weight initialisation: "he" (default, std sqrt(2 / fanIn)), "xavier" (std sqrt(1 / fanIn)), a fixed
+ * std, or `{ uniform: [low, high] }` for U[low, high) (e.g. U[-1, 1]); fanIn = C * kh * kw.
+ */
+export type Conv2dInit = "he" | "xavier" | number | { uniform: readonly [number, number] };
 
 export interface Conv2dOptions {
   stride?: Pair;
   padding?: Pair;
   bias?: boolean;
-  /** "he" (default, std sqrt(2 / fan_in)), "xavier" (std sqrt(1 / fan_in)), a fixed std, or uniform in a range. */
-  init?: "he" | "xavier" | number | { uniform: readonly [number, number] };
+  init?: Conv2dInit;
   rng?: Rng;
   dtype?: DType;
 }
 
+/** Expands a Pair to [h, w], checking for integers >= min (what names the owner in the error). */
 export function pair(v: Pair, what: string, min: number): [number, number] {
-  const p: [number, number] = typeof v === "number" ? [v, v] : [v[0], v[1]];
+  const ok = typeof v === "number" || (Array.isArray(v) && v.length === 2);
+  const p: [number, number] = typeof v === "number" ? [v, v] : ok ? [v[0], v[1]] : [NaN, NaN];
   for (const x of p) {
     if (!Number.isInteger(x) || x < min) throw new Error(`${what} must be an integer >= ${min} (or a pair of them), got ${JSON.stringify(v)}`);
   }
@@ -26,12 +34,13 @@ export function pair(v: Pair, what: string, min: number): [number, number] {
 }
 
 /**
- * 2-D convolution (cross-correlation, as in every framework) on [N, C, H, W] with weights
- * [F, C, kh, kw]. Each image is unrolled by im2col into cols [C*kh*kw, Ho*Wo], so
- *   out_n = W cols_n + b                  ([F, C*kh*kw] x [C*kh*kw, Ho*Wo] = [F, Ho*Wo], already CHW)
- *   dW = sum_n dout_n cols_n^T,  db = sum over n, y, x of dout,  dcols_n = W^T dout_n,  dx_n = col2im(dcols_n).
- * Backward recomputes cols from the cached input instead of keeping them: the unrolled copies are
- * kh*kw times the input's size, and recomputing costs far less than the two products.
+ * 2-D convolution (cross-correlation, as in every framework) on x [N, C, H, W] with weights
+ * W [F, C, kh, kw] and bias b [F], giving out [N, F, Ho, Wo], Ho = floor((H + 2 ph - kh) / sh) + 1:
+ *   out[n, f, i, j] = b[f] + sum_{c,u,v} W[f, c, u, v] x[n, c, i sh + u - ph, j sw + v - pw]   (zero padding).
+ * Each image is unrolled by im2col into cols_n [C*kh*kw, Ho*Wo], so
+ *   out_n = W cols_n + b          ([F, C*kh*kw] x [C*kh*kw, Ho*Wo] = [F, Ho*Wo], already NCHW order)
+ *   dW = sum_n dout_n cols_n^T,  db[f] = sum_{n,i,j} dout[n, f, i, j],
+ *   dcols_n = W^T dout_n,  dx_n = col2im(dcols_n)   (col2im is the adjoint of im2col).
  */
 export class Conv2d extends Layer {
   readonly weight: Parameter;
@@ -40,6 +49,13 @@ export class Conv2d extends Layer {
   readonly stride: [number, number];
   readonly padding: [number, number];
   private cache: { x: Tensor; g: ConvGeometry; outShape: readonly number[] } | null = null;
+  /**
+   * One scratch buffer for cols (and dcols in backward), reused across calls and images. Backward
+   * recomputes cols_n from the cached input rather than caching every image's cols: those are kh*kw
+   * times the input's size (for a 3x3 kernel, 9 copies of the batch), while im2col is a cheap copy
+   * next to the two products that follow it.
+   */
+  private workspace: Storage | null = null;
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
     super();
@@ -50,21 +66,40 @@ export class Conv2d extends Layer {
     this.stride = pair(opts.stride ?? 1, "Conv2d: stride", 1);
     this.padding = pair(opts.padding ?? 0, "Conv2d: padding", 0);
     const [kh, kw] = this.kernelSize;
-    const fanIn = inChannels * kh * kw;
     const shape = [outChannels, inChannels, kh, kw];
-    const rng = opts.rng ?? new Rng(0);
-    const init = opts.init ?? "he";
-    const w = typeof init === "object"
-      ? Tensor.uniform(shape, rng, init.uniform[0], init.uniform[1], opts.dtype)
-      : Tensor.randn(shape, rng, { std: init === "he" ? Math.sqrt(2 / fanIn) : init === "xavier" ? Math.sqrt(1 / fanIn) : init, dtype: opts.dtype });
-    this.weight = parameter("W", w);
+    this.weight = parameter("W", initWeights(shape, inChannels * kh * kw, opts.init ?? "he", opts.rng ?? new Rng(0), opts.dtype));
     this.bias = opts.bias === false ? null : parameter("b", Tensor.zeros([outChannels], opts.dtype), false);
   }
 
-  /** The geometry for an input [N, C, H, W], with errors that name the problem. */
+  /**
+   * Sets the weights (and the bias, if given) explicitly, e.g. to a fixed filter. Values are copied
+   * into the existing parameters (optimizers keep references to them) and converted to the layer's dtype.
+   */
+  setWeights(weight: Tensor, bias?: Tensor): this {
+    const w = this.weight.value;
+    if (!(weight instanceof Tensor) || weight.ndim !== 4 || weight.shape.some((d, i) => d !== w.shape[i])) {
+      const got = weight instanceof Tensor ? shapeStr(weight.shape) : typeof weight;
+      throw new Error(`Conv2d.setWeights: expected weight of shape ${shapeStr(w.shape)} [F, C, kh, kw], got ${got}`);
+    }
+    weight.assertNoNaN("Conv2d.setWeights weight");
+    if (bias !== undefined) {
+      if (this.bias === null) throw new Error("Conv2d.setWeights: this layer has no bias (built with bias: false)");
+      if (!(bias instanceof Tensor) || bias.ndim !== 1 || bias.shape[0] !== this.outChannels) {
+        const got = bias instanceof Tensor ? shapeStr(bias.shape) : typeof bias;
+        throw new Error(`Conv2d.setWeights: expected bias of shape [${this.outChannels}], got ${got}`);
+      }
+      bias.assertNoNaN("Conv2d.setWeights bias");
+      this.bias.value.copyFrom(bias);
+    }
+    w.copyFrom(weight);
+    return this;
+  }
+
+  /** The geometry for an input [N, C, H, W], with errors that name the problem and the shapes. */
   geometry(x: Tensor): ConvGeometry {
     if (!(x instanceof Tensor) || x.ndim !== 4) {
-      throw new Error(`Conv2d.forward: expected input [N, C, H, W], got ${x instanceof Tensor ? shapeStr(x.shape) : typeof x}`);
+      const got = x instanceof Tensor ? `${shapeStr(x.shape)} (rank ${x.ndim})` : typeof x;
+      throw new Error(`Conv2d.forward: expected input [N, C, H, W], got ${got}`);
     }
     const [, c, h, w] = x.shape as [number, number, number, number];
     if (c !== this.inChannels) throw new Error(`Conv2d.forward: expected ${this.inChannels} input channels, got ${c} (input ${shapeStr(x.shape)})`);
@@ -72,7 +107,10 @@ export class Conv2d extends Layer {
     const [sh, sw] = this.stride;
     const [ph, pw] = this.padding;
     if (kh > h + 2 * ph || kw > w + 2 * pw) {
-      throw new Error(`Conv2d.forward: kernel ${kh}x${kw} is larger than the padded input ${h + 2 * ph}x${w + 2 * pw} (input ${shapeStr(x.shape)}, padding ${ph},${pw})`);
+      throw new Error(
+        `Conv2d.forward: kernel ${kh}x${kw} is larger than the padded input ${h + 2 * ph}x${w + 2 * pw} ` +
+          `(input ${shapeStr(x.shape)}, padding ${ph},${pw})`,
+      );
     }
     return {
       channels: c, height: h, width: w, kernelH: kh, kernelW: kw, strideH: sh, strideW: sw, padH: ph, padW: pw,
@@ -82,21 +120,23 @@ export class Conv2d extends Layer {
 
   forward(x: Tensor): Tensor {
     const g = this.geometry(x);
+    this.checkDtype(x, "forward", "input");
     x.assertNoNaN("Conv2d.forward input");
-    if (x.dtype !== this.weight.value.dtype) throw new Error(`Conv2d.forward: input is ${x.dtype}, weights are ${this.weight.value.dtype}`);
     const n = x.shape[0]!;
     const F = this.outChannels;
     const plane = g.outH * g.outW;
     const rows = g.channels * g.kernelH * g.kernelW;
+    const imageSize = g.channels * g.height * g.width;
     const out = Tensor.zeros([n, F, g.outH, g.outW], x.dtype);
-    const cols = Tensor.zeros([rows, plane], x.dtype).data;
+    const cols = this.scratch(rows * plane, x.dtype);
     const k = kernels();
     for (let i = 0; i < n; i++) {
       const outOff = i * F * plane;
+      // Seed each output plane with its bias, then accumulate W cols_n on top (beta = 1).
       if (this.bias !== null) {
         for (let f = 0; f < F; f++) out.data.fill(this.bias.value.data[f]!, outOff + f * plane, outOff + (f + 1) * plane);
       }
-      k.im2col(x.data, i * g.channels * g.height * g.width, g, cols);
+      k.im2col(x.data, i * imageSize, g, cols);
       k.gemm({
         transA: false, transB: false, m: F, n: plane, k: rows, alpha: 1,
         a: this.weight.value.data, aOffset: 0, lda: rows, b: cols, bOffset: 0, ldb: plane,
@@ -109,26 +149,28 @@ export class Conv2d extends Layer {
 
   backward(dout: Tensor): Tensor {
     const { x, g } = this.checkBackward(this.cache, dout);
+    this.checkDtype(dout, "backward", "upstream gradient");
     const n = x.shape[0]!;
     const F = this.outChannels;
     const plane = g.outH * g.outW;
     const rows = g.channels * g.kernelH * g.kernelW;
     const imageSize = g.channels * g.height * g.width;
-    const cols = Tensor.zeros([rows, plane], x.dtype).data;
-    const dcols = Tensor.zeros([rows, plane], x.dtype).data;
+    const work = this.scratch(2 * rows * plane, x.dtype);
+    const cols = work.subarray(0, rows * plane);
+    const dcols = work.subarray(rows * plane, 2 * rows * plane);
     const dx = Tensor.zerosLike(x);
+    const dW = this.weight.grad.data;
     const k = kernels();
-    this.weight.grad.fill(0);
     for (let i = 0; i < n; i++) {
       const doutOff = i * F * plane;
       k.im2col(x.data, i * imageSize, g, cols);
-      // dW += dout_n [F, plane] x cols_n^T [plane, rows]
+      // dW (+)= dout_n [F, plane] x cols_n^T [plane, rows]; beta 0 on the first image overwrites the old grad.
       k.gemm({
         transA: false, transB: true, m: F, n: rows, k: plane, alpha: 1,
         a: dout.data, aOffset: doutOff, lda: plane, b: cols, bOffset: 0, ldb: plane,
-        beta: 1, c: this.weight.grad.data, cOffset: 0, ldc: rows,
+        beta: i === 0 ? 0 : 1, c: dW, cOffset: 0, ldc: rows,
       });
-      // dcols = W^T [rows, F] x dout_n [F, plane]
+      // dcols = W^T [rows, F] x dout_n [F, plane], then scattered back onto the image.
       k.gemm({
         transA: true, transB: false, m: rows, n: plane, k: F, alpha: 1,
         a: this.weight.value.data, aOffset: 0, lda: rows, b: dout.data, bOffset: doutOff, ldb: plane,
@@ -136,6 +178,7 @@ export class Conv2d extends Layer {
       });
       k.col2im(dcols, g, dx.data, i * imageSize);
     }
+    if (n === 0) dW.fill(0);
     if (this.bias !== null) {
       const db = this.bias.grad.data;
       db.fill(0);
@@ -151,12 +194,48 @@ export class Conv2d extends Layer {
     return dx;
   }
 
+  /** The reused scratch buffer, grown (or re-typed) when a call needs more than it holds. */
+  private scratch(length: number, dtype: DType): Storage {
+    const w = this.workspace;
+    if (w === null || w.length < length || (w instanceof Float64Array) !== (dtype === "float64")) {
+      this.workspace = allocate(dtype, length);
+    }
+    return this.workspace!.subarray(0, length);
+  }
+
+  /** gemm needs one element type: a float32 input to a float64 layer (or back) must be converted first. */
+  private checkDtype(t: Tensor, method: string, what: string): void {
+    const w = this.weight.value;
+    if (t.dtype !== w.dtype) {
+      throw new Error(
+        `Conv2d.${method}: ${what} is ${t.dtype}, weights are ${w.dtype} (${what} ${shapeStr(t.shape)}, weight ${shapeStr(w.shape)}); ` +
+          `convert with .astype() or build the layer with { dtype: "${t.dtype}" }`,
+      );
+    }
+  }
+
   override parameters(): Parameter[] {
     return this.bias === null ? [this.weight] : [this.weight, this.bias];
   }
 
   override describe(): string {
     const [kh, kw] = this.kernelSize;
-    return `Conv2d(${this.inChannels} -> ${this.outChannels}, kernel ${kh}x${kw}, stride ${this.stride.join(",")}, padding ${this.padding.join(",")})`;
+    return `Conv2d(${this.inChannels} -> ${this.outChannels}, kernel ${kh}x${kw}, stride ${this.stride.join(",")}, ` +
+      `padding ${this.padding.join(",")}${this.bias === null ? ", no bias" : ""})`;
   }
+}
+
+function initWeights(shape: number[], fanIn: number, init: Conv2dInit, rng: Rng, dtype: DType | undefined): Tensor {
+  if (typeof init === "object") {
+    const [low, high] = init.uniform;
+    if (!(Number.isFinite(low) && Number.isFinite(high) && low < high)) {
+      throw new Error(`Conv2d: init { uniform: [low, high] } needs finite low < high, got ${JSON.stringify(init.uniform)}`);
+    }
+    return Tensor.uniform(shape, rng, low, high, dtype);
+  }
+  const std = init === "he" ? Math.sqrt(2 / fanIn) : init === "xavier" ? Math.sqrt(1 / fanIn) : init;
+  if (!(typeof std === "number" && Number.isFinite(std) && std >= 0)) {
+    throw new Error(`Conv2d: init must be "he", "xavier", a finite std >= 0 or { uniform: [low, high] }, got ${JSON.stringify(init)}`);
+  }
+  return Tensor.randn(shape, rng, { std, dtype });
 }

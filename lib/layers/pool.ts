@@ -6,107 +6,174 @@ import { Layer } from "./layer";
 
 interface PoolGeometry {
   n: number; c: number; h: number; w: number;
-  kh: number; kw: number; sh: number; sw: number; outH: number; outW: number;
+  kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; outH: number; outW: number;
 }
 
-/** Shared window walking for max and average pooling over [N, C, H, W] (no padding). */
+/**
+ * Shared window walking for max and average pooling over [N, C, H, W], each channel on its own:
+ * window (i, j) covers rows i sh - ph ... i sh - ph + kh - 1 (likewise columns), Ho = floor((H + 2 ph - kh) / sh) + 1.
+ * Padded positions are never read: they are -inf for max pooling and (optionally) zeros for average
+ * pooling. Padding is limited to half the window, as in PyTorch, so every window holds a real pixel.
+ * (The kernels interface has no pooling kernel, so these loops are plain TypeScript.)
+ */
 abstract class Pool2d extends Layer {
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
+  readonly padding: [number, number];
 
-  constructor(kernelSize: Pair, stride?: Pair) {
+  constructor(kernelSize: Pair, stride?: Pair, padding: Pair = 0) {
     super();
     this.kernelSize = pair(kernelSize, `${this.name}: kernelSize`, 1);
     this.stride = pair(stride ?? this.kernelSize, `${this.name}: stride`, 1);
+    this.padding = pair(padding, `${this.name}: padding`, 0);
+    const [kh, kw] = this.kernelSize;
+    const [ph, pw] = this.padding;
+    if (2 * ph > kh || 2 * pw > kw) {
+      throw new Error(`${this.name}: padding ${ph},${pw} must be at most half the window ${kh}x${kw} (so no window is all padding)`);
+    }
   }
 
   protected geometry(x: Tensor): PoolGeometry {
     if (!(x instanceof Tensor) || x.ndim !== 4) {
-      throw new Error(`${this.name}.forward: expected input [N, C, H, W], got ${x instanceof Tensor ? shapeStr(x.shape) : typeof x}`);
+      const got = x instanceof Tensor ? `${shapeStr(x.shape)} (rank ${x.ndim})` : typeof x;
+      throw new Error(`${this.name}.forward: expected input [N, C, H, W], got ${got}`);
     }
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const [kh, kw] = this.kernelSize;
     const [sh, sw] = this.stride;
-    if (kh > h || kw > w) throw new Error(`${this.name}.forward: window ${kh}x${kw} is larger than the input ${h}x${w} (input ${shapeStr(x.shape)})`);
+    const [ph, pw] = this.padding;
+    if (kh > h + 2 * ph || kw > w + 2 * pw) {
+      const padded = ph === 0 && pw === 0 ? "the input" : "the padded input";
+      throw new Error(`${this.name}.forward: window ${kh}x${kw} is larger than ${padded} ${h + 2 * ph}x${w + 2 * pw} (input ${shapeStr(x.shape)})`);
+    }
     x.assertNoNaN(`${this.name}.forward input`);
-    return { n, c, h, w, kh, kw, sh, sw, outH: convOutputSize(h, kh, sh, 0), outW: convOutputSize(w, kw, sw, 0) };
+    return { n, c, h, w, kh, kw, sh, sw, ph, pw, outH: convOutputSize(h, kh, sh, ph), outW: convOutputSize(w, kw, sw, pw) };
   }
 
-  /** Calls fn(outIndex, inputOffsets of the window) for every output position. */
-  protected windows(g: PoolGeometry, fn: (o: number, offsets: number[]) => void): void {
-    const offsets = new Array<number>(g.kh * g.kw);
+  /**
+   * Calls fn(o, offsets, count) for every output position o (NCHW order), with the flat input
+   * offsets of the window's in-bounds pixels in offsets[0 .. count), row by row.
+   */
+  protected windows(g: PoolGeometry, fn: (o: number, offsets: Int32Array, count: number) => void): void {
+    const offsets = new Int32Array(g.kh * g.kw);
     let o = 0;
     for (let plane = 0; plane < g.n * g.c; plane++) {
       const base = plane * g.h * g.w;
       for (let oy = 0; oy < g.outH; oy++) {
+        const y0 = oy * g.sh - g.ph;
+        const yLo = Math.max(0, y0), yHi = Math.min(g.h, y0 + g.kh);
         for (let ox = 0; ox < g.outW; ox++, o++) {
-          let k = 0;
-          for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) offsets[k++] = base + (oy * g.sh + i) * g.w + ox * g.sw + j;
-          fn(o, offsets);
+          const x0 = ox * g.sw - g.pw;
+          const xLo = Math.max(0, x0), xHi = Math.min(g.w, x0 + g.kw);
+          let count = 0;
+          for (let y = yLo; y < yHi; y++) for (let x = xLo; x < xHi; x++) offsets[count++] = base + y * g.w + x;
+          fn(o, offsets, count);
         }
       }
     }
   }
 
+  /** The upstream gradient must match the forward output's shape and the input's dtype. */
+  protected checkDout<C extends { outShape: readonly number[]; inShape: readonly number[]; dtype: Tensor["dtype"] }>(cache: C | null, dout: Tensor): C {
+    const c = this.checkBackward(cache, dout);
+    if (dout.dtype !== c.dtype) {
+      throw new Error(`${this.name}.backward: upstream gradient is ${dout.dtype} ${shapeStr(dout.shape)}, the input was ${c.dtype} ${shapeStr(c.inShape)}`);
+    }
+    return c;
+  }
+
   override describe(): string {
-    return `${this.name}(${this.kernelSize.join("x")}, stride ${this.stride.join(",")})`;
+    const pad = this.padding[0] === 0 && this.padding[1] === 0 ? "" : `, padding ${this.padding.join(",")}`;
+    return `${this.name}(${this.kernelSize.join("x")}, stride ${this.stride.join(",")}${pad})`;
   }
 }
 
 /**
- * Max pooling: y = max over each window. Backward routes dout to the position of the max (the
- * first one on ties; at a tie the function has a kink, so gradient checks use distinct values).
+ * Max pooling: y = max over each window; dx[argmax] += dout (all of a window's gradient goes to its max).
+ * Tie kink: where two pixels of a window share the maximum, max is not differentiable (a centred
+ * difference sees 1/2 each); backward sends everything to the first one in row-major order, as
+ * tfjs and PyTorch do. Gradient checks therefore use inputs without near-ties.
  */
 export class MaxPool2d extends Pool2d {
   private cache: { inShape: readonly number[]; dtype: Tensor["dtype"]; argmax: Int32Array; outShape: readonly number[] } | null = null;
+
+  constructor(kernelSize: Pair, stride?: Pair, padding: Pair = 0) {
+    super(kernelSize, stride, padding);
+  }
 
   forward(x: Tensor): Tensor {
     const g = this.geometry(x);
     const out = Tensor.zeros([g.n, g.c, g.outH, g.outW], x.dtype);
     const argmax = new Int32Array(out.size);
-    this.windows(g, (o, offsets) => {
+    const xd = x.data;
+    this.windows(g, (o, offsets, count) => {
       let best = offsets[0]!;
-      for (const off of offsets) if (x.data[off]! > x.data[best]!) best = off;
+      // Strict > keeps the first maximum on ties.
+      for (let i = 1; i < count; i++) if (xd[offsets[i]!]! > xd[best]!) best = offsets[i]!;
       argmax[o] = best;
-      out.data[o] = x.data[best]!;
+      out.data[o] = xd[best]!;
     });
     this.cache = { inShape: x.shape, dtype: x.dtype, argmax, outShape: out.shape };
     return out;
   }
 
   backward(dout: Tensor): Tensor {
-    const { inShape, dtype, argmax } = this.checkBackward(this.cache, dout);
+    const { inShape, dtype, argmax } = this.checkDout(this.cache, dout);
     const dx = Tensor.zeros(inShape, dtype);
+    // Overlapping windows can share a max, hence += .
     for (let o = 0; o < argmax.length; o++) dx.data[argmax[o]!] += dout.data[o]!;
     return dx;
   }
 }
 
-/** Average pooling: y = mean over each window; dx spreads dout / (kh kw) over the window. */
+export interface AvgPool2dOptions {
+  /**
+   * Whether padded zeros count in the mean (PyTorch's default, true: divide by kh*kw everywhere) or
+   * not (false: divide by the number of real pixels in the window, as tfjs and Keras do).
+   */
+  countIncludePad?: boolean;
+}
+
+/**
+ * Average pooling: y = (sum over the window's pixels) / d, with d = kh*kw, or the number of real
+ * pixels when padding is excluded from the count; backward spreads dout / d over the window.
+ */
 export class AvgPool2d extends Pool2d {
+  readonly countIncludePad: boolean;
   private cache: { g: PoolGeometry; inShape: readonly number[]; dtype: Tensor["dtype"]; outShape: readonly number[] } | null = null;
+
+  constructor(kernelSize: Pair, stride?: Pair, padding: Pair = 0, opts: AvgPool2dOptions = {}) {
+    super(kernelSize, stride, padding);
+    this.countIncludePad = opts.countIncludePad ?? true;
+  }
 
   forward(x: Tensor): Tensor {
     const g = this.geometry(x);
     const out = Tensor.zeros([g.n, g.c, g.outH, g.outW], x.dtype);
-    const scale = 1 / (g.kh * g.kw);
-    this.windows(g, (o, offsets) => {
+    const xd = x.data;
+    const full = g.kh * g.kw;
+    this.windows(g, (o, offsets, count) => {
       let s = 0;
-      for (const off of offsets) s += x.data[off]!;
-      out.data[o] = s * scale;
+      for (let i = 0; i < count; i++) s += xd[offsets[i]!]!;
+      out.data[o] = s / (this.countIncludePad ? full : count);
     });
     this.cache = { g, inShape: x.shape, dtype: x.dtype, outShape: out.shape };
     return out;
   }
 
   backward(dout: Tensor): Tensor {
-    const { g, inShape, dtype } = this.checkBackward(this.cache, dout);
+    const { g, inShape, dtype } = this.checkDout(this.cache, dout);
     const dx = Tensor.zeros(inShape, dtype);
-    const scale = 1 / (g.kh * g.kw);
-    this.windows(g, (o, offsets) => {
-      const d = dout.data[o]! * scale;
-      for (const off of offsets) dx.data[off] += d;
+    const full = g.kh * g.kw;
+    this.windows(g, (o, offsets, count) => {
+      const d = dout.data[o]! / (this.countIncludePad ? full : count);
+      for (let i = 0; i < count; i++) dx.data[offsets[i]!] += d;
     });
     return dx;
+  }
+
+  override describe(): string {
+    const base = super.describe();
+    return this.countIncludePad || (this.padding[0] === 0 && this.padding[1] === 0) ? base : `${base.slice(0, -1)}, padding excluded from the mean)`;
   }
 }
