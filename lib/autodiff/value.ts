@@ -83,8 +83,10 @@ export class Value {
     const o = operand("mul", other);
     const out = result("*", this.data * o.data, [this, o]);
     out.backwardFn = () => {
+      // BEGIN SOLUTION Value.mul backward (the local derivative times out.grad)
       this.grad += o.data * out.grad;
       o.grad += this.data * out.grad;
+      // END SOLUTION
     };
     return out;
   }
@@ -94,9 +96,11 @@ export class Value {
     const o = operand("div", other);
     const out = result("/", this.data / o.data, [this, o]);
     out.backwardFn = () => {
+      // BEGIN SOLUTION Value.div backward (the local derivative times out.grad)
       // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -(a/b)/b.
       this.grad += out.grad / o.data;
       o.grad -= (out.data / o.data) * out.grad;
+      // END SOLUTION
     };
     return out;
   }
@@ -112,8 +116,10 @@ export class Value {
       if (!Number.isFinite(p)) throw new Error(`Value.pow: exponent ${p} is not a finite number`);
       const out = result(`^${p}`, Math.pow(this.data, p), [this], [this.data, p]);
       out.backwardFn = () => {
+        // BEGIN SOLUTION Value.pow backward (the local derivative times out.grad)
         // p = 0 is a constant 1 with derivative 0 (and 0 * 0^-1 would be NaN at a = 0).
         if (p !== 0) this.grad += p * Math.pow(this.data, p - 1) * out.grad;
+        // END SOLUTION
       };
       return out;
     }
@@ -140,7 +146,9 @@ export class Value {
   exp(): Value {
     const out = result("exp", Math.exp(this.data), [this]);
     out.backwardFn = () => {
+      // BEGIN SOLUTION Value.exp backward (the local derivative times out.grad)
       this.grad += out.data * out.grad;
+      // END SOLUTION
     };
     return out;
   }
@@ -150,7 +158,9 @@ export class Value {
     if (!(this.data > 0)) throw new Error(`Value.log: input must be positive, got ${this.data}`);
     const out = result("log", Math.log(this.data), [this]);
     out.backwardFn = () => {
+      // BEGIN SOLUTION Value.log backward (the local derivative times out.grad)
       this.grad += out.grad / this.data;
+      // END SOLUTION
     };
     return out;
   }
@@ -158,7 +168,9 @@ export class Value {
   sin(): Value {
     const out = result("sin", Math.sin(this.data), [this]);
     out.backwardFn = () => {
+      // BEGIN SOLUTION Value.sin backward (the local derivative times out.grad)
       this.grad += Math.cos(this.data) * out.grad;
+      // END SOLUTION
     };
     return out;
   }
@@ -174,7 +186,9 @@ export class Value {
   tanh(): Value {
     const out = result("tanh", Math.tanh(this.data), [this]);
     out.backwardFn = () => {
+      // BEGIN SOLUTION Value.tanh backward (the local derivative times out.grad)
       this.grad += (1 - out.data * out.data) * out.grad;
+      // END SOLUTION
     };
     return out;
   }

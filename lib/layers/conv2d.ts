@@ -122,6 +122,7 @@ export class Conv2d extends Layer {
     const g = this.geometry(x);
     this.checkDtype(x, "forward", "input");
     x.assertNoNaN("Conv2d.forward input");
+    // BEGIN SOLUTION Conv2d.forward (im2col each image, then out_n = W cols_n + b)
     const n = x.shape[0]!;
     const F = this.outChannels;
     const plane = g.outH * g.outW;
@@ -145,9 +146,11 @@ export class Conv2d extends Layer {
     }
     this.cache = { x, g, outShape: out.shape };
     return out;
+    // END SOLUTION
   }
 
   backward(dout: Tensor): Tensor {
+    // BEGIN SOLUTION Conv2d.backward (dW = sum_n dout_n cols_n^T, db = sums of dout, dx = col2im(W^T dout_n))
     const { x, g } = this.checkBackward(this.cache, dout);
     this.checkDtype(dout, "backward", "upstream gradient");
     const n = x.shape[0]!;
@@ -192,6 +195,7 @@ export class Conv2d extends Layer {
       }
     }
     return dx;
+    // END SOLUTION
   }
 
   /** The reused scratch buffer, grown (or re-typed) when a call needs more than it holds. */

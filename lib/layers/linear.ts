@@ -34,6 +34,7 @@ export class Linear extends Layer {
   forward(x: Tensor): Tensor {
     this.checkInput(x, [-1, this.inFeatures], "batch x inFeatures");
     this.checkDtype(x, "forward", "input");
+    // BEGIN SOLUTION Linear.forward (out = x W + b; cache what backward needs)
     const n = x.shape[0]!;
     const out = Tensor.zeros([n, this.outFeatures], x.dtype);
     if (this.bias !== null) {
@@ -48,9 +49,11 @@ export class Linear extends Layer {
     });
     this.cache = { x, outShape: out.shape };
     return out;
+    // END SOLUTION
   }
 
   backward(dout: Tensor): Tensor {
+    // BEGIN SOLUTION Linear.backward (dW = x^T dout, db = column sums of dout, dx = dout W^T)
     const { x } = this.checkBackward(this.cache, dout);
     this.checkDtype(dout, "backward", "upstream gradient");
     const n = x.shape[0]!;
@@ -75,6 +78,7 @@ export class Linear extends Layer {
       beta: 0, c: dx.data, cOffset: 0, ldc: this.inFeatures,
     });
     return dx;
+    // END SOLUTION
   }
 
   /** gemm needs one element type: a float32 input to a float64 layer (or back) must be converted first. */

@@ -38,11 +38,13 @@ export function mseLoss(pred: Tensor, target: Tensor): { loss: number; grad: Ten
  */
 export function l2Loss(pred: Tensor, target: Tensor): { loss: number; grad: Tensor } {
   checkPair(pred, target, "l2Loss");
+  // BEGIN SOLUTION l2Loss (loss = sum (pred - target)^2 / 2N and its gradient)
   const diff = pred.sub(target);
   const n = batchSize(pred);
   let sq = 0;
   for (let i = 0; i < diff.size; i++) sq += diff.data[i]! * diff.data[i]!;
   return { loss: sq / (2 * n), grad: diff.mulInPlace(1 / n) };
+  // END SOLUTION
 }
 
 /** Euclidean distance ||a - b||_2 over all elements (the "final L2 norm" between two models' outputs). */

@@ -11,6 +11,7 @@ import { checkScores, classIndices, type Labels } from "./labels";
 export function softmaxCrossEntropy(logits: Tensor, labels: Labels): { loss: number; grad: Tensor; probs: Tensor } {
   const [n, c] = checkScores(logits, "softmaxCrossEntropy");
   const y = classIndices(labels, n, c, "softmaxCrossEntropy");
+  // BEGIN SOLUTION softmaxCrossEntropy (stable loss and dL/dlogits = (softmax - onehot) / N)
   const { probs, lse } = softmaxRows(logits);
   let loss = 0;
   for (let i = 0; i < n; i++) loss += lse[i]! - logits.data[i * c + y[i]!]!;
@@ -19,4 +20,5 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Labels): { loss: num
   for (let i = 0; i < n; i++) g[i * c + y[i]!]! -= 1;
   grad.mulInPlace(1 / n);
   return { loss: loss / n, grad, probs };
+  // END SOLUTION
 }
