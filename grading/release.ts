@@ -16,6 +16,8 @@ export function isInstructorOnly(path: string): boolean {
     path.startsWith("grading/specs/") || // case generators, hidden cases included
     path.startsWith(".ci/") ||
     path === "grading/release.ts" ||
+    path === "grading/make-fixtures.ts" ||
+    path === "grading/gradescope.ts" ||
     path.startsWith("test/grading") // the grader's own tests use the answers
   );
 }
@@ -71,6 +73,12 @@ export function buildStudentKit(out: string, root = ROOT): StubRecord[] {
       writeFileSync(dst, releaseNotebook(readFileSync(src, "utf8"), file, stubs));
     } else if (file.startsWith("grading/fixtures/") && file.endsWith(".json")) {
       writeFileSync(dst, JSON.stringify(publicFixture(JSON.parse(readFileSync(src, "utf8")) as FixtureFile)) + "\n");
+    } else if (file === "package.json") {
+      // The instructor's CI type-check (.ci/) is not in the kit.
+      const pkg = JSON.parse(readFileSync(src, "utf8")) as { scripts: Record<string, string> };
+      pkg.scripts.typecheck = pkg.scripts.typecheck!.replace(/ && node node_modules\/typescript\/bin\/tsc -p \.ci\/tsconfig\.json/, "");
+      for (const k of ["release", "grading:fixtures"]) delete pkg.scripts[k];
+      writeFileSync(dst, JSON.stringify(pkg, null, 2) + "\n");
     } else if (file === "tsconfig.json") {
       // Stubs leave imports and parameters unused until the student fills them in.
       const cfg = JSON.parse(readFileSync(src, "utf8")) as { compilerOptions: Record<string, unknown> };
