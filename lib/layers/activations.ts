@@ -1,4 +1,5 @@
 import { sigmoid, Tensor } from "../tensor/tensor";
+import { shapeStr } from "../tensor/shape";
 import { Layer } from "./layer";
 
 /**
@@ -7,6 +8,7 @@ import { Layer } from "./layer";
  *   LeakyReLU  y = x > 0 ? x : a x       dx = dout * (x > 0 ? 1 : a)  (kink at 0)
  *   Sigmoid    y = 1 / (1 + e^-x)        dx = dout * y (1 - y)
  *   Tanh       y = tanh x                dx = dout * (1 - y^2)
+ * Any shape is accepted; outputs and gradients take the input's dtype.
  */
 abstract class Elementwise extends Layer {
   private cache: { saved: Tensor; outShape: readonly number[] } | null = null;
@@ -15,6 +17,7 @@ abstract class Elementwise extends Layer {
   protected abstract f(x: number): number;
   /** Local derivative, from the saved value (the input or the output, see `savesOutput`). */
   protected abstract df(saved: number): number;
+  /** Sigmoid and Tanh express their derivative through the output, which saves recomputing it. */
   protected readonly savesOutput: boolean = false;
 
   forward(x: Tensor): Tensor {
@@ -27,6 +30,9 @@ abstract class Elementwise extends Layer {
 
   backward(dout: Tensor): Tensor {
     const { saved } = this.checkBackward(this.cache, dout);
+    if (dout.dtype !== saved.dtype) {
+      throw new Error(`${this.name}.backward: dtype mismatch: upstream gradient ${dout.dtype} ${shapeStr(dout.shape)} vs forward ${saved.dtype} ${shapeStr(saved.shape)}`);
+    }
     const dx = Tensor.zerosLike(saved);
     const s = saved.data;
     const d = dout.data;
@@ -43,6 +49,7 @@ export class ReLU extends Elementwise {
 export class LeakyReLU extends Elementwise {
   constructor(readonly slope = 0.01) {
     super();
+    if (!Number.isFinite(slope)) throw new Error(`LeakyReLU: slope must be a finite number, got ${slope}`);
   }
   protected f(x: number): number { return x > 0 ? x : this.slope * x; }
   protected df(x: number): number { return x > 0 ? 1 : this.slope; }
@@ -51,6 +58,7 @@ export class LeakyReLU extends Elementwise {
 
 export class Sigmoid extends Elementwise {
   protected override readonly savesOutput = true;
+  // The shared sigmoid never evaluates e^{+large}, so saturated inputs give 0 or 1, not NaN.
   protected f(x: number): number { return sigmoid(x); }
   protected df(y: number): number { return y * (1 - y); }
 }

@@ -4,19 +4,23 @@ import type { DType } from "../tensor/dtype";
 import { Layer, parameter, type StateBuffer, type Parameter } from "./layer";
 
 export interface BatchNormOptions {
+  /** Added to the variance before the square root (default 1e-5); must be > 0. */
   eps?: number;
-  /** Weight of the newest batch in the running statistics: run = (1 - m) run + m batch. */
+  /** Weight of the newest batch in the running statistics (PyTorch's convention, default 0.1): run = (1 - m) run + m batch. */
   momentum?: number;
   dtype?: DType;
 }
 
 /**
- * Batch normalisation over a feature axis; statistics are per feature, over every other axis
- * (N for [N, D]; N, H, W for [N, C, H, W]). With M values per feature:
- *   mu = mean x,  var = mean (x - mu)^2,  xhat = (x - mu) / sqrt(var + eps),  y = gamma xhat + beta
- *   dbeta = sum dy,  dgamma = sum dy xhat,  dxhat = dy gamma
- *   dx = (1/M) invstd (M dxhat - sum dxhat - xhat sum(dxhat xhat))
- * In eval mode the running mean and (biased) variance replace the batch statistics.
+ * Batch normalisation over a feature axis (axis 1); statistics are per feature over every other
+ * axis (N for [N, D]; N, H, W for [N, C, H, W]). With M values per feature, in training:
+ *   mu = mean x,  var = mean (x - mu)^2,  invstd = 1 / sqrt(var + eps),  xhat = (x - mu) invstd,
+ *   y = gamma xhat + beta;
+ *   dbeta = sum dy,  dgamma = sum dy xhat,  dxhat = dy gamma,
+ *   dx = (1/M) invstd (M dxhat - sum dxhat - xhat sum(dxhat xhat)).
+ * The running mean and (biased, as in cs231n) variance move by `momentum` each training forward;
+ * eval mode normalises with them instead, so the layer is affine there: dx = dy gamma invstd.
+ * BatchNorm1d and BatchNorm2d differ only in the rank they accept.
  */
 abstract class BatchNorm extends Layer {
   readonly gamma: Parameter;
@@ -25,99 +29,117 @@ abstract class BatchNorm extends Layer {
   readonly runningVar: Tensor;
   readonly eps: number;
   readonly momentum: number;
-  private cache: { xhat: Tensor; invstd: Float64Array; outShape: readonly number[] } | null = null;
+  private cache: { xhat: Tensor; invstd: Float64Array; training: boolean; inner: number; outShape: readonly number[] } | null = null;
+
+  /** Rank of the input this layer accepts (2 or 4). */
+  protected abstract readonly rank: 2 | 4;
 
   constructor(readonly features: number, opts: BatchNormOptions = {}) {
     super();
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
+    if (!Number.isInteger(features) || features < 1) throw new Error(`${this.name}: features must be a positive integer, got ${features}`);
+    if (!(this.eps > 0 && Number.isFinite(this.eps))) throw new Error(`${this.name}: eps must be a positive number, got ${this.eps}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new Error(`${this.name}: momentum must be in [0, 1], got ${this.momentum}`);
+    // gamma and beta are exempt from weight decay (decay = false).
     this.gamma = parameter("gamma", Tensor.ones([features], opts.dtype), false);
     this.beta = parameter("beta", Tensor.zeros([features], opts.dtype), false);
     this.runningMean = Tensor.zeros([features], opts.dtype);
     this.runningVar = Tensor.ones([features], opts.dtype);
   }
 
-  /** Rank of the input this layer accepts (2 or 4). */
-  protected abstract readonly rank: number;
-
-  /** Values of feature f sit at offsets n * C * inner + f * inner + k for k < inner. */
-  private layout(x: Tensor): { n: number; inner: number } {
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) throw new Error(`${this.name}.forward: expected a Tensor input, got ${typeof x}`);
     const ok = x.ndim === this.rank && x.shape[1] === this.features;
     if (!ok) {
       const want = this.rank === 2 ? `[N, ${this.features}]` : `[N, ${this.features}, H, W]`;
       throw new Error(`${this.name}.forward: expected input ${want}, got ${shapeStr(x.shape)}`);
     }
-    return { n: x.shape[0]!, inner: this.rank === 2 ? 1 : x.shape[2]! * x.shape[3]! };
-  }
-
-  forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor)) throw new Error(`${this.name}.forward: expected a Tensor input, got ${typeof x}`);
-    const { n, inner } = this.layout(x);
+    if (x.dtype !== this.gamma.value.dtype) {
+      throw new Error(
+        `${this.name}.forward: dtype mismatch: input ${x.dtype} ${shapeStr(x.shape)} vs parameters ${this.gamma.value.dtype} ` +
+          `(convert with .astype() or build the layer with { dtype: "${x.dtype}" })`,
+      );
+    }
     x.assertNoNaN(`${this.name}.forward input`);
+    const n = x.shape[0]!;
     const C = this.features;
+    const inner = this.rank === 2 ? 1 : x.shape[2]! * x.shape[3]!;
     const m = n * inner;
-    if (this.training && m < 2) throw new Error(`${this.name}.forward: training needs more than one value per feature, got ${shapeStr(x.shape)}`);
+    const training = this.training;
+    if (training && m < 2) throw new Error(`${this.name}.forward: training needs more than one value per feature, got input ${shapeStr(x.shape)}`);
+
+    const mean = new Float64Array(C);
+    const invstd = new Float64Array(C);
+    if (training) {
+      // Two passes (mean, then squared deviations) avoid the cancellation of E[x^2] - E[x]^2.
+      const s = channelSums(x.data, x.data, n, C, inner, (a) => a);
+      for (let f = 0; f < C; f++) mean[f] = s[f]! / m;
+      const v = channelSums(x.data, x.data, n, C, inner, (a, _b, f) => (a - mean[f]!) * (a - mean[f]!));
+      const mom = this.momentum;
+      for (let f = 0; f < C; f++) {
+        const variance = v[f]! / m;
+        invstd[f] = 1 / Math.sqrt(variance + this.eps);
+        this.runningMean.data[f] = (1 - mom) * this.runningMean.data[f]! + mom * mean[f]!;
+        this.runningVar.data[f] = (1 - mom) * this.runningVar.data[f]! + mom * variance;
+      }
+    } else {
+      for (let f = 0; f < C; f++) {
+        mean[f] = this.runningMean.data[f]!;
+        invstd[f] = 1 / Math.sqrt(this.runningVar.data[f]! + this.eps);
+      }
+    }
+
     const out = Tensor.zerosLike(x);
     const xhat = Tensor.zerosLike(x);
-    const invstd = new Float64Array(C);
     const g = this.gamma.value.data;
     const b = this.beta.value.data;
-    for (let f = 0; f < C; f++) {
-      let mean: number;
-      let variance: number;
-      if (this.training) {
-        let s = 0;
-        forEach(n, C, inner, f, (i) => { s += x.data[i]!; });
-        mean = s / m;
-        let v = 0;
-        forEach(n, C, inner, f, (i) => { const d = x.data[i]! - mean; v += d * d; });
-        variance = v / m;
-        const mom = this.momentum;
-        this.runningMean.data[f] = (1 - mom) * this.runningMean.data[f]! + mom * mean;
-        this.runningVar.data[f] = (1 - mom) * this.runningVar.data[f]! + mom * variance;
-      } else {
-        mean = this.runningMean.data[f]!;
-        variance = this.runningVar.data[f]!;
+    for (let s = 0, i = 0; s < n; s++) {
+      for (let f = 0; f < C; f++) {
+        for (let k = 0; k < inner; k++, i++) {
+          const h = (x.data[i]! - mean[f]!) * invstd[f]!;
+          xhat.data[i] = h;
+          out.data[i] = g[f]! * h + b[f]!;
+        }
       }
-      const is = 1 / Math.sqrt(variance + this.eps);
-      invstd[f] = is;
-      forEach(n, C, inner, f, (i) => {
-        const h = (x.data[i]! - mean) * is;
-        xhat.data[i] = h;
-        out.data[i] = g[f]! * h + b[f]!;
-      });
     }
-    this.cache = { xhat, invstd, outShape: out.shape };
+    this.cache = { xhat, invstd, training, inner, outShape: out.shape };
     return out;
   }
 
   backward(dout: Tensor): Tensor {
-    const { xhat, invstd } = this.checkBackward(this.cache, dout);
+    // The mode is the one of the forward pass being differentiated, not the current one.
+    const { xhat, invstd, training, inner } = this.checkBackward(this.cache, dout);
+    if (dout.dtype !== xhat.dtype) {
+      throw new Error(`${this.name}.backward: dtype mismatch: upstream gradient ${dout.dtype} ${shapeStr(dout.shape)} vs forward ${xhat.dtype} ${shapeStr(xhat.shape)}`);
+    }
     const n = xhat.shape[0]!;
-    const inner = this.rank === 2 ? 1 : xhat.shape[2]! * xhat.shape[3]!;
     const C = this.features;
     const m = n * inner;
-    const dx = Tensor.zerosLike(xhat);
+    const sumDy = channelSums(dout.data, dout.data, n, C, inner, (a) => a);
+    const sumDyXhat = channelSums(dout.data, xhat.data, n, C, inner, (a, b) => a * b);
+    this.beta.grad.data.set(sumDy);
+    this.gamma.grad.data.set(sumDyXhat);
+
+    // Per feature, dx = k1 dy + k0 + k2 xhat. With dxhat = gamma dy: sum dxhat = gamma sumDy and
+    // sum dxhat xhat = gamma sumDyXhat, so the compact formula needs only these two sums.
+    const k1 = new Float64Array(C);
+    const k0 = new Float64Array(C);
+    const k2 = new Float64Array(C);
     const g = this.gamma.value.data;
     for (let f = 0; f < C; f++) {
-      let sumDy = 0;
-      let sumDyXhat = 0;
-      forEach(n, C, inner, f, (i) => {
-        sumDy += dout.data[i]!;
-        sumDyXhat += dout.data[i]! * xhat.data[i]!;
-      });
-      this.beta.grad.data[f] = sumDy;
-      this.gamma.grad.data[f] = sumDyXhat;
-      if (!this.training) {
-        // Fixed statistics: the layer is affine, dx = dy * gamma * invstd.
-        forEach(n, C, inner, f, (i) => { dx.data[i] = dout.data[i]! * g[f]! * invstd[f]!; });
-        continue;
+      const scale = g[f]! * invstd[f]!;
+      k1[f] = scale;
+      if (training) {
+        k0[f] = (-scale * sumDy[f]!) / m;
+        k2[f] = (-scale * sumDyXhat[f]!) / m;
+      } // eval: fixed statistics, so dx = dy gamma invstd (k0 = k2 = 0).
+    }
+    const dx = Tensor.zerosLike(xhat);
+    for (let s = 0, i = 0; s < n; s++) {
+      for (let f = 0; f < C; f++) {
+        for (let k = 0; k < inner; k++, i++) dx.data[i] = k1[f]! * dout.data[i]! + k0[f]! + k2[f]! * xhat.data[i]!;
       }
-      // With dxhat = gamma dy: sum dxhat = gamma sumDy, sum dxhat xhat = gamma sumDyXhat.
-      const k = (g[f]! * invstd[f]!) / m;
-      forEach(n, C, inner, f, (i) => {
-        dx.data[i] = k * (m * dout.data[i]! - sumDy - xhat.data[i]! * sumDyXhat);
-      });
     }
     return dx;
   }
@@ -135,12 +157,22 @@ abstract class BatchNorm extends Layer {
   }
 }
 
-/** Calls fn with the flat offset of every value of feature f. */
-function forEach(n: number, C: number, inner: number, f: number, fn: (i: number) => void): void {
-  for (let s = 0; s < n; s++) {
-    const base = (s * C + f) * inner;
-    for (let k = 0; k < inner; k++) fn(base + k);
+/**
+ * Per-feature sums of term(a_i, b_i, f) over an [n, C, inner] layout, visited in memory order.
+ * Accumulates in float64 whatever the storage type.
+ */
+function channelSums(
+  a: ArrayLike<number>, b: ArrayLike<number>, n: number, C: number, inner: number, term: (a: number, b: number, f: number) => number,
+): Float64Array {
+  const sums = new Float64Array(C);
+  for (let s = 0, i = 0; s < n; s++) {
+    for (let f = 0; f < C; f++) {
+      let acc = 0;
+      for (let k = 0; k < inner; k++, i++) acc += term(a[i]!, b[i]!, f);
+      sums[f]! += acc;
+    }
   }
+  return sums;
 }
 
 /** BatchNorm over [N, D]: statistics per feature over the batch. */

@@ -1,4 +1,5 @@
 import { Tensor } from "../tensor/tensor";
+import { shapeStr } from "../tensor/shape";
 import { Layer } from "./layer";
 
 /**
@@ -31,15 +32,25 @@ export class Softmax extends Layer {
   private cache: { y: Tensor; outShape: readonly number[] } | null = null;
 
   forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor) || x.ndim < 1) throw new Error(`Softmax.forward: expected a Tensor with at least 1 dimension`);
+    if (!(x instanceof Tensor)) throw new Error(`Softmax.forward: expected a Tensor input, got ${typeof x}`);
+    if (x.ndim < 1) throw new Error(`Softmax.forward: expected input of shape [..., classes] (at least 1 dimension), got ${shapeStr(x.shape)}`);
     x.assertNoNaN("Softmax.forward input");
-    const y = softmaxRows(x).probs;
+    const { probs: y, lse } = softmaxRows(x);
+    // A finite row max gives a finite log-sum-exp; +Infinity or an all -Infinity row gives NaN probabilities.
+    const bad = lse.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      const c = x.shape[x.ndim - 1]!;
+      throw new Error(`Softmax.forward: row ${bad} of input ${shapeStr(x.shape)} has no finite maximum (values ${Array.from(x.data.subarray(bad * c, bad * c + Math.min(c, 6))).join(", ")}${c > 6 ? ", ..." : ""})`);
+    }
     this.cache = { y, outShape: y.shape };
     return y;
   }
 
   backward(dout: Tensor): Tensor {
     const { y } = this.checkBackward(this.cache, dout);
+    if (dout.dtype !== y.dtype) {
+      throw new Error(`Softmax.backward: dtype mismatch: upstream gradient ${dout.dtype} ${shapeStr(dout.shape)} vs output ${y.dtype} ${shapeStr(y.shape)}`);
+    }
     const c = y.shape[y.ndim - 1]!;
     const dx = Tensor.zerosLike(y);
     for (let row = 0; row < y.size; row += c) {
