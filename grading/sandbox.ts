@@ -51,8 +51,13 @@ export class Sandbox {
     const [cmd, args] = networkNamespaceAvailable() ? ["unshare", ["-n", process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
     const child = spawn(cmd, args, {
       cwd: join(this.dir, "scratch"),
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NODE_PATH: join(GRADER_ROOT, "node_modules"), HOME: join(this.dir, "scratch") },
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin", NODE_PATH: join(GRADER_ROOT, "node_modules"), HOME: join(this.dir, "scratch"),
+        TSDL_OUTPUT_CAP: String(this.limits.outputBytes),
+      },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
+      // Structured clone keeps NaN and Infinity (JSON would turn them into null).
+      serialization: "advanced",
     });
     this.child = child;
     this.output = 0;
@@ -78,7 +83,8 @@ export class Sandbox {
       });
       child.on("exit", (code, signal) => {
         if (this.watchdog) clearInterval(this.watchdog);
-        const why = this.death ?? (signal ? `the process was killed by ${signal}` : `the process exited early with code ${code} (process.exit?)`);
+        const why = this.death ?? (signal === "SIGABRT" ? `the process crashed (out of memory? the heap limit is ${this.limits.memoryMB} MB)`
+          : signal ? `the process was killed by ${signal}` : `the process exited early with code ${code} (process.exit?)`);
         this.child = null;
         this.ready = null;
         reject(new Error(why));

@@ -27,6 +27,25 @@ for (const mod of ["node:http", "node:https"]) {
 require("node:dns").lookup = blocked("dns.lookup");
 globalThis.fetch = blocked("fetch");
 
+// Output: the grader needs none of it, so it is counted and dropped here (writing it to a pipe from
+// a tight loop would only queue it in memory); past the cap the call that prints fails.
+const outputCap = Number(process.env.TSDL_OUTPUT_CAP ?? 1048576);
+let printed = 0;
+/** @param {string | Uint8Array} chunk */
+function count(chunk) {
+  printed += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+  if (printed > outputCap) throw new Error(`printed more than ${outputCap} bytes of output`);
+  return true;
+}
+for (const stream of [process.stdout, process.stderr]) {
+  stream.write = /** @type {typeof stream.write} */ (/** @type {unknown} */ (count));
+}
+// console swallows errors thrown by stream.write, so its methods count directly.
+const { format } = require("node:util");
+for (const method of /** @type {const} */ (["log", "info", "warn", "error", "debug", "trace", "dir", "table"])) {
+  console[method] = (/** @type {unknown[]} */ ...args) => { count(format(...args) + "\n"); };
+}
+
 const path = require("node:path");
 const send = process.send ? process.send.bind(process) : null;
 if (send === null) {

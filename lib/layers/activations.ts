@@ -42,8 +42,16 @@ abstract class Elementwise extends Layer {
 }
 
 export class ReLU extends Elementwise {
-  protected f(x: number): number { return x > 0 ? x : 0; }
-  protected df(x: number): number { return x > 0 ? 1 : 0; }
+  protected f(x: number): number {
+    // BEGIN SOLUTION ReLU forward (max(0, x))
+    return x > 0 ? x : 0;
+    // END SOLUTION
+  }
+  protected df(x: number): number {
+    // BEGIN SOLUTION ReLU backward (the local derivative: the ReLU mask)
+    return x > 0 ? 1 : 0;
+    // END SOLUTION
+  }
 }
 
 export class LeakyReLU extends Elementwise {
