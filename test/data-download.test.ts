@@ -1,160 +1,346 @@
 import { expect } from "chai";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { downloadDataset, downloadFile, extractTarGz, type SourceSpec } from "../lib/data/download";
-import type { DatasetName } from "../lib/data/datadir";
+import { downloadDataset, downloadFile, extractTarGz, type Sources } from "../lib/data/download";
 import { encodeIdx, readIdxLabels } from "../lib/data/idx";
 
+/*
+ * Everything here talks to a server on 127.0.0.1 (ephemeral port) serving files the test makes:
+ * no test touches the internet.
+ */
 const md5 = (b: Uint8Array): string => createHash("md5").update(b).digest("hex");
 const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
+const REPO = resolve(__dirname, "..");
 
-/** A minimal ustar archive (files only), as the tests need one and no tar is in the kit. */
-function makeTar(files: Record<string, Uint8Array>): Buffer {
+/** One tar header block (ustar), with its checksum. */
+function tarHeader(name: string, size: number, type = "0", prefix = ""): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, "utf8");
+  h.write("0000644\0", 100);
+  h.write("0000000\0", 108);
+  h.write("0000000\0", 116);
+  h.write(size.toString(8).padStart(11, "0") + "\0", 124);
+  h.write("00000000000\0", 136);
+  h.write("        ", 148);
+  h.write(type, 156);
+  h.write("ustar\0", 257);
+  h.write("00", 263);
+  h.write(prefix, 345, "utf8");
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
+  return h;
+}
+const pad = (n: number): Buffer => Buffer.alloc((512 - (n % 512)) % 512);
+type TarEntry = { name: string; data?: Uint8Array; type?: string; prefix?: string };
+/** A tar archive as GNU tar writes it: headers, padded data, two zero blocks. */
+function makeTar(entries: TarEntry[]): Buffer {
   const parts: Buffer[] = [];
-  for (const [name, data] of Object.entries(files)) {
-    const h = Buffer.alloc(512);
-    h.write(name, 0, "utf8");
-    h.write("0000644\0", 100);
-    h.write("0000000\0", 108);
-    h.write("0000000\0", 116);
-    h.write(data.length.toString(8).padStart(11, "0") + "\0", 124);
-    h.write("00000000000\0", 136);
-    h.write("        ", 148);
-    h.write("0", 156);
-    h.write("ustar\0", 257);
-    h.write("00", 263);
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
-    parts.push(h, Buffer.from(data), Buffer.alloc((512 - (data.length % 512)) % 512));
+  for (const e of entries) {
+    const data = Buffer.from(e.data ?? new Uint8Array(0));
+    parts.push(tarHeader(e.name, data.length, e.type, e.prefix), data, pad(data.length));
   }
   parts.push(Buffer.alloc(1024));
   return Buffer.concat(parts);
 }
+const paxRecord = (key: string, value: string): Buffer => {
+  const body = ` ${key}=${value}\n`;
+  let len = body.length + 1;
+  while (`${len}${body}`.length !== len) len++;
+  return Buffer.from(`${len}${body}`);
+};
 
-describe("downloads (against a local HTTP server on 127.0.0.1)", function () {
+async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("downloads (local HTTP server on 127.0.0.1)", function () {
   this.timeout(20000);
   const dir = mkdtempSync(join(tmpdir(), "tsdl-dl-"));
-  const good = Buffer.from(Array.from({ length: 200000 }, (_, i) => (i * 7) % 251));
+  const good = Buffer.from(Array.from({ length: 300000 }, (_, i) => (i * 7) % 251));
+  const corrupt = Buffer.from(good);
+  corrupt[1000] = corrupt[1000]! ^ 1;
   const labels = gzipSync(encodeIdx([4], Uint8Array.of(3, 1, 4, 1)));
-  const batch = Uint8Array.from({ length: 3073 }, (_, i) => (i === 0 ? 7 : i % 256));
-  const tarGz = gzipSync(makeTar({ "cifar-10-batches-bin/test_batch.bin": batch, "cifar-10-batches-bin/readme.html": Buffer.from("skip me") }));
-  const log: { url: string; range?: string }[] = [];
-  let dropNext = false;
+  const images = gzipSync(encodeIdx([1, 2, 2], Uint8Array.of(0, 64, 128, 255)));
+  const batch = Uint8Array.from({ length: 2 * 3073 }, (_, i) => (i === 0 ? 7 : i === 3073 ? 2 : i % 256));
+  const cifarTarGz = gzipSync(makeTar([
+    { name: "cifar-10-batches-bin/", type: "5" },
+    { name: "cifar-10-batches-bin/test_batch.bin", data: batch },
+    { name: "cifar-10-batches-bin/readme.html", data: Buffer.from("<p>not wanted</p>") },
+    { name: "cifar-10-batches-bin/batches.meta.txt", data: Buffer.from("airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n") },
+  ]));
+  const requests: { url: string; range: string | undefined }[] = [];
+  const dropped = new Set<string>();
   let server: Server;
   let base = "";
 
+  /** Serves `body`, honouring "Range: bytes=N-" unless told to ignore it; can drop the connection half way. */
+  function send(req: IncomingMessage, res: ServerResponse, body: Buffer, opts: { ignoreRange?: boolean; dropOnce?: boolean } = {}): void {
+    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
+    const start = m && !opts.ignoreRange ? Number(m[1]) : 0;
+    if (start >= body.length && m) {
+      res.writeHead(416, { "Content-Range": `bytes */${body.length}` });
+      return void res.end();
+    }
+    const slice = body.subarray(start);
+    res.writeHead(m && !opts.ignoreRange ? 206 : 200, {
+      "Content-Length": slice.length,
+      ...(m && !opts.ignoreRange ? { "Content-Range": `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+    });
+    if (opts.dropOnce && !dropped.has(req.url ?? "")) {
+      dropped.add(req.url ?? "");
+      res.write(slice.subarray(0, Math.floor(slice.length / 2)), () => setTimeout(() => res.destroy(), 20));
+      return;
+    }
+    res.end(slice);
+  }
+
   before(async () => {
-    server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      log.push({ url: req.url ?? "", range: req.headers.range });
-      const send = (body: Buffer): void => {
-        const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
-        const start = range ? Number(range[1]) : 0;
-        const slice = body.subarray(start);
-        res.writeHead(range ? 206 : 200, { "Content-Length": slice.length, ...(range ? { "Content-Range": `bytes ${start}-${body.length - 1}/${body.length}` } : {}) });
-        if (dropNext) {
-          dropNext = false;
-          res.write(slice.subarray(0, 50000));
-          setTimeout(() => res.destroy(), 20);
-          return;
-        }
-        res.end(slice);
-      };
-      switch (req.url) {
-        case "/good.bin": return send(good);
-        case "/corrupt.bin": return send(Buffer.concat([good.subarray(0, 1000), Buffer.from([1]), good.subarray(1001)]));
-        case "/moved.bin": res.writeHead(302, { Location: "/good.bin" }); return res.end();
-        case "/mirror/t10k-labels-idx1-ubyte.gz": return send(labels);
-        case "/mirror/cifar-10-binary.tar.gz": return send(tarGz);
-        default: res.writeHead(404); return res.end();
-      }
+    server = createServer((req, res) => {
+      requests.push({ url: req.url ?? "", range: req.headers.range });
+      const url = req.url ?? "";
+      if (url === "/good.bin") return send(req, res, good);
+      if (url === "/corrupt.bin") return send(req, res, corrupt);
+      if (url.startsWith("/drop/")) return send(req, res, good, { dropOnce: true });
+      if (url === "/norange.bin") return send(req, res, good, { ignoreRange: true });
+      if (url === "/moved.bin") return void res.writeHead(302, { Location: "/moved-again.bin" }).end();
+      if (url === "/moved-again.bin") return void res.writeHead(301, { Location: `${base}/good.bin` }).end();
+      if (url === "/loop.bin") return void res.writeHead(302, { Location: "/loop.bin" }).end();
+      if (url === "/mirror/t10k-labels-idx1-ubyte.gz") return send(req, res, labels);
+      if (url === "/mirror/t10k-images-idx3-ubyte.gz") return send(req, res, images);
+      if (url === "/mirror/cifar-10-binary.tar.gz") return send(req, res, cifarTarGz);
+      res.writeHead(404);
+      res.end();
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   after(() => new Promise<void>((r) => server.close(() => r())));
+  beforeEach(() => {
+    requests.length = 0;
+  });
 
-  it("downloads a good file, verifies md5 and sha256, and follows redirects", async () => {
-    await downloadFile(`${base}/good.bin`, join(dir, "good.bin"), { md5: md5(good), sha256: sha256(good) });
-    expect(readFileSync(join(dir, "good.bin")).equals(good)).to.equal(true);
+  it("downloads a good file, verifying md5 and sha256, reporting progress up to the total", async () => {
+    const dest = join(dir, "good.bin");
+    const seen: [number, number | null][] = [];
+    await downloadFile(`${base}/good.bin`, dest, { md5: md5(good), sha256: sha256(good) }, { onProgress: (_f, r, t) => seen.push([r, t]) });
+    expect(readFileSync(dest).equals(good)).to.equal(true);
+    expect(existsSync(`${dest}.part`)).to.equal(false);
+    expect(seen.at(-1)).to.deep.equal([good.length, good.length]);
+  });
+
+  it("follows redirects (relative and absolute), but not forever", async () => {
     await downloadFile(`${base}/moved.bin`, join(dir, "moved.bin"), { sha256: sha256(good) });
     expect(readFileSync(join(dir, "moved.bin")).equals(good)).to.equal(true);
+    expect(requests.map((r) => r.url)).to.deep.equal(["/moved.bin", "/moved-again.bin", "/good.bin"]);
+    const err = await failure(downloadFile(`${base}/loop.bin`, join(dir, "loop.bin"), {}, { maxRedirects: 3 }));
+    expect(err.message).to.equal(`${base}/loop.bin: too many redirects`);
+    expect(requests.length).to.equal(3 + 4);
   });
 
-  it("rejects a corrupted file, naming it with expected and got, and leaves nothing behind", async () => {
-    let err: Error | null = null;
-    try {
-      await downloadFile(`${base}/corrupt.bin`, join(dir, "corrupt.bin"), { md5: md5(good) });
-    } catch (e) {
-      err = e as Error;
-    }
-    expect(err?.message).to.match(new RegExp(`corrupt\\.bin: md5 mismatch: expected ${md5(good)}, got [0-9a-f]{32}`));
-    expect(existsSync(join(dir, "corrupt.bin"))).to.equal(false);
-    expect(existsSync(join(dir, "corrupt.bin.part"))).to.equal(false);
+  it("rejects a corrupted file naming it, expected and got, and leaves no file behind", async () => {
+    const dest = join(dir, "corrupt.bin");
+    const err = await failure(downloadFile(`${base}/corrupt.bin`, dest, { md5: md5(good) }));
+    expect(err.message).to.equal(`corrupt.bin: md5 mismatch: expected ${md5(good)}, got ${md5(corrupt)} (downloaded from ${base}/corrupt.bin; the corrupt file was deleted)`);
+    expect(existsSync(dest)).to.equal(false);
+    expect(existsSync(`${dest}.part`)).to.equal(false);
+    const bySha = await failure(downloadFile(`${base}/corrupt.bin`, dest, { sha256: sha256(good) }));
+    expect(bySha.message).to.match(new RegExp(`^corrupt\\.bin: sha256 mismatch: expected ${sha256(good)}, got ${sha256(corrupt)}`));
+    expect(requests.length).to.equal(2); // a fresh download that fails is not fetched again
   });
 
-  it("resumes an interrupted download with a Range request", async () => {
-    dropNext = true;
+  it("resumes a download dropped half way with a Range request for the rest", async () => {
     const dest = join(dir, "resumed.bin");
-    let first: Error | null = null;
-    try {
-      await downloadFile(`${base}/good.bin`, dest, { md5: md5(good) });
-    } catch (e) {
-      first = e as Error;
-    }
-    expect(first?.message).to.match(/run again to resume/);
+    const first = await failure(downloadFile(`${base}/drop/a.bin`, dest, { md5: md5(good) }, { retries: 0 }));
+    expect(first.message).to.match(new RegExp(`^${base}/drop/a\\.bin: (download interrupted|connection closed) after \\d+ of ${good.length} bytes.*; run the same command again to resume$`));
     expect(existsSync(dest)).to.equal(false);
     const partial = readFileSync(`${dest}.part`).length;
-    expect(partial).to.be.at.least(50000).and.below(good.length);
-    log.length = 0;
-    await downloadFile(`${base}/good.bin`, dest, { md5: md5(good) });
-    expect(log[0]!.range).to.equal(`bytes=${partial}-`);
+    expect(partial).to.be.above(0).and.below(good.length);
+    requests.length = 0;
+    await downloadFile(`${base}/drop/a.bin`, dest, { md5: md5(good) });
+    expect(requests).to.deep.equal([{ url: "/drop/a.bin", range: `bytes=${partial}-` }]);
+    expect(readFileSync(dest).equals(good)).to.equal(true);
+    expect(existsSync(`${dest}.part`)).to.equal(false);
+  });
+
+  it("resumes by itself within one call when retries are allowed", async () => {
+    const dest = join(dir, "auto.bin");
+    await downloadFile(`${base}/drop/b.bin`, dest, { md5: md5(good) });
+    expect(requests.length).to.equal(2);
+    expect(requests[0]!.range).to.equal(undefined);
+    expect(requests[1]!.range).to.match(/^bytes=\d+-$/);
     expect(readFileSync(dest).equals(good)).to.equal(true);
   });
 
-  it("names the URL and status of an HTTP error", async () => {
-    let err: Error | null = null;
-    try {
-      await downloadFile(`${base}/nothing.bin`, join(dir, "nothing.bin"), {});
-    } catch (e) {
-      err = e as Error;
-    }
-    expect(err?.message).to.equal(`${base}/nothing.bin: HTTP 404 Not Found`);
+  it("restarts from zero when the server ignores Range and answers 200", async () => {
+    const dest = join(dir, "norange.bin");
+    writeFileSync(`${dest}.part`, good.subarray(0, 1234));
+    await downloadFile(`${base}/norange.bin`, dest, { md5: md5(good) });
+    expect(requests).to.deep.equal([{ url: "/norange.bin", range: "bytes=1234-" }]);
+    expect(readFileSync(dest).equals(good)).to.equal(true); // overwritten, not appended
   });
 
-  it("downloads a dataset through its mirrors, skips verified files, and extracts tar.gz archives", async () => {
-    const sources = {
-      mnist: { folder: "mnist", mirrors: [`${base}/missing/`, `${base}/mirror/`], files: { "t10k-labels-idx1-ubyte.gz": { md5: md5(labels) } } },
-      "cifar-10": {
-        folder: "cifar-10-batches-bin", mirrors: [`${base}/mirror/`],
-        archive: { name: "cifar-10-binary.tar.gz", md5: md5(tarGz), members: ["cifar-10-batches-bin/test_batch.bin"] },
+  it("a complete part file (416 for the Range) is verified and kept; a longer one is discarded and fetched again", async () => {
+    const dest = join(dir, "complete.bin");
+    writeFileSync(`${dest}.part`, good);
+    await downloadFile(`${base}/good.bin`, dest, { md5: md5(good) });
+    expect(readFileSync(dest).equals(good)).to.equal(true);
+    const longer = join(dir, "longer.bin");
+    writeFileSync(`${longer}.part`, Buffer.concat([good, Buffer.from("extra")]));
+    await downloadFile(`${base}/good.bin`, longer, { md5: md5(good) });
+    expect(readFileSync(longer).equals(good)).to.equal(true);
+    expect(requests.map((r) => r.range)).to.deep.equal([`bytes=${good.length}-`, `bytes=${good.length + 5}-`, undefined]);
+  });
+
+  it("a stale part file (another version of the file) that fails the checksum is fetched again from zero", async () => {
+    const dest = join(dir, "stale.bin");
+    writeFileSync(`${dest}.part`, Buffer.alloc(5000, 9));
+    await downloadFile(`${base}/good.bin`, dest, { md5: md5(good) });
+    expect(requests.map((r) => r.range)).to.deep.equal(["bytes=5000-", undefined]);
+    expect(readFileSync(dest).equals(good)).to.equal(true);
+  });
+
+  it("an HTTP error names the URL and the status", async () => {
+    const err = await failure(downloadFile(`${base}/nothing.bin`, join(dir, "nothing.bin"), {}));
+    expect(err.message).to.equal(`${base}/nothing.bin: HTTP 404 Not Found`);
+    expect(existsSync(join(dir, "nothing.bin.part"))).to.equal(false);
+    const refused = await failure(downloadFile("http://127.0.0.1:1/x.bin", join(dir, "x.bin"), {}));
+    expect(refused.message).to.match(/^http:\/\/127\.0\.0\.1:1\/x\.bin: connect ECONNREFUSED/);
+  });
+
+  it("downloads a dataset through its mirrors (first 404s), then skips the verified files", async () => {
+    const sources: Sources = {
+      mnist: {
+        folder: "mnist",
+        mirrors: [`${base}/missing/`, `${base}/mirror/`],
+        files: { "t10k-labels-idx1-ubyte.gz": { md5: md5(labels) }, "t10k-images-idx3-ubyte.gz": { sha256: sha256(images) } },
       },
-    } as unknown as Record<DatasetName, SourceSpec>;
+    };
     const lines: string[] = [];
     const folder = await downloadDataset("mnist", dir, { sources, log: (l) => lines.push(l) });
+    expect(folder).to.equal(join(dir, "mnist"));
     expect(Array.from(readIdxLabels(join(folder, "t10k-labels-idx1-ubyte.gz")))).to.deep.equal([3, 1, 4, 1]);
+    expect(requests.map((r) => r.url)).to.deep.equal(["/missing/t10k-labels-idx1-ubyte.gz", "/mirror/t10k-labels-idx1-ubyte.gz", "/missing/t10k-images-idx3-ubyte.gz", "/mirror/t10k-images-idx3-ubyte.gz"]);
+    requests.length = 0;
     await downloadDataset("mnist", dir, { sources, log: (l) => lines.push(l) });
-    expect(lines).to.deep.equal(["mnist/t10k-labels-idx1-ubyte.gz: downloaded, checksum ok", "mnist/t10k-labels-idx1-ubyte.gz: present, checksum ok"]);
-    const cifar = await downloadDataset("cifar-10", dir, { sources, log: () => undefined });
-    expect(readFileSync(join(cifar, "test_batch.bin")).equals(Buffer.from(batch))).to.equal(true);
-    expect(existsSync(join(cifar, "readme.html"))).to.equal(false);
-    expect(existsSync(join(dir, "cifar-10-binary.tar.gz"))).to.equal(false);
+    expect(requests).to.deep.equal([]);
+    expect(lines).to.deep.equal([
+      `mnist/t10k-labels-idx1-ubyte.gz: downloaded from ${base}/mirror/t10k-labels-idx1-ubyte.gz, checksum ok`,
+      `mnist/t10k-images-idx3-ubyte.gz: downloaded from ${base}/mirror/t10k-images-idx3-ubyte.gz, checksum ok`,
+      "mnist/t10k-labels-idx1-ubyte.gz: present, checksum ok",
+      "mnist/t10k-images-idx3-ubyte.gz: present, checksum ok",
+    ]);
   });
 
-  it("reports a truncated archive", async () => {
-    const p = join(dir, "short.tar.gz");
-    writeFileSync(p, gzipSync(makeTar({ "a.bin": new Uint8Array(5000) }).subarray(0, 2000)));
-    let err: Error | null = null;
-    try {
-      await extractTarGz(p, dir, (m) => m);
-    } catch (e) {
-      err = e as Error;
-    }
-    expect(err?.message).to.match(/short\.tar\.gz: cannot extract: tar: archive ended inside a member/);
+  it("lists every mirror's failure; refuses to overwrite a present file that fails its checksum", async () => {
+    const sources: Sources = { mnist: { folder: "m2", mirrors: [`${base}/a/`, `${base}/b/`], files: { "x.gz": { md5: md5(labels) } } } };
+    const err = await failure(downloadDataset("mnist", dir, { sources, log: () => undefined }));
+    expect(err.message).to.equal(`could not download x.gz:\n  ${base}/a/x.gz: HTTP 404 Not Found\n  ${base}/b/x.gz: HTTP 404 Not Found`);
+    const bad = { mnist: { folder: "m3", mirrors: [`${base}/mirror/`], files: { "t10k-labels-idx1-ubyte.gz": { md5: "0".repeat(32) } } } };
+    mkdirSync(join(dir, "m3"));
+    writeFileSync(join(dir, "m3", "t10k-labels-idx1-ubyte.gz"), labels);
+    const present = await failure(downloadDataset("mnist", dir, { sources: bad, log: () => undefined }));
+    expect(present.message).to.equal(`${join(dir, "m3", "t10k-labels-idx1-ubyte.gz")}: md5 mismatch: expected ${"0".repeat(32)}, got ${md5(labels)}. Delete it and run the download again.`);
+    expect(existsSync(join(dir, "m3", "t10k-labels-idx1-ubyte.gz"))).to.equal(true);
+  });
+
+  it("downloads a tar.gz, extracts only the listed members, deletes the archive, and skips it next time", async () => {
+    const members = ["cifar-10-batches-bin/test_batch.bin", "cifar-10-batches-bin/batches.meta.txt"];
+    const sources: Sources = { "cifar-10": { folder: "cifar-10-batches-bin", mirrors: [`${base}/mirror/`], archive: { name: "cifar-10-binary.tar.gz", md5: md5(cifarTarGz), members } } };
+    const lines: string[] = [];
+    const folder = await downloadDataset("cifar-10", dir, { sources, log: (l) => lines.push(l) });
+    expect(readFileSync(join(folder, "test_batch.bin")).equals(Buffer.from(batch))).to.equal(true);
+    expect(readdirSync(folder).sort()).to.deep.equal(["batches.meta.txt", "test_batch.bin"]);
+    expect(existsSync(join(dir, "cifar-10-binary.tar.gz"))).to.equal(false);
+    await downloadDataset("cifar-10", dir, { sources, log: (l) => lines.push(l) });
+    expect(lines.slice(1)).to.deep.equal([`cifar-10: extracted 2 files into ${folder}`, "cifar-10: all 2 files present"]);
+    expect(requests.length).to.equal(1);
+  });
+
+  it("the CLI downloads into --dir with one line per file when stderr is not a terminal", async () => {
+    const out = join(dir, "cli");
+    const sourcesFile = join(dir, "sources.json");
+    const spec = { folder: "mnist", mirrors: [`${base}/mirror/`], files: { "t10k-labels-idx1-ubyte.gz": { md5: md5(labels) } } };
+    writeFileSync(sourcesFile, JSON.stringify({ datasets: { mnist: spec } }));
+    const tsx = join(REPO, "node_modules", "tsx", "dist", "cli.mjs");
+    const run = (args: string[]): Promise<{ code: number; stderr: string; stdout: string }> =>
+      new Promise((done) => {
+        execFile(process.execPath, [tsx, join(REPO, "data", "download.ts"), ...args], { cwd: REPO, env: { ...process.env, TSDL_DATA: "" } }, (e, stdout, stderr) => {
+          done({ code: e ? Number(e.code ?? 1) : 0, stdout, stderr });
+        });
+      });
+    const ok = await run(["mnist", "--dir", out, "--sources", sourcesFile]);
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(ok.stderr).to.contain(`data directory: ${out}\nmnist/t10k-labels-idx1-ubyte.gz: downloaded from ${base}/mirror/t10k-labels-idx1-ubyte.gz, checksum ok\n`);
+    expect(existsSync(join(out, "mnist", "t10k-labels-idx1-ubyte.gz"))).to.equal(true);
+    const unknown = await run(["svhn", "--dir", out]);
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.match(/unknown dataset svhn \(known: mnist, fashion-mnist, cifar-10, all\)\nusage: npx tsx data\/download\.ts/);
+    const help = await run(["--help"]);
+    expect([help.code, help.stdout.trim()]).to.deep.equal([0, "usage: npx tsx data/download.ts [mnist|fashion-mnist|cifar-10|all]... [--dir DIR] [--sources FILE]"]);
+  });
+});
+
+describe("tar.gz extraction (archives made by the test)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsdl-tar-"));
+  const write = (name: string, data: Uint8Array): string => {
+    const p = join(dir, name);
+    writeFileSync(p, data);
+    return p;
+  };
+  const big = Uint8Array.from({ length: 70000 }, (_, i) => (i * 13) % 256);
+
+  it("extracts wanted members, across 512-byte padding, ustar prefixes, GNU long names and pax paths", async () => {
+    const longName = `deep/${"x".repeat(120)}.bin`;
+    const p = write("a.tar.gz", gzipSync(makeTar([
+      { name: "top/", type: "5" },
+      { name: "top/big.bin", data: big },
+      { name: "top/skip.txt", data: Buffer.from("skip") },
+      { name: "empty.bin" },
+      { name: "file.bin", prefix: "with/prefix", data: Buffer.from("prefixed") },
+      { name: "././@LongLink", type: "L", data: Buffer.from(`${longName}\0`) },
+      { name: longName.slice(0, 100), data: Buffer.from("long") },
+      { name: "PaxHeaders/p", type: "x", data: paxRecord("path", "pax/named.bin") },
+      { name: "truncated-name", data: Buffer.from("pax") },
+    ])));
+    const wanted = new Map([["top/big.bin", "out/big.bin"], ["empty.bin", "out/empty.bin"], ["with/prefix/file.bin", "out/prefixed.bin"], [longName, "out/long.bin"], ["pax/named.bin", "out/pax.bin"]]);
+    const written = await extractTarGz(p, dir, (m) => wanted.get(m) ?? null);
+    expect(written).to.deep.equal(["big", "empty", "prefixed", "long", "pax"].map((n) => join(dir, "out", `${n}.bin`)));
+    expect(readFileSync(join(dir, "out", "big.bin")).equals(Buffer.from(big))).to.equal(true);
+    expect(readFileSync(join(dir, "out", "empty.bin")).length).to.equal(0);
+    expect(["prefixed", "long", "pax"].map((n) => readFileSync(join(dir, "out", `${n}.bin`), "utf8"))).to.deep.equal(["prefixed", "long", "pax"]);
+    expect(readdirSync(join(dir, "out")).some((f) => f.endsWith(".part"))).to.equal(false);
+  });
+
+  it("a truncated archive fails naming the file and the member, leaving no part file", async () => {
+    const tar = makeTar([{ name: "a.bin", data: big }]);
+    const p = write("short.tar.gz", gzipSync(tar.subarray(0, 20000)));
+    const err = await failure(extractTarGz(p, join(dir, "short"), (m) => m));
+    expect(err.message).to.equal(`${p}: cannot extract: tar: archive ended inside member "a.bin" (${70000 - (20000 - 512)} bytes missing): truncated?`);
+    expect(existsSync(join(dir, "short", "a.bin"))).to.equal(false);
+    expect(existsSync(join(dir, "short", "a.bin.part"))).to.equal(false);
+    const inHeader = write("header.tar.gz", gzipSync(makeTar([{ name: "s.bin", data: Buffer.from("s") }]).subarray(0, 1024 + 100)));
+    expect((await failure(extractTarGz(inHeader, join(dir, "h"), (m) => m))).message).to.equal(`${inHeader}: cannot extract: tar: archive ended inside a header at byte 1024: truncated?`);
+    const gz = gzipSync(tar);
+    const cutGz = write("cut.tar.gz", gz.subarray(0, gz.length - 100));
+    expect((await failure(extractTarGz(cutGz, join(dir, "cut"), (m) => m))).message).to.match(/cut\.tar\.gz: cannot extract: unexpected end of file/);
+  });
+
+  it("rejects a file that is not a tar archive, and members that would escape the folder", async () => {
+    const notTar = write("not.tar.gz", gzipSync(Buffer.alloc(2048, 65)));
+    expect((await failure(extractTarGz(notTar, dir, (m) => m))).message).to.match(/not\.tar\.gz: cannot extract: tar: bad header checksum at byte 0 .*not a tar archive/);
+    const evil = write("evil.tar.gz", gzipSync(makeTar([{ name: "../../evil.txt", data: Buffer.from("x") }])));
+    expect((await failure(extractTarGz(evil, join(dir, "e"), (m) => m))).message).to.match(/refusing to write outside the destination: "\.\.\/\.\.\/evil\.txt"/);
   });
 });

@@ -1,21 +1,28 @@
 import { readFileSync } from "node:fs";
-import { basename } from "node:path";
 import { gunzipSync } from "node:zlib";
 
-/** Reads a file, gunzipping it when it starts with the gzip magic bytes 1f 8b. Errors name the file. */
-export function readMaybeGzip(path: string): Buffer {
+/** gzip streams start with the bytes 1f 8b, whatever the file is called. */
+export function isGzip(buf: Uint8Array): boolean {
+  return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+}
+
+/** Gunzips `buf` when it is gzip data, else returns it unchanged. `name` is for error messages. */
+export function maybeGunzip(buf: Uint8Array, name: string): Uint8Array {
+  if (!isGzip(buf)) return buf;
+  try {
+    return gunzipSync(buf);
+  } catch (e) {
+    throw new Error(`${name}: corrupt or truncated gzip data (${(e as Error).message})`);
+  }
+}
+
+/** Reads a whole file, gunzipping it if it is gzip data. Errors name the file. */
+export function readMaybeGzip(path: string): Uint8Array {
   let raw: Buffer;
   try {
     raw = readFileSync(path);
   } catch (e) {
     throw new Error(`${path}: cannot read: ${(e as Error).message}`);
   }
-  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
-    try {
-      return gunzipSync(raw);
-    } catch (e) {
-      throw new Error(`${basename(path)}: corrupt or truncated gzip data (${(e as Error).message}) in ${path}`);
-    }
-  }
-  return raw;
+  return maybeGunzip(raw, path);
 }
