@@ -3,10 +3,11 @@
 // the expected partial scores without crashing or fooling the grader.
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gradeBatch } from "../grading/cli";
+import { buildGradescopeBundle } from "../grading/gradescope";
 import { gradeSubmission, loadFixtures, type GradeResult } from "../grading/grade";
 import { stripSolutions } from "../grading/markers";
 import { buildStudentKit } from "../grading/release";
@@ -209,5 +210,30 @@ describe("autograder", function () {
     expect(gs.score).to.equal(gs.max_score);
     expect(gs.tests.map((t) => [t.status, t.visibility])).to.deep.equal([["passed", "visible"], ["passed", "after_published"]]);
     expect(gs.tests[0]).to.have.keys(["name", "score", "max_score", "status", "output", "visibility"]);
+  });
+});
+
+describe("Gradescope bundle", function () {
+  this.timeout(120000);
+
+  it("has setup.sh and run_autograder, all fixtures and no case generators, and grades a submission into results.json", () => {
+    const tmp = mkdtempSync(join(tmpdir(), "tsdl-gradescope-"));
+    const source = join(tmp, "autograder", "source");
+    const files = buildGradescopeBundle(source);
+    expect(files).to.include("grading/cli.ts");
+    expect(files.some((f) => f.startsWith("grading/specs/"))).to.equal(false);
+    const bundled = JSON.parse(readFileSync(join(source, "grading", "fixtures", "a-linear-classifier.json"), "utf8")).cases as { visibility: string }[];
+    expect(bundled.some((c) => c.visibility === "hidden")).to.equal(true);
+    for (const script of ["setup.sh", "run_autograder"]) {
+      expect(statSync(join(source, script)).mode & 0o111, script).to.not.equal(0);
+    }
+    // Run it as Gradescope would, on a copy of the reference solution.
+    symlinkSync(join(ROOT, "node_modules"), join(source, "node_modules"));
+    cpSync(join(ROOT, "lib"), join(tmp, "autograder", "submission", "lib"), { recursive: true });
+    execFileSync("bash", [join(source, "run_autograder")], { env: { ...process.env, AUTOGRADER_ROOT: join(tmp, "autograder") } });
+    const results = JSON.parse(readFileSync(join(tmp, "autograder", "results", "results.json"), "utf8"));
+    expect(results.score).to.equal(maxScore);
+    expect(results.max_score).to.equal(maxScore);
+    expect(results.tests.length).to.equal(fixtures.flatMap((f) => f.cases).length);
   });
 });
