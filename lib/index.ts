@@ -14,12 +14,12 @@ export { Linear, type LinearOptions } from "./layers/linear";
 export { ReLU, LeakyReLU, Sigmoid, Tanh } from "./layers/activations";
 export { Softmax, softmaxRows } from "./layers/softmax";
 export { Flatten } from "./layers/flatten";
-export { Dropout } from "./layers/dropout";
+export { Dropout, type DropoutOptions } from "./layers/dropout";
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./layers/batchnorm";
 export { Conv2d, type Conv2dOptions } from "./layers/conv2d";
 export { MaxPool2d, AvgPool2d } from "./layers/pool";
 export { Sequential } from "./layers/sequential";
-export { stateDict, loadStateDict, saveModel, loadModel, type StateDict } from "./layers/serialize";
+export { stateDict, loadStateDict, saveModel, loadModel, type StateDict, type SavedTensor, type SavedValue } from "./layers/serialize";
 export { gaussianKernel } from "./filters";
 
 export { softmaxCrossEntropy } from "./losses/softmax-cross-entropy";
