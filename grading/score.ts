@@ -2,19 +2,9 @@
  * Scoring: compares what the sandbox returned with the fixture, output by output, by max relative
  * error, and writes feedback that names the output, the error, the threshold and a hint.
  */
+import { relError } from "../lib/gradcheck";
 import type { FixtureCase, Json } from "./fixtures";
 import { numbersOf, shapeOf, isWireTensor } from "./fixtures";
-
-export function relError(a: readonly number[], b: readonly number[]): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    const r = d === 0 ? 0 : d / Math.max(1e-8, Math.abs(a[i]!) + Math.abs(b[i]!));
-    if (Number.isNaN(r)) return NaN;
-    if (r > worst) worst = r;
-  }
-  return worst;
-}
 
 export interface Verdict {
   passed: boolean;
