@@ -132,6 +132,7 @@ describe("autograder", function () {
       variant(dir, "reads-answers", "losses/softmax-cross-entropy.ts", (s) => s.replace("const { probs, lse } = softmaxRows(logits);", `require("fs").readFileSync(${JSON.stringify(join(ROOT, "grading", "fixtures", "a-linear-classifier.json"))});\n  const { probs, lse } = softmaxRows(logits);`));
       variant(dir, "forges-results", "layers/linear.ts", (s) => s.replace("const n = x.shape[0]!;", `require("fs").writeFileSync(${JSON.stringify(join(dir, "forged-results.json"))}, '{"score": 100}');\n    const n = x.shape[0]!;`));
       variant(dir, "spawns", "layers/conv2d.ts", (s) => s.replace("const F = this.outChannels;", 'require("child_process").execSync("echo hi");\n    const F = this.outChannels;'));
+      variant(dir, "starts-worker", "losses/regression.ts", (s) => s.replace("const diff = pred.sub(target);\n  const n = batchSize(pred);", 'new (require("worker_threads").Worker)("while (true) {}", { eval: true });\n  const diff = pred.sub(target);\n  const n = batchSize(pred);'));
       variant(dir, "network", "autodiff/value.ts", (s) => s.replace("this.grad += Math.cos(this.data) * out.grad;", 'require("https").get("https://127.0.0.1:9/");\n      this.grad += Math.cos(this.data) * out.grad;'));
       variant(dir, "floods-output", "layers/activations.ts", (s) => s.replace("return x > 0 ? x : 0;\n    // END SOLUTION", 'for (let i = 0; i < 100000; i++) console.log("spam spam spam spam spam");\n    return x > 0 ? x : 0;\n    // END SOLUTION'));
       mkdirSync(join(dir, "empty"));
@@ -154,6 +155,7 @@ describe("autograder", function () {
       ["reads-answers", { "softmax cross-entropy: loss and gradient (small batch)": /ERR_ACCESS_DENIED|Access to this API has been restricted/ }, 3 + 2 + 2 + 5],
       ["forges-results", { "linear layer: forward and backward": /ERR_ACCESS_DENIED|Access to this API has been restricted/ }, 3 + 3 + 5],
       ["spawns", { "Conv2d forward: 3x3, stride 1, padding 1": /ERR_ACCESS_DENIED|Access to this API has been restricted/ }, 3 + 3 + 5],
+      ["starts-worker", { "L2 loss and its gradient": /ERR_ACCESS_DENIED|Access to this API has been restricted/ }, 2],
       ["network", { "expression at (2, 4, 1) and (9, 14, 3)": /network access is not allowed while grading/ }, 4 + 6],
       ["floods-output", { "ReLU: forward and backward": /printed more than 1048576 bytes of output/ }, 2 + 5],
     ];

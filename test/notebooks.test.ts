@@ -2,7 +2,7 @@
 // and the kernel set-up works: kernelspec, imports tslab can resolve, errors reported by cell.
 import { expect } from "chai";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { realDataDir } from "./helpers/data-dir";
@@ -92,6 +92,32 @@ describe("assignment notebooks (headless, quick mode)", function () {
 
 describe("the kernel", function () {
   this.timeout(60000);
+
+  it("picks up an edit to a library file when the import cell runs again", () => {
+    // tslab watches the files it compiled and recompiles a changed one on the next import.
+    const dir = mkdtempSync(join(tmpdir(), "tsdl-edit-nb-"));
+    const scratch = join(ROOT, "lib", `.scratch-edit-${process.pid}.ts`);
+    const spec = `./lib/.scratch-edit-${process.pid}`;
+    writeFileSync(scratch, "export const version = 1;\n");
+    try {
+      const nb = join(dir, "edit.ipynb");
+      writeFileSync(nb, JSON.stringify({
+        nbformat: 4, nbformat_minor: 5, metadata: {},
+        cells: [
+          { ...notebookCell(`import { version } from "${spec}";\nconsole.log("before", version);`), metadata: {} },
+          { ...notebookCell(`require("fs").writeFileSync(${JSON.stringify(scratch)}, "export const version = 2;\\n");\nawait new Promise((r) => setTimeout(r, 2500));`), metadata: {} },
+          { ...notebookCell(`import { version as again } from "${spec}";\nconsole.log("after", again);`), metadata: {} },
+        ],
+      }));
+      const r = runNotebooks([nb], dir);
+      expect(r.status, r.stdout).to.equal(0);
+      const cells = (JSON.parse(readFileSync(join(dir, "edit.ipynb"), "utf8")) as { cells: Cell[] }).cells;
+      expect(cells[0]!.outputs![0]!.text).to.equal("before 1\n");
+      expect(cells[2]!.outputs![0]!.text).to.equal("after 2\n");
+    } finally {
+      rmSync(scratch, { force: true });
+    }
+  });
 
   it("lib has only imports that tslab can resolve (file paths, not folders)", () => {
     // tslab's executor resolves a relative import "x" only as "x.js" among the files it compiled:
