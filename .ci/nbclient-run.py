@@ -19,7 +19,9 @@ def main(out_dir, paths):
     failed = 0
     for path in paths:
         nb = nbformat.read(path, as_version=4)
-        client = nbclient.NotebookClient(nb, timeout=600, kernel_name="tsdl", allow_errors=False)
+        # Like Jupyter, start the kernel in the notebook's own folder.
+        client = nbclient.NotebookClient(nb, timeout=600, kernel_name="tsdl", allow_errors=False,
+                                         resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
         started = time.time()
         name = os.path.basename(path)
         try:
