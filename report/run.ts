@@ -1,0 +1,84 @@
+// Reproduces the published results and writes RESULTS.md with figures:
+//   npm run report                       every experiment, full setting
+//   npm run report -- --only linear-mnist [--only blur]   some experiments (the others keep their last results)
+//   npm run report -- --quick            tiny settings (a smoke test, not for RESULTS.md)
+// Each experiment's result is kept in report/results/<name>.json, so RESULTS.md is rebuilt from all of them.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { exportHtml } from "../lib/plot/html";
+import { exportPng, findChromium } from "../lib/plot/png";
+import type { Experiment, ExperimentResult } from "./experiment";
+import { experiments } from "./experiments/index";
+import { renderResults, type StoredResult } from "./render";
+
+export const REPORT_DIR = resolve(__dirname);
+const ROOT = resolve(__dirname, "..");
+
+export async function runExperiment(e: Experiment, opts: { quick: boolean; outDir: string }): Promise<StoredResult> {
+  const started = Date.now();
+  const log = (line: string): void => console.error(`  [${e.name} ${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
+  console.error(`${e.name}: ${e.title} (expected ${e.estimate})`);
+  const result: ExperimentResult = await e.run({ quick: opts.quick, log });
+  const figures: StoredResult["figures"] = [];
+  mkdirSync(join(opts.outDir, "figures"), { recursive: true });
+  mkdirSync(join(opts.outDir, "html"), { recursive: true });
+  for (const f of result.figures ?? []) {
+    const html = join(opts.outDir, "html", `${f.name}.html`);
+    exportHtml(f.figure, html, f.title);
+    let png: string | null = join(opts.outDir, "figures", `${f.name}.png`);
+    try {
+      if (findChromium() === null) throw new Error("Chromium not installed");
+      exportPng(f.figure, png);
+    } catch (err) {
+      log(`no PNG for ${f.name}: ${(err as Error).message}`);
+      png = null;
+    }
+    figures.push({ name: f.name, title: f.title, png });
+  }
+  const stored: StoredResult = {
+    name: e.name, title: e.title, published: e.published, ...(e.target ? { target: e.target } : {}),
+    metrics: result.metrics, tables: result.tables ?? [], notes: result.notes ?? [], figures,
+    seconds: result.seconds, seed: result.seed, setting: result.setting, quick: opts.quick, date: new Date().toISOString(),
+  };
+  writeFileSync(join(opts.outDir, "results", `${e.name}.json`), JSON.stringify(stored, null, 1) + "\n");
+  console.error(`${e.name}: done in ${result.seconds.toFixed(1)} s`);
+  return stored;
+}
+
+export function machine(): string {
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  return `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
+}
+
+async function main(args: string[]): Promise<number> {
+  const quick = args.includes("--quick");
+  const only = args.flatMap((a, i) => (a === "--only" && args[i + 1] ? [args[i + 1]!] : []));
+  const unknown = only.filter((n) => !experiments.some((e) => e.name === n));
+  if (unknown.length > 0) {
+    console.error(`unknown experiment(s): ${unknown.join(", ")}; known: ${experiments.map((e) => e.name).join(", ")}`);
+    return 2;
+  }
+  const outDir = quick ? join(REPORT_DIR, "quick") : REPORT_DIR;
+  mkdirSync(join(outDir, "results"), { recursive: true });
+  const chosen = experiments.filter((e) => only.length === 0 || only.includes(e.name));
+  for (const [i, e] of chosen.entries()) {
+    console.error(`(${i + 1}/${chosen.length})`);
+    await runExperiment(e, { quick, outDir });
+  }
+  const stored = experiments.flatMap((e) => {
+    const p = join(outDir, "results", `${e.name}.json`);
+    return existsSync(p) ? [JSON.parse(readFileSync(p, "utf8")) as StoredResult] : [];
+  });
+  const target = quick ? join(outDir, "RESULTS.md") : join(ROOT, "RESULTS.md");
+  writeFileSync(target, renderResults(stored, { machine: machine(), figuresBase: quick ? "figures" : "report/figures", missing: experiments.filter((e) => !stored.some((s) => s.name === e.name)) }));
+  console.error(`wrote ${target}`);
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((c) => process.exit(c), (e: Error) => {
+    console.error(e.stack ?? e.message);
+    process.exit(1);
+  });
+}
