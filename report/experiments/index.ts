@@ -3,6 +3,7 @@ import { blur } from "./blur";
 import { gradcheckTwoLayer } from "./gradcheck-two-layer";
 import { l2BatchSizes } from "./l2-batch";
 import { linearFashion, linearMnist } from "./linear";
+import { mlpFashion, mlpMnist, mlpMnistAugmented } from "./mlp";
 
 /** In report order. */
-export const experiments: Experiment[] = [linearMnist, linearFashion, gradcheckTwoLayer, blur, l2BatchSizes];
+export const experiments: Experiment[] = [linearMnist, linearFashion, mlpMnist, mlpMnistAugmented, mlpFashion, gradcheckTwoLayer, blur, l2BatchSizes];
