@@ -31,6 +31,8 @@ export interface Experiment {
   target?: Target;
   /** Expected time on the 2-core reference machine, full setting. */
   estimate: string;
+  /** Why the target can be missed, printed beside a miss. */
+  whenMissed?: string;
   run(opts: { quick: boolean; log: (line: string) => void }): Promise<ExperimentResult> | ExperimentResult;
 }
 

@@ -5,6 +5,7 @@ import type { Cell } from "../lib/notebook/table";
 
 export interface StoredResult {
   name: string;
+  whenMissed?: string;
   title: string;
   published: string;
   target?: Target;
@@ -58,6 +59,9 @@ export function renderResults(results: StoredResult[], opts: { machine: string; 
     lines.push(`## ${r.title}`, "", `Published: ${r.published}.`, "", `Setting: ${r.setting}. Seed ${r.seed}. ${r.seconds.toFixed(1)} s on ${r.date.slice(0, 10)}${r.quick ? " (quick setting)" : ""}.`, "");
     lines.push(markdownTable([Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [k, Number.isInteger(v) ? v : Number(v.toPrecision(6))]))]), "");
     for (const t of r.tables) lines.push(`**${t.title}**`, "", markdownTable(t.rows), "");
+    if (r.target && !meets(r.target, r.metrics[r.target.metric] ?? NaN)) {
+      lines.push(`**Target missed** (${verdict(r).replace(/^missed \((.*)\)$/, "$1")}).${r.whenMissed ? ` ${r.whenMissed}` : ""}`, "");
+    }
     for (const n of r.notes) lines.push(`- ${n}`);
     if (r.notes.length > 0) lines.push("");
     for (const f of r.figures) if (f.png) lines.push(`![${f.title}](${opts.figuresBase}/${f.name}.png)`, "");

@@ -37,7 +37,7 @@ export async function runExperiment(e: Experiment, opts: { quick: boolean; outDi
     figures.push({ name: f.name, title: f.title, png });
   }
   const stored: StoredResult = {
-    name: e.name, title: e.title, published: e.published, ...(e.target ? { target: e.target } : {}),
+    name: e.name, title: e.title, published: e.published, ...(e.target ? { target: e.target } : {}), ...(e.whenMissed ? { whenMissed: e.whenMissed } : {}),
     metrics: result.metrics, tables: result.tables ?? [], notes: result.notes ?? [], figures,
     seconds: result.seconds, seed: result.seed, setting: result.setting, quick: opts.quick, date: new Date().toISOString(),
   };
