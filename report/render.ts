@@ -33,7 +33,7 @@ function verdict(r: StoredResult): string {
   return `missed (${gap})`;
 }
 
-export function renderResults(results: StoredResult[], opts: { machine: string; figuresBase: string; missing: Experiment[] }): string {
+export function renderResults(results: StoredResult[], opts: { machine: string; figuresBase: string; missing: Experiment[]; planned?: { title: string; target: string }[] }): string {
   const total = results.reduce((s, r) => s + r.seconds, 0);
   const summary = results.map((r) => ({
     experiment: r.title,
@@ -52,6 +52,9 @@ export function renderResults(results: StoredResult[], opts: { machine: string; 
     markdownTable(summary),
     "",
   ];
+  if (opts.planned && opts.planned.length > 0) {
+    lines.push(`Not in the report yet: ${opts.planned.map((p) => `${p.title} (${p.target})`).join("; ")}.`, "");
+  }
   if (opts.missing.length > 0) {
     lines.push(`Not run yet: ${opts.missing.map((e) => `${e.title} (\`${e.name}\`, expected ${e.estimate})`).join("; ")}.`, "");
   }

@@ -2,6 +2,7 @@
 //   npm run report                       every experiment, full setting
 //   npm run report -- --only linear-mnist [--only blur]   some experiments (the others keep their last results)
 //   npm run report -- --quick            tiny settings (a smoke test, not for RESULTS.md)
+//   npm run report -- --render           rebuild RESULTS.md from the stored results only
 // Each experiment's result is kept in report/results/<name>.json, so RESULTS.md is rebuilt from all of them.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -9,7 +10,7 @@ import { join, resolve } from "node:path";
 import { exportHtml } from "../lib/plot/html";
 import { exportPng, findChromium } from "../lib/plot/png";
 import type { Experiment, ExperimentResult } from "./experiment";
-import { experiments } from "./experiments/index";
+import { experiments, planned } from "./experiments/index";
 import { renderResults, type StoredResult } from "./render";
 
 export const REPORT_DIR = resolve(__dirname);
@@ -61,7 +62,8 @@ async function main(args: string[]): Promise<number> {
   }
   const outDir = quick ? join(REPORT_DIR, "quick") : REPORT_DIR;
   mkdirSync(join(outDir, "results"), { recursive: true });
-  const chosen = experiments.filter((e) => only.length === 0 || only.includes(e.name));
+  // --render rebuilds RESULTS.md from the stored results without running anything.
+  const chosen = args.includes("--render") ? [] : experiments.filter((e) => only.length === 0 || only.includes(e.name));
   for (const [i, e] of chosen.entries()) {
     console.error(`(${i + 1}/${chosen.length})`);
     await runExperiment(e, { quick, outDir });
@@ -71,7 +73,7 @@ async function main(args: string[]): Promise<number> {
     return existsSync(p) ? [JSON.parse(readFileSync(p, "utf8")) as StoredResult] : [];
   });
   const target = quick ? join(outDir, "RESULTS.md") : join(ROOT, "RESULTS.md");
-  writeFileSync(target, renderResults(stored, { machine: machine(), figuresBase: quick ? "figures" : "report/figures", missing: experiments.filter((e) => !stored.some((s) => s.name === e.name)) }));
+  writeFileSync(target, renderResults(stored, { machine: machine(), figuresBase: quick ? "figures" : "report/figures", missing: experiments.filter((e) => !stored.some((s) => s.name === e.name)), planned }));
   console.error(`wrote ${target}`);
   return 0;
 }
