@@ -55,3 +55,4 @@ export { readCsvDataset, parseCsvDataset, type CsvDataset, type CsvOptions } fro
 export { horizontalFlip, randomRotation, rotate, cutout, randomCrop, randomContrast, contrast, compose, augmentBatch, type Augmentation, type Image } from "./data/augment";
 export { isQuick, pick, QUICK_ENV } from "./notebook/mode";
 export { formatTable, markdownTable, showTable, type Cell } from "./notebook/table";
+export { wasmKernels, useWasmKernels } from "./kernels/wasm";

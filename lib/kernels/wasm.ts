@@ -1,0 +1,548 @@
+import { readFileSync } from "fs";
+import { join } from "path";
+import { Worker } from "worker_threads";
+import type { Storage } from "../tensor/dtype";
+import { setKernels, type ConvGeometry, type GemmArgs, type Kernels } from "./kernels";
+import { referenceKernels } from "./reference";
+
+/*
+ * WebAssembly SIMD128 kernels behind the Kernels interface (sources in wasm/assembly, binary built by
+ * scripts/build-wasm.js and committed next to this file).
+ *
+ * The module has no runtime: it works on raw linear memory laid out here. Operands are copied into
+ * that memory, the kernel runs, and the result is copied back (typed-array copies are memcpy, small
+ * next to the O(mnk) product). The memory only grows; the pack buffers and operand area are reused
+ * from call to call.
+ *
+ * The memory is shared so that one worker thread can help with large products: C is cut into a few
+ * wide chunks of columns (or rows) that the calling thread and the worker take from an atomic counter,
+ * so a worker that is late or descheduled costs nothing but its help. Each entry of C is computed the
+ * same way whichever thread does it, so results do not depend on the split.
+ */
+
+// ---- the slice of the WebAssembly API used here (the project's TS lib has no DOM/wasm types) ----
+
+interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(deltaPages: number): number;
+}
+interface WasmModule {
+  readonly __wasmModule?: never;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: { env: { memory: WasmMemory } }) => { readonly exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  validate(bytes: Uint8Array): boolean;
+}
+
+/** (transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, i0, i1, j0, j1, packA, packB, tile); pointers in bytes. */
+type GemmFn = (
+  transA: number, transB: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number,
+  beta: number, c: number, ldc: number, i0: number, i1: number, j0: number, j1: number, packA: number, packB: number, tile: number,
+) => void;
+/** (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, byCols, chunk, counter, packA, packB, tile). */
+type SharedGemmFn = (
+  transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number,
+  beta: number, c: number, ldc: number, byCols: number, chunk: number, counter: number, packA: number, packB: number, tile: number,
+) => void;
+/** (src, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW, dst). */
+type ConvFn = (
+  src: number, channels: number, height: number, width: number, kernelH: number, kernelW: number,
+  strideH: number, strideW: number, padH: number, padW: number, outH: number, outW: number, dst: number,
+) => void;
+
+interface KernelExports {
+  gemmF64: GemmFn;
+  gemmF32: GemmFn;
+  gemmSharedF64: SharedGemmFn;
+  gemmSharedF32: SharedGemmFn;
+  im2colF64: ConvFn;
+  im2colF32: ConvFn;
+  col2imF64: ConvFn;
+  col2imF32: ConvFn;
+  heapBase: () => number;
+  KC: { readonly value: number };
+  MC: { readonly value: number };
+  NC: { readonly value: number };
+}
+
+const PAGE = 65536;
+/** Must match --maximumMemory in scripts/build-wasm.js (2 GiB: byte offsets stay positive int32). */
+const MAX_PAGES = 32768;
+/** Micro-kernel rows (MR) in wasm/assembly/gemm.ts; its columns (NR) are 32 bytes: 4 f64 or 8 f32. */
+const MR = 4;
+/** Products below this many multiply-adds (~15-30 us of work) stay on one thread: the hand-off would eat the gain. */
+const PARALLEL_MIN_MACS = 1 << 18;
+/**
+ * A shared product is cut into at most 4 chunks of at least 128 columns (or rows) each: every chunk
+ * repacks the operand the chunks share, so chunks must be wide, but more than two chunks let the
+ * faster thread take the extra ones when the other core is busy.
+ */
+const MAX_CHUNKS = 4;
+const MIN_CHUNK = 128;
+/** Busy-wait iterations before blocking in Atomics.wait (a futex wake-up costs tens of microseconds). */
+const SPIN = 20000;
+/**
+ * The worker keeps polling for the next product longer (~0.5 ms): in a training step the next
+ * product usually follows within that, and a sleeping worker joins it late (4% of an f32 MLP epoch).
+ */
+const WORKER_SPIN = 300000;
+
+/*
+ * Control block (Int32 indices) shared with the worker, then the task parameters (Float64).
+ * STATE is seq << 2 | phase for the current shared product: phase 0 = posted, 1 = the worker joined,
+ * 2 = the caller finished every chunk before the worker showed up and closed it (the worker then skips
+ * it and never reads its parameters, so the caller may move on at once). DONE is the last seq the
+ * worker finished. COUNTER is the chunk counter the wasm code increments atomically.
+ */
+const CTL_STATE = 0;
+const CTL_DONE = 1;
+const CTL_READY = 2;
+const CTL_ERROR = 3;
+const CTL_COUNTER = 4;
+const CTL_INTS = 16;
+const PARAMS = 24;
+
+/** The worker: instantiates the same module on the same memory and joins the shared products it is offered. */
+const WORKER_SOURCE = `
+"use strict";
+const { workerData } = require("worker_threads");
+const { module, memory, ctlByte, spin } = workerData;
+const ctl = new Int32Array(memory.buffer, ctlByte, ${CTL_INTS});
+const par = new Float64Array(memory.buffer, ctlByte + ${CTL_INTS * 4}, ${PARAMS});
+let ex = null;
+try { ex = new WebAssembly.Instance(module, { env: { memory } }).exports; } catch (e) { ex = null; }
+// Read the state before reporting ready: the first product may be posted right after.
+let last = Atomics.load(ctl, ${CTL_STATE});
+Atomics.store(ctl, ${CTL_READY}, ex === null ? -1 : 1);
+Atomics.notify(ctl, ${CTL_READY});
+while (ex !== null) {
+  for (let i = 0; Atomics.load(ctl, ${CTL_STATE}) === last; i++) if (i >= spin) Atomics.wait(ctl, ${CTL_STATE}, last);
+  const st = Atomics.load(ctl, ${CTL_STATE});
+  last = st;
+  if ((st & 3) !== 0 || Atomics.compareExchange(ctl, ${CTL_STATE}, st, st | 1) !== st) continue;
+  last = st | 1;
+  try {
+    const f = par[0] === 8 ? ex.gemmSharedF64 : ex.gemmSharedF32;
+    f(par[1], par[2], par[3], par[4], par[5], par[6], par[7], par[8], par[9], par[10], par[11], par[12], par[13],
+      par[14], par[15], par[16], par[17], par[18], par[19]);
+    Atomics.store(ctl, ${CTL_ERROR}, 0);
+  } catch (e) {
+    Atomics.store(ctl, ${CTL_ERROR}, 1);
+  }
+  Atomics.store(ctl, ${CTL_DONE}, st >>> 2);
+  Atomics.notify(ctl, ${CTL_DONE});
+}
+`;
+
+function wasmApi(): WasmApi | null {
+  return (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly ?? null;
+}
+
+function align(bytes: number, to = 64): number {
+  return Math.ceil(bytes / to) * to;
+}
+
+/** Elements a row-major rows x cols matrix with leading dimension ld spans. */
+function span(rows: number, cols: number, ld: number): number {
+  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
+}
+
+/** Per-thread scratch: the MR x NR edge tile and the packed A block and B panel. */
+interface Scratch {
+  tile: number;
+  packA: number;
+  packB: number;
+}
+
+class WasmEngine {
+  readonly memory: WasmMemory;
+  private readonly ex: KernelExports;
+  private readonly module: WasmModule;
+  private readonly scratch: [Scratch, Scratch];
+  private readonly ctlByte: number;
+  /** First byte of the operand area (everything above is reused by every call). */
+  private readonly heap: number;
+  // Annotated (not inferred) so that the views may sit on a SharedArrayBuffer under every TS version.
+  private f64: Float64Array = new Float64Array(0);
+  private f32: Float32Array = new Float32Array(0);
+  private ctl: Int32Array = new Int32Array(0);
+  private params: Float64Array = new Float64Array(0);
+  private worker: Worker | null = null;
+  private workerFailed = false;
+  private seq = 0;
+  threads: boolean;
+  /** Products offered to the worker so far, and how many it joined (for tests and the benchmark). */
+  splitProducts = 0;
+  joinedProducts = 0;
+  /** Tests only: the caller waits for the worker to join each shared product, so the worker's path always runs. */
+  awaitJoin = false;
+
+  constructor(bytes: Uint8Array, threads: boolean) {
+    const api = wasmApi();
+    if (api === null) throw new Error("wasm kernels: this JavaScript engine has no WebAssembly");
+    if (typeof SharedArrayBuffer !== "function") throw new Error("wasm kernels: SharedArrayBuffer is not available");
+    if (!api.validate(bytes)) throw new Error("wasm kernels: WebAssembly SIMD128 (or shared memory) is not supported here");
+    this.module = new api.Module(bytes);
+    const kc = 256, mc = 96, nc = 1024; // checked against the module's exports below
+    const scratchBytes = 2 * (256 + align(mc * kc * 8) + align(kc * nc * 8));
+    this.memory = new api.Memory({ initial: Math.ceil((scratchBytes + (1 << 20) + 8192) / PAGE) + 16, maximum: MAX_PAGES, shared: true });
+    this.ex = checkExports(new api.Instance(this.module, { env: { memory: this.memory } }).exports);
+    if (this.ex.KC.value !== kc || this.ex.MC.value !== mc || this.ex.NC.value !== nc) {
+      throw new Error("wasm kernels: block sizes of kernels.wasm do not match lib/kernels/wasm.ts (rebuild with scripts/build-wasm.js)");
+    }
+    let at = align(this.ex.heapBase() + 64);
+    this.ctlByte = at;
+    at += align(CTL_INTS * 4 + PARAMS * 8);
+    const one = (): Scratch => {
+      const s = { tile: at, packA: at + 256, packB: at + 256 + align(mc * kc * 8) };
+      at = s.packB + align(kc * nc * 8);
+      return s;
+    };
+    this.scratch = [one(), one()];
+    this.heap = align(at);
+    this.refreshViews();
+    this.threads = threads;
+  }
+
+  /** Typed views go stale when the memory grows (the buffer object is replaced). */
+  private refreshViews(): void {
+    const buf = this.memory.buffer;
+    if (this.f64.buffer === buf && this.f64.length * 8 === buf.byteLength) return;
+    this.f64 = new Float64Array(buf);
+    this.f32 = new Float32Array(buf);
+    this.ctl = new Int32Array(buf, this.ctlByte, CTL_INTS);
+    this.params = new Float64Array(buf, this.ctlByte + CTL_INTS * 4, PARAMS);
+  }
+
+  /** Grows the memory so that [0, end) is addressable; false if that exceeds the 2 GiB maximum. */
+  private reserve(end: number): boolean {
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) return false;
+      this.memory.grow(pages);
+    }
+    this.refreshViews();
+    return true;
+  }
+
+  /** Copies src[from, from + count) into the memory at byte `at`. */
+  private put(src: Storage, from: number, count: number, at: number): void {
+    if (count === 0) return;
+    const part = from === 0 && count === src.length ? src : src.subarray(from, from + count);
+    if (part instanceof Float64Array) this.f64.set(part, at / 8);
+    else this.f32.set(part, at / 4);
+  }
+
+  /** Copies `count` elements at byte `at` out to dst[to, to + count). */
+  private take(dst: Storage, to: number, count: number, at: number): void {
+    if (count === 0) return;
+    if (dst instanceof Float64Array) dst.set(this.f64.subarray(at / 8, at / 8 + count), to);
+    else dst.set(this.f32.subarray(at / 4, at / 4 + count), to);
+  }
+
+  /** Starts the worker (once); it becomes usable when it reports ready, without blocking this thread. */
+  private startWorker(): void {
+    if (this.worker !== null || this.workerFailed) return;
+    Atomics.store(this.ctl, CTL_READY, 0);
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        // No loaders (tsx, ts-node) in the worker: it only runs the plain script above.
+        execArgv: [],
+        workerData: { module: this.module, memory: this.memory, ctlByte: this.ctlByte, spin: WORKER_SPIN },
+      });
+    } catch {
+      // E.g. a sandbox without worker permission: everything simply runs on the calling thread.
+      this.workerFailed = true;
+      return;
+    }
+    worker.unref(); // never keeps the process alive
+    worker.on("error", () => Atomics.store(this.ctl, CTL_READY, -1));
+    this.worker = worker;
+  }
+
+  /** The worker, if threads are on and it has finished starting; starts it on first use. */
+  private readyWorker(): boolean {
+    if (!this.threads) return false;
+    this.startWorker();
+    return Atomics.load(this.ctl, CTL_READY) === 1;
+  }
+
+  /** False once starting the worker has failed (e.g. no permission to create threads). */
+  workerUsable(): boolean {
+    return !this.workerFailed;
+  }
+
+  workerReady(): boolean {
+    return this.worker !== null && Atomics.load(this.ctl, CTL_READY) === 1;
+  }
+
+  /** Blocks until the worker has finished starting (or failed); returns whether it is usable. */
+  waitForWorker(timeoutMs = 5000): boolean {
+    if (!this.threads) return false;
+    this.startWorker();
+    if (this.worker === null) return false;
+    const t0 = Date.now();
+    while (Atomics.load(this.ctl, CTL_READY) === 0 && Date.now() - t0 < timeoutMs) Atomics.wait(this.ctl, CTL_READY, 0, 50);
+    return Atomics.load(this.ctl, CTL_READY) === 1;
+  }
+
+  gemm(p: GemmArgs): void {
+    const { m, n, k, transA, transB, a, b, c } = p;
+    const f64 = c instanceof Float64Array;
+    const sameType = f64 ? a instanceof Float64Array && b instanceof Float64Array : a instanceof Float32Array && b instanceof Float32Array;
+    const sz = f64 ? 8 : 4;
+    const nA = span(transA ? k : m, transA ? m : k, p.lda);
+    const nB = span(transB ? n : k, transB ? k : n, p.ldb);
+    const nC = span(m, n, p.ldc);
+    const pa = this.heap;
+    const pb = pa + align(nA * sz);
+    const pc = pb + align(nB * sz);
+    if (!sameType || !this.reserve(pc + align(nC * sz))) {
+      referenceKernels.gemm(p); // mixed element types, or beyond 2 GiB: the reference handles it
+      return;
+    }
+    this.put(a, p.aOffset, nA, pa);
+    this.put(b, p.bOffset, nB, pb);
+    // With beta = 0 and C contiguous nothing of C is read; otherwise the gaps between rows must survive.
+    if (p.beta !== 0 || p.ldc !== n) this.put(c, p.cOffset, nC, pc);
+    const tA = transA ? 1 : 0;
+    const tB = transB ? 1 : 0;
+    const [s0, s1] = this.scratch;
+    // Share the larger side of C: column chunks each repack A, row chunks each repack B.
+    const byCols = m <= n;
+    const total = byCols ? n : m;
+    const chunks = Math.min(MAX_CHUNKS, Math.floor(total / MIN_CHUNK));
+    if (m * n * k < PARALLEL_MIN_MACS || chunks < 2 || !this.readyWorker()) {
+      (f64 ? this.ex.gemmF64 : this.ex.gemmF32)(tA, tB, k, p.alpha, pa, p.lda, pb, p.ldb, p.beta, pc, p.ldc, 0, m, 0, n, s0.packA, s0.packB, s0.tile);
+    } else {
+      const unit = byCols ? 32 / sz : MR;
+      const chunk = Math.ceil(total / chunks / unit) * unit;
+      const counter = this.ctlByte + CTL_COUNTER * 4;
+      const w = this.params;
+      w[0] = sz; w[1] = tA; w[2] = tB; w[3] = m; w[4] = n; w[5] = k; w[6] = p.alpha; w[7] = pa; w[8] = p.lda; w[9] = pb;
+      w[10] = p.ldb; w[11] = p.beta; w[12] = pc; w[13] = p.ldc; w[14] = byCols ? 1 : 0; w[15] = chunk; w[16] = counter;
+      w[17] = s1.packA; w[18] = s1.packB; w[19] = s1.tile;
+      this.seq = (this.seq % 0x1fffffff) + 1;
+      const st = this.seq << 2;
+      Atomics.store(this.ctl, CTL_COUNTER, 0);
+      Atomics.store(this.ctl, CTL_STATE, st);
+      Atomics.notify(this.ctl, CTL_STATE, 1);
+      this.splitProducts++;
+      if (this.awaitJoin) while ((Atomics.load(this.ctl, CTL_STATE) & 3) === 0) Atomics.wait(this.ctl, CTL_STATE, st, 1);
+      (f64 ? this.ex.gemmSharedF64 : this.ex.gemmSharedF32)(
+        tA, tB, m, n, k, p.alpha, pa, p.lda, pb, p.ldb, p.beta, pc, p.ldc, byCols ? 1 : 0, chunk, counter, s0.packA, s0.packB, s0.tile,
+      );
+      // Close the product if the worker never showed up; otherwise wait for its last chunk.
+      if (Atomics.compareExchange(this.ctl, CTL_STATE, st, st | 2) !== st) {
+        this.joinedProducts++;
+        this.awaitWorker(this.seq);
+      }
+    }
+    this.take(c, p.cOffset, nC, pc);
+  }
+
+  /** Waits for the worker to finish product `seq` (it has joined it, so it is running). */
+  private awaitWorker(seq: number): void {
+    const ctl = this.ctl;
+    for (let i = 0; ; i++) {
+      const done = Atomics.load(ctl, CTL_DONE);
+      if (done === seq) break;
+      if (i >= SPIN) Atomics.wait(ctl, CTL_DONE, done, 100);
+    }
+    if (Atomics.load(ctl, CTL_ERROR) !== 0) throw new Error("wasm kernels: the worker thread's part of a product failed");
+  }
+
+  im2col(x: Storage, xOffset: number, g: ConvGeometry, cols: Storage): void {
+    const image = g.channels * g.height * g.width;
+    const out = g.channels * g.kernelH * g.kernelW * g.outH * g.outW;
+    const sz = x instanceof Float64Array ? 8 : 4;
+    const px = this.heap;
+    const pc = px + align(image * sz);
+    if (!this.convOk(g) || (x instanceof Float64Array) !== (cols instanceof Float64Array) ||
+        xOffset < 0 || xOffset + image > x.length || out > cols.length || !this.reserve(pc + out * sz)) {
+      referenceKernels.im2col(x, xOffset, g, cols);
+      return;
+    }
+    this.put(x, xOffset, image, px);
+    (sz === 8 ? this.ex.im2colF64 : this.ex.im2colF32)(
+      px, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, pc,
+    );
+    this.take(cols, 0, out, pc);
+  }
+
+  col2im(cols: Storage, g: ConvGeometry, dx: Storage, dxOffset: number): void {
+    const image = g.channels * g.height * g.width;
+    const count = g.channels * g.kernelH * g.kernelW * g.outH * g.outW;
+    const sz = dx instanceof Float64Array ? 8 : 4;
+    const px = this.heap;
+    const pc = px + align(image * sz);
+    if (!this.convOk(g) || (dx instanceof Float64Array) !== (cols instanceof Float64Array) ||
+        dxOffset < 0 || dxOffset + image > dx.length || count > cols.length || !this.reserve(pc + count * sz)) {
+      referenceKernels.col2im(cols, g, dx, dxOffset);
+      return;
+    }
+    this.put(dx, dxOffset, image, px);
+    this.put(cols, 0, count, pc);
+    (sz === 8 ? this.ex.col2imF64 : this.ex.col2imF32)(
+      pc, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, px,
+    );
+    this.take(dx, dxOffset, image, px);
+  }
+
+  /** Geometry the wasm loops can take as is (anything odd goes to the reference, which defines it). */
+  private convOk(g: ConvGeometry): boolean {
+    const ints = [g.channels, g.height, g.width, g.kernelH, g.kernelW, g.padH, g.padW, g.outH, g.outW];
+    return ints.every((v) => Number.isInteger(v) && v >= 0) && Number.isInteger(g.strideH) && g.strideH >= 1 &&
+      Number.isInteger(g.strideW) && g.strideW >= 1;
+  }
+}
+
+function checkExports(ex: Record<string, unknown>): KernelExports {
+  const fns = ["gemmF64", "gemmF32", "gemmSharedF64", "gemmSharedF32", "im2colF64", "im2colF32", "col2imF64", "col2imF32", "heapBase"];
+  for (const name of fns) {
+    if (typeof ex[name] !== "function") throw new Error(`wasm kernels: kernels.wasm does not export ${name} (rebuild with scripts/build-wasm.js)`);
+  }
+  for (const name of ["KC", "MC", "NC"]) {
+    const g = ex[name];
+    if (typeof g !== "object" || g === null || typeof (g as { value?: unknown }).value !== "number") {
+      throw new Error(`wasm kernels: kernels.wasm does not export the global ${name}`);
+    }
+  }
+  return ex as unknown as KernelExports;
+}
+
+/** Same checks (and messages) as the reference gemm, so both fail alike on bad arguments. */
+function checkGemm(p: GemmArgs): void {
+  const { m, n, k } = p;
+  for (const [name, v] of [["m", m], ["n", n], ["k", k]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`gemm: ${name} must be a non-negative integer, got ${v}`);
+  }
+  need("A", p.a.length, p.aOffset, p.transA ? k : m, p.transA ? m : k, p.lda);
+  need("B", p.b.length, p.bOffset, p.transB ? n : k, p.transB ? k : n, p.ldb);
+  need("C", p.c.length, p.cOffset, m, n, p.ldc);
+}
+
+function need(name: string, length: number, offset: number, rows: number, cols: number, ld: number): void {
+  if (rows === 0 || cols === 0) return;
+  if (ld < cols) throw new Error(`gemm: leading dimension of ${name} (${ld}) is smaller than its ${cols} columns`);
+  const last = offset + (rows - 1) * ld + cols;
+  if (offset < 0 || last > length) {
+    throw new Error(`gemm: ${name} needs ${rows}x${cols} elements (ld ${ld}) from offset ${offset}, buffer has ${length}`);
+  }
+}
+
+let engine_: WasmEngine | null = null;
+let failure: Error | null = null;
+
+/** The committed module, compiled and instantiated on first use (synchronously). */
+function engine(): WasmEngine {
+  if (engine_ !== null) return engine_;
+  if (failure !== null) throw failure;
+  try {
+    engine_ = new WasmEngine(new Uint8Array(readFileSync(join(__dirname, "kernels.wasm"))), true);
+  } catch (e) {
+    failure = e instanceof Error ? e : new Error(String(e));
+    throw failure;
+  }
+  return engine_;
+}
+
+export const wasmKernels: Kernels = {
+  name: "wasm (SIMD128)",
+  gemm(p: GemmArgs): void {
+    checkGemm(p);
+    if (p.m === 0 || p.n === 0) return;
+    // Nothing to multiply: only C's scaling, which the reference does exactly as specified.
+    if (p.k === 0 || p.alpha === 0) return referenceKernels.gemm(p);
+    engine().gemm(p);
+  },
+  im2col(x: Storage, xOffset: number, g: ConvGeometry, cols: Storage): void {
+    engine().im2col(x, xOffset, g, cols);
+  },
+  col2im(cols: Storage, g: ConvGeometry, dx: Storage, dxOffset: number): void {
+    engine().col2im(cols, g, dx, dxOffset);
+  },
+};
+
+export interface WasmKernelOptions {
+  /**
+   * Let one worker thread take half of each large product (default true). It starts in the
+   * background; until it is ready (a few tens of ms) products run on the calling thread.
+   */
+  threads?: boolean;
+}
+
+/** Whether the wasm kernels can run here (WebAssembly SIMD128 and shared memory). */
+export function wasmKernelsSupported(): boolean {
+  try {
+    engine();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes the wasm kernels the active ones (via setKernels) if WebAssembly SIMD is available and
+ * returns true; otherwise leaves the current kernels in place and returns false.
+ * `setKernels(null)` goes back to the reference kernels.
+ */
+export function useWasmKernels(options: WasmKernelOptions = {}): boolean {
+  if (!wasmKernelsSupported()) return false;
+  setWasmThreads(options.threads ?? true);
+  setKernels(wasmKernels);
+  return true;
+}
+
+/**
+ * Turns the use of the worker thread on or off. With `wait`, blocks until it is ready (benchmarks use this
+ * so the first timed products are already split). Returns whether products can now be split.
+ */
+export function setWasmThreads(on: boolean, wait = false): boolean {
+  const e = engine();
+  // Off only stops handing work over: the idle worker sleeps in Atomics.wait and costs nothing.
+  e.threads = on;
+  if (!on) return false;
+  return wait ? e.waitForWorker() : true;
+}
+
+/** Why the wasm kernels are unavailable, or null when they work (for messages and the benchmark). */
+export function wasmKernelsError(): string | null {
+  return wasmKernelsSupported() ? null : (failure?.message ?? "unknown error");
+}
+
+export interface WasmKernelsInfo {
+  /** Whether large products may be split with the worker thread. */
+  threads: boolean;
+  /** Whether the worker has started and can take work. */
+  workerReady: boolean;
+  /** How many products have been offered to the worker so far, and how many it took part in. */
+  splitProducts: number;
+  joinedProducts: number;
+  /** Current size of the linear memory in bytes. */
+  memoryBytes: number;
+  /** Products with fewer multiply-adds than this always run on the calling thread. */
+  parallelMinMacs: number;
+}
+
+/** State of the wasm kernels (instantiating them if needed); throws if they are unavailable. */
+export function wasmKernelsInfo(): WasmKernelsInfo {
+  const e = engine();
+  return {
+    threads: e.threads && e.workerUsable(), workerReady: e.workerReady(), splitProducts: e.splitProducts, joinedProducts: e.joinedProducts, memoryBytes: e.memory.buffer.byteLength,
+    parallelMinMacs: PARALLEL_MIN_MACS,
+  };
+}
+
+/**
+ * For tests: makes every shared product wait until the worker has joined it, so that the worker's
+ * code path runs deterministically (normally a late worker is simply left out).
+ */
+export function setWasmAwaitWorkerForTests(on: boolean): void {
+  engine().awaitJoin = on;
+}

@@ -1,0 +1,293 @@
+// The WebAssembly SIMD kernels agree with the reference kernels: gemm within float rounding for every
+// transpose, odd sizes, offsets, padded leading dimensions, alpha/beta and both dtypes (on one thread
+// and split over the worker), im2col/col2im exactly, and whole Linear/Conv2d passes. The committed
+// kernels.wasm is exactly what scripts/build-wasm.js builds from wasm/assembly.
+import { expect } from "chai";
+import { readFileSync, mkdtempSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { kernels, setKernels, type ConvGeometry, type GemmArgs } from "../lib/kernels/kernels";
+import { referenceKernels } from "../lib/kernels/reference";
+import { setWasmAwaitWorkerForTests, setWasmThreads, useWasmKernels, wasmKernels, wasmKernelsError, wasmKernelsInfo, wasmKernelsSupported } from "../lib/kernels/wasm";
+import { Conv2d } from "../lib/layers/conv2d";
+import { Linear } from "../lib/layers/linear";
+import { Rng } from "../lib/random";
+import type { Storage } from "../lib/tensor/dtype";
+import { Tensor } from "../lib/tensor/tensor";
+import { buildWasm } from "../scripts/build-wasm.js";
+
+
+const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+
+function randomArray(n: number, rng: Rng, f32: boolean): Storage {
+  const a = f32 ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal();
+  return a;
+}
+
+interface Case {
+  m: number; n: number; k: number; transA: boolean; transB: boolean; alpha: number; beta: number;
+  f32: boolean; pad: [number, number, number]; offsets: [number, number, number];
+}
+
+/**
+ * Runs the reference and the wasm gemm on the same random operands and compares C: inside the window
+ * within float rounding of the terms' magnitude (sum |alpha a b| + |beta c|), outside it bit for bit.
+ */
+function compareGemm(cs: Case, rng: Rng, nanC = false): void {
+  const { m, n, k, transA, transB, alpha, beta, f32, pad, offsets } = cs;
+  const aRows = transA ? k : m, aCols = transA ? m : k;
+  const bRows = transB ? n : k, bCols = transB ? k : n;
+  const [lda, ldb, ldc] = [aCols + pad[0], bCols + pad[1], n + pad[2]];
+  const [aOffset, bOffset, cOffset] = offsets;
+  const a = randomArray(aOffset + aRows * lda, rng, f32);
+  const b = randomArray(bOffset + bRows * ldb, rng, f32);
+  const c = randomArray(cOffset + m * ldc + 3, rng, f32);
+  if (nanC) c.fill(NaN);
+  const want = c.slice();
+  const got = c.slice();
+  const args: GemmArgs = { transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c: want, cOffset, ldc };
+  referenceKernels.gemm(args);
+  wasmKernels.gemm({ ...args, c: got });
+  // float64: a few ulps per term; float32: wasm accumulates in float32 (the reference in float64).
+  const rel = f32 ? 1.2e-7 * (k + 2) : 1e-15 * (k + 2);
+  const what = JSON.stringify(cs);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let scale = beta === 0 ? 0 : Math.abs(beta * c[cOffset + i * ldc + j]!);
+      for (let q = 0; q < k; q++) {
+        const av = transA ? a[aOffset + q * lda + i]! : a[aOffset + i * lda + q]!;
+        const bv = transB ? b[bOffset + j * ldb + q]! : b[bOffset + q * ldb + j]!;
+        scale += Math.abs(alpha * av * bv);
+      }
+      const pos = cOffset + i * ldc + j;
+      if (!(Math.abs(got[pos]! - want[pos]!) <= rel * scale + 1e-300)) {
+        expect.fail(`${what}: C[${i}, ${j}]: wasm ${got[pos]}, reference ${want[pos]}`);
+      }
+    }
+  }
+  for (let pos = 0; pos < c.length; pos++) {
+    const inside = pos >= cOffset && pos < cOffset + m * ldc && (pos - cOffset) % ldc < n;
+    if (!inside && !Object.is(got[pos], c[pos])) expect.fail(`${what}: C buffer entry ${pos} outside the window changed`);
+  }
+}
+
+describe("wasm kernels", function () {
+  this.timeout(30000);
+
+  before(function () {
+    if (!wasmKernelsSupported()) throw new Error(`wasm kernels unavailable: ${wasmKernelsError()}`);
+  });
+  after(() => {
+    setWasmThreads(true);
+    setKernels(null);
+  });
+
+  for (const threads of [false, true]) {
+    describe(threads ? "gemm, large products split with the worker thread" : "gemm on the calling thread", () => {
+      before(() => {
+        expect(setWasmThreads(threads, true)).to.equal(threads);
+        setWasmAwaitWorkerForTests(threads);
+      });
+      after(() => setWasmAwaitWorkerForTests(false));
+
+      it("matches the reference for all transposes, odd sizes, offsets and padded leading dimensions (f64 and f32)", () => {
+        // MR = 4, NR = 4 (f64) / 8 (f32), MC = 96, KC = 256, NC = 1024; products of >= 2^20 multiply-adds
+        // whose larger side of C has >= 256 entries are shared in chunks of >= 128 columns or rows.
+        const sizes: [number, number, number][] = threads
+          ? [[65, 257, 63], [257, 63, 65], [63, 1031, 17], [1025, 5, 257], [17, 300, 513], [300, 33, 400]]
+          : [[1, 1, 1], [3, 5, 1], [5, 1, 3], [17, 63, 65], [63, 17, 257], [65, 257, 17], [257, 65, 63], [1, 257, 5],
+            [257, 3, 1], [5, 9, 513], [3, 1025, 2], [97, 5, 7]];
+        const rng = new Rng(threads ? 61 : 60);
+        const before = wasmKernelsInfo();
+        for (const f32 of [false, true]) {
+          for (const [m, n, k] of sizes) {
+            for (const [transA, transB] of TRANSPOSES) {
+              compareGemm({ m, n, k, transA, transB, alpha: 0.7, beta: -1.3, f32, pad: [2, 1, 3], offsets: [5, 2, 4] }, rng);
+            }
+          }
+        }
+        // Every one of these products was (or was not) really shared with the worker, and it took part.
+        const after = wasmKernelsInfo();
+        expect(after.splitProducts - before.splitProducts).to.equal(threads ? 2 * sizes.length * TRANSPOSES.length : 0);
+        expect(after.joinedProducts - before.joinedProducts).to.equal(threads ? 2 * sizes.length * TRANSPOSES.length : 0);
+      });
+
+      it("applies alpha and beta (beta 0 overwrites NaN, beta 1 accumulates, alpha 0 only scales C)", () => {
+        const rng = new Rng(62);
+        const ab: [number, number][] = [[1, 0], [1, 1], [-2, 0.5], [0, 3], [0, 0], [0.25, -1]];
+        const [m, n, k] = threads ? [70, 260, 120] : [9, 7, 6];
+        for (const f32 of [false, true]) {
+          for (const [alpha, beta] of ab) {
+            for (const [transA, transB] of TRANSPOSES) {
+              compareGemm({ m, n, k, transA, transB, alpha, beta, f32, pad: [0, 0, 0], offsets: [0, 0, 0] }, rng);
+              compareGemm({ m, n, k, transA, transB, alpha, beta, f32, pad: [7, 3, 5], offsets: [1, 2, 3] }, rng, beta === 0);
+            }
+          }
+        }
+        // A hand-computed case: [[1, 2], [3, 4]] [[5, 6], [7, 8]] = [[19, 22], [43, 50]].
+        const c = Float32Array.of(NaN, NaN, NaN, NaN);
+        wasmKernels.gemm({ transA: false, transB: false, m: 2, n: 2, k: 2, alpha: 1, a: Float32Array.of(1, 2, 3, 4), aOffset: 0, lda: 2, b: Float32Array.of(5, 6, 7, 8), bOffset: 0, ldb: 2, beta: 0, c, cOffset: 0, ldc: 2 });
+        expect(Array.from(c)).to.deep.equal([19, 22, 43, 50]);
+      });
+
+      it("gives the same bits whichever thread computes which part", () => {
+        const rng = new Rng(63);
+        for (const f32 of [false, true]) {
+          const [m, n, k] = [130, 300, 90];
+          const a = randomArray(m * k, rng, f32);
+          const b = randomArray(k * n, rng, f32);
+          const out: Storage[] = [];
+          for (const on of [false, true]) {
+            setWasmThreads(on, true);
+            const c = f32 ? new Float32Array(m * n) : new Float64Array(m * n);
+            wasmKernels.gemm({ transA: false, transB: false, m, n, k, alpha: 1, a, aOffset: 0, lda: k, b, bOffset: 0, ldb: n, beta: 0, c, cOffset: 0, ldc: n });
+            out.push(c);
+          }
+          setWasmThreads(threads, true);
+          expect(Array.from(out[1]!)).to.deep.equal(Array.from(out[0]!));
+        }
+      });
+    });
+  }
+
+  it("refuses the same bad arguments as the reference, with the same messages, writing nothing", () => {
+    const base = (): GemmArgs => ({
+      transA: false, transB: false, m: 2, n: 3, k: 4, alpha: 1,
+      a: new Float64Array(8), aOffset: 0, lda: 4, b: new Float64Array(12), bOffset: 0, ldb: 3,
+      beta: 0, c: new Float64Array(6).fill(5), cOffset: 0, ldc: 3,
+    });
+    const bad: Partial<GemmArgs>[] = [
+      { a: new Float64Array(7) }, { aOffset: 1 }, { b: new Float64Array(11) }, { c: new Float64Array(5) }, { ldc: 4 },
+      { transA: true }, { transB: true, ldb: 5 }, { lda: 3 }, { ldb: 2 }, { ldc: 2 }, { cOffset: -1 }, { m: -1 }, { k: 1.5 },
+    ];
+    for (const patch of bad) {
+      const args = { ...base(), ...patch };
+      let message = "";
+      try {
+        referenceKernels.gemm({ ...args, c: args.c.slice() });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message, JSON.stringify(Object.keys(patch))).not.to.equal("");
+      const c0 = args.c.slice();
+      expect(() => wasmKernels.gemm(args)).to.throw(message);
+      expect(Array.from(args.c)).to.deep.equal(Array.from(c0));
+    }
+  });
+
+  it("handles empty products and mixed element types like the reference", () => {
+    const rng = new Rng(64);
+    for (const [m, n, k] of [[0, 3, 2], [3, 0, 2], [3, 2, 0]] as [number, number, number][]) {
+      const c = Float64Array.of(NaN, 1, 2, 3, 4, 5, NaN);
+      const want = c.slice();
+      const args: GemmArgs = { transA: false, transB: false, m, n, k, alpha: 1, a: new Float64Array(6), aOffset: 0, lda: Math.max(k, 1), b: new Float64Array(6), bOffset: 0, ldb: Math.max(n, 1), beta: 0, c: want, cOffset: 0, ldc: Math.max(n, 1) };
+      referenceKernels.gemm(args);
+      wasmKernels.gemm({ ...args, c });
+      expect(Array.from(c)).to.deep.equal(Array.from(want));
+    }
+    // float32 A with float64 B and C: not a wasm case, served by the reference.
+    const a = randomArray(12, rng, true), b = randomArray(12, rng, false);
+    const want = new Float64Array(9), got = new Float64Array(9);
+    const args: GemmArgs = { transA: false, transB: false, m: 3, n: 3, k: 4, alpha: 1, a, aOffset: 0, lda: 4, b, bOffset: 0, ldb: 3, beta: 0, c: want, cOffset: 0, ldc: 3 };
+    referenceKernels.gemm(args);
+    wasmKernels.gemm({ ...args, c: got });
+    expect(Array.from(got)).to.deep.equal(Array.from(want));
+  });
+
+  it("im2col and col2im agree with the reference exactly (padding, strides, offsets, f64 and f32)", () => {
+    const rng = new Rng(65);
+    const geometries: [number, number, number, number, number, number, number, number, number][] = [
+      // channels, height, width, kh, kw, sh, sw, ph, pw
+      [3, 32, 32, 3, 3, 1, 1, 1, 1], [1, 5, 7, 3, 2, 2, 1, 0, 1], [2, 6, 5, 3, 3, 2, 2, 1, 1], [4, 9, 8, 5, 5, 1, 3, 2, 2],
+      [1, 1, 1, 1, 1, 1, 1, 0, 0], [2, 3, 3, 3, 3, 1, 1, 2, 2], [3, 10, 11, 1, 1, 2, 3, 0, 0], [1, 4, 4, 5, 5, 1, 1, 1, 1],
+    ];
+    for (const f32 of [false, true]) {
+      for (const [channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW] of geometries) {
+        const outH = Math.floor((height + 2 * padH - kernelH) / strideH) + 1;
+        const outW = Math.floor((width + 2 * padW - kernelW) / strideW) + 1;
+        const g: ConvGeometry = { channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW };
+        const what = JSON.stringify(g);
+        const image = channels * height * width;
+        const size = channels * kernelH * kernelW * outH * outW;
+        const x = randomArray(3 + 2 * image, rng, f32);
+        const want = randomArray(size + 2, rng, f32);
+        const got = want.slice();
+        referenceKernels.im2col(x, 3 + image, g, want);
+        wasmKernels.im2col(x, 3 + image, g, got);
+        expect(Array.from(got), `im2col ${what}`).to.deep.equal(Array.from(want));
+        const cols = randomArray(size, rng, f32);
+        const dxWant = randomArray(1 + 2 * image, rng, f32);
+        const dxGot = dxWant.slice();
+        referenceKernels.col2im(cols, g, dxWant, 1 + image);
+        wasmKernels.col2im(cols, g, dxGot, 1 + image);
+        expect(Array.from(dxGot), `col2im ${what}`).to.deep.equal(Array.from(dxWant));
+      }
+    }
+  });
+
+  it("runs whole Linear and Conv2d forward/backward passes like the reference (setKernels)", () => {
+    for (const dtype of ["float64", "float32"] as const) {
+      const runAll = (): Tensor[] => {
+        const rng = new Rng(66);
+        const conv = new Conv2d(3, 8, 3, { padding: 1, stride: [1, 2], rng, dtype });
+        const lin = new Linear(8 * 9 * 5, 10, { rng, dtype });
+        const x = Tensor.randn([4, 3, 9, 10], rng, { dtype });
+        const h = conv.forward(x);
+        const flat = h.reshape([4, 8 * 9 * 5]);
+        const y = lin.forward(flat);
+        const dy = Tensor.randn(y.shape, rng, { dtype });
+        const dflat = lin.backward(dy);
+        const dx = conv.backward(dflat.reshape(h.shape));
+        return [h, y, dflat, dx, lin.weight.grad, lin.bias!.grad, conv.weight.grad, conv.bias!.grad];
+      };
+      const want = runAll();
+      const previous = setKernels(wasmKernels);
+      let got: Tensor[];
+      try {
+        expect(kernels()).to.equal(wasmKernels);
+        got = runAll();
+      } finally {
+        setKernels(null);
+      }
+      expect(previous).to.equal(referenceKernels);
+      expect(kernels()).to.equal(referenceKernels);
+      const tol = dtype === "float64" ? 1e-12 : 2e-5;
+      const names = ["conv out", "linear out", "linear dx", "conv dx", "linear dW", "linear db", "conv dW", "conv db"];
+      got.forEach((t, i) => {
+        const w = want[i]!;
+        expect(t.shape, names[i]).to.deep.equal(w.shape);
+        expect(t.dtype, names[i]).to.equal(dtype);
+        let scale = 1;
+        for (let j = 0; j < w.size; j++) scale = Math.max(scale, Math.abs(w.data[j]!));
+        for (let j = 0; j < w.size; j++) {
+          if (!(Math.abs(t.data[j]! - w.data[j]!) <= tol * scale)) expect.fail(`${dtype} ${names[i]}[${j}]: wasm ${t.data[j]}, reference ${w.data[j]}`);
+        }
+      });
+    }
+  });
+
+  it("useWasmKernels activates the wasm kernels; setKernels(null) restores the reference", () => {
+    try {
+      expect(useWasmKernels()).to.equal(true);
+      expect(kernels()).to.equal(wasmKernels);
+      expect(Tensor.from([[1, 2], [3, 4]]).matmul(Tensor.from([[5, 6], [7, 8]])).toFlatArray()).to.deep.equal([19, 22, 43, 50]);
+    } finally {
+      setKernels(null);
+    }
+    expect(kernels()).to.equal(referenceKernels);
+  });
+
+  it("the committed kernels.wasm is exactly what scripts/build-wasm.js builds from wasm/assembly", function () {
+    this.timeout(60000);
+    const dir = mkdtempSync(join(tmpdir(), "kernels-wasm-"));
+    try {
+      const built = readFileSync(buildWasm(join(dir, "kernels.wasm")));
+      const committed = readFileSync(join(__dirname, "..", "lib", "kernels", "kernels.wasm"));
+      expect(built.length, "size").to.equal(committed.length);
+      expect(built.equals(committed), "kernels.wasm differs from a fresh build: run node scripts/build-wasm.js").to.equal(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,9 @@
+// Entry point of lib/kernels/kernels.wasm (built by scripts/build-wasm.js). No runtime: every
+// function works on raw linear memory that lib/kernels/wasm.ts lays out and grows.
+export { KC, MC, NC, gemmF64, gemmF32, gemmSharedF64, gemmSharedF32 } from "./gemm";
+export { im2colF64, im2colF32, col2imF64, col2imF32 } from "./im2col";
+
+/** First byte past the module's own static data: the host's layout starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}
