@@ -83,3 +83,23 @@ export function setKernels(k: Kernels | null): Kernels {
 export function convOutputSize(input: number, kernel: number, stride: number, pad: number): number {
   return Math.floor((input + 2 * pad - kernel) / stride) + 1;
 }
+
+/** Validates gemm sizes and that every operand's buffer holds its rows at their leading dimension. */
+export function checkGemmArgs(p: GemmArgs): void {
+  const { m, n, k } = p;
+  for (const [name, v] of [["m", m], ["n", n], ["k", k]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`gemm: ${name} must be a non-negative integer, got ${v}`);
+  }
+  need("A", p.a.length, p.aOffset, p.transA ? k : m, p.transA ? m : k, p.lda);
+  need("B", p.b.length, p.bOffset, p.transB ? n : k, p.transB ? k : n, p.ldb);
+  need("C", p.c.length, p.cOffset, m, n, p.ldc);
+}
+
+function need(name: string, length: number, offset: number, rows: number, cols: number, ld: number): void {
+  if (rows === 0 || cols === 0) return;
+  if (ld < cols) throw new Error(`gemm: leading dimension of ${name} (${ld}) is smaller than its ${cols} columns`);
+  const last = offset + (rows - 1) * ld + cols;
+  if (offset < 0 || last > length) {
+    throw new Error(`gemm: ${name} needs ${rows}x${cols} elements (ld ${ld}) from offset ${offset}, buffer has ${length}`);
+  }
+}

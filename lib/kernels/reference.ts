@@ -1,5 +1,5 @@
 import type { Storage } from "../tensor/dtype";
-import { registerReferenceKernels, type ConvGeometry, type GemmArgs, type Kernels } from "./kernels";
+import { checkGemmArgs, registerReferenceKernels, type ConvGeometry, type GemmArgs, type Kernels } from "./kernels";
 
 /*
  * Reference kernels in plain TypeScript.
@@ -20,7 +20,7 @@ let packB = new Float64Array(KC * NC);
 
 function gemm(p: GemmArgs): void {
   const { m, n, k, alpha, beta, c, cOffset, ldc } = p;
-  checkGemm(p);
+  checkGemmArgs(p);
   scaleC(c, cOffset, ldc, m, n, beta);
   if (alpha === 0 || k === 0 || m === 0 || n === 0) return;
   for (let jc = 0; jc < n; jc += NC) {
@@ -34,29 +34,6 @@ function gemm(p: GemmArgs): void {
         macroKernel(mc, nc, kc, alpha, c, cOffset + ic * ldc + jc, ldc);
       }
     }
-  }
-}
-
-function checkGemm(p: GemmArgs): void {
-  const { m, n, k } = p;
-  for (const [name, v] of [["m", m], ["n", n], ["k", k]] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new Error(`gemm: ${name} must be a non-negative integer, got ${v}`);
-  }
-  const aRows = p.transA ? k : m;
-  const aCols = p.transA ? m : k;
-  const bRows = p.transB ? n : k;
-  const bCols = p.transB ? k : n;
-  need("A", p.a.length, p.aOffset, aRows, aCols, p.lda);
-  need("B", p.b.length, p.bOffset, bRows, bCols, p.ldb);
-  need("C", p.c.length, p.cOffset, m, n, p.ldc);
-}
-
-function need(name: string, length: number, offset: number, rows: number, cols: number, ld: number): void {
-  if (rows === 0 || cols === 0) return;
-  if (ld < cols) throw new Error(`gemm: leading dimension of ${name} (${ld}) is smaller than its ${cols} columns`);
-  const last = offset + (rows - 1) * ld + cols;
-  if (offset < 0 || last > length) {
-    throw new Error(`gemm: ${name} needs ${rows}x${cols} elements (ld ${ld}) from offset ${offset}, buffer has ${length}`);
   }
 }
 

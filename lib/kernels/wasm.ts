@@ -2,7 +2,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { Worker } from "worker_threads";
 import type { Storage } from "../tensor/dtype";
-import { setKernels, type ConvGeometry, type GemmArgs, type Kernels } from "./kernels";
+import { checkGemmArgs, setKernels, type ConvGeometry, type GemmArgs, type Kernels } from "./kernels";
 import { referenceKernels } from "./reference";
 
 /*
@@ -417,25 +417,6 @@ function checkExports(ex: Record<string, unknown>): KernelExports {
 }
 
 /** Same checks (and messages) as the reference gemm, so both fail alike on bad arguments. */
-function checkGemm(p: GemmArgs): void {
-  const { m, n, k } = p;
-  for (const [name, v] of [["m", m], ["n", n], ["k", k]] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new Error(`gemm: ${name} must be a non-negative integer, got ${v}`);
-  }
-  need("A", p.a.length, p.aOffset, p.transA ? k : m, p.transA ? m : k, p.lda);
-  need("B", p.b.length, p.bOffset, p.transB ? n : k, p.transB ? k : n, p.ldb);
-  need("C", p.c.length, p.cOffset, m, n, p.ldc);
-}
-
-function need(name: string, length: number, offset: number, rows: number, cols: number, ld: number): void {
-  if (rows === 0 || cols === 0) return;
-  if (ld < cols) throw new Error(`gemm: leading dimension of ${name} (${ld}) is smaller than its ${cols} columns`);
-  const last = offset + (rows - 1) * ld + cols;
-  if (offset < 0 || last > length) {
-    throw new Error(`gemm: ${name} needs ${rows}x${cols} elements (ld ${ld}) from offset ${offset}, buffer has ${length}`);
-  }
-}
-
 let engine_: WasmEngine | null = null;
 let failure: Error | null = null;
 
@@ -455,7 +436,7 @@ function engine(): WasmEngine {
 export const wasmKernels: Kernels = {
   name: "wasm (SIMD128)",
   gemm(p: GemmArgs): void {
-    checkGemm(p);
+    checkGemmArgs(p);
     if (p.m === 0 || p.n === 0) return;
     // Nothing to multiply: only C's scaling, which the reference does exactly as specified.
     if (p.k === 0 || p.alpha === 0) return referenceKernels.gemm(p);
