@@ -5,12 +5,8 @@ import { Rng } from "../lib/random";
 import type { Storage } from "../lib/tensor/dtype";
 import { col2im, convGeometry, im2col } from "../lib/tensor/im2col";
 import { Tensor } from "../lib/tensor/tensor";
+import { gemmOperands, randomArray, type GemmCase } from "./helpers/gemm-case";
 
-function randomArray(n: number, rng: Rng, f32 = false): Float64Array | Float32Array {
-  const a = f32 ? new Float32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.normal();
-  return a;
-}
 
 /**
  * The naive triple loop, straight from the definition C = alpha op(A) op(B) + beta C, in float64.
@@ -38,24 +34,13 @@ function naiveGemm(p: GemmArgs, c0: Storage): { value: Float64Array; scale: Floa
   return { value, scale };
 }
 
-interface Case {
-  m: number; n: number; k: number; transA: boolean; transB: boolean;
-  alpha: number; beta: number; f32: boolean; pad: [number, number, number]; offsets: [number, number, number];
-}
 
 /** Runs one gemm on fresh random buffers and checks C (inside the m x n window and outside it). */
-function checkGemm(cs: Case, rng: Rng, nanC = false): void {
-  const { m, n, k, transA, transB, alpha, beta, f32, pad, offsets } = cs;
-  const aRows = transA ? k : m, aCols = transA ? m : k;
-  const bRows = transB ? n : k, bCols = transB ? k : n;
-  const [lda, ldb, ldc] = [aCols + pad[0], bCols + pad[1], n + pad[2]];
-  const [aOffset, bOffset, cOffset] = offsets;
-  const a = randomArray(aOffset + aRows * lda, rng, f32);
-  const b = randomArray(bOffset + bRows * ldb, rng, f32);
-  const c = randomArray(cOffset + m * ldc + 3, rng, f32); // 3 spare entries after C
-  if (nanC) c.fill(NaN);
+function checkGemm(cs: GemmCase, rng: Rng, nanC = false): void {
+  const { m, n, k, f32 } = cs;
+  const args = gemmOperands(cs, rng, nanC);
+  const { c, cOffset, ldc } = args;
   const c0 = c.slice();
-  const args: GemmArgs = { transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc };
   referenceKernels.gemm(args);
   const { value, scale } = naiveGemm(args, c0);
   // float64: a few ulps per term; float32: the result is rounded to float32 once more.

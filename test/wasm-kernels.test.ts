@@ -14,39 +14,25 @@ import { Linear } from "../lib/layers/linear";
 import { Rng } from "../lib/random";
 import type { Storage } from "../lib/tensor/dtype";
 import { Tensor } from "../lib/tensor/tensor";
+import { gemmOperands, randomArray, type GemmCase } from "./helpers/gemm-case";
 import { buildWasm } from "../scripts/build-wasm.js";
 
 
 const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
 
-function randomArray(n: number, rng: Rng, f32: boolean): Storage {
-  const a = f32 ? new Float32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.normal();
-  return a;
-}
 
-interface Case {
-  m: number; n: number; k: number; transA: boolean; transB: boolean; alpha: number; beta: number;
-  f32: boolean; pad: [number, number, number]; offsets: [number, number, number];
-}
 
 /**
  * Runs the reference and the wasm gemm on the same random operands and compares C: inside the window
  * within float rounding of the terms' magnitude (sum |alpha a b| + |beta c|), outside it bit for bit.
  */
-function compareGemm(cs: Case, rng: Rng, nanC = false): void {
-  const { m, n, k, transA, transB, alpha, beta, f32, pad, offsets } = cs;
-  const aRows = transA ? k : m, aCols = transA ? m : k;
-  const bRows = transB ? n : k, bCols = transB ? k : n;
-  const [lda, ldb, ldc] = [aCols + pad[0], bCols + pad[1], n + pad[2]];
-  const [aOffset, bOffset, cOffset] = offsets;
-  const a = randomArray(aOffset + aRows * lda, rng, f32);
-  const b = randomArray(bOffset + bRows * ldb, rng, f32);
-  const c = randomArray(cOffset + m * ldc + 3, rng, f32);
-  if (nanC) c.fill(NaN);
+function compareGemm(cs: GemmCase, rng: Rng, nanC = false): void {
+  const { m, n, k, f32 } = cs;
+  const operands = gemmOperands(cs, rng, nanC);
+  const { transA, transB, alpha, beta, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc } = operands;
   const want = c.slice();
   const got = c.slice();
-  const args: GemmArgs = { transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c: want, cOffset, ldc };
+  const args: GemmArgs = { ...operands, c: want };
   referenceKernels.gemm(args);
   wasmKernels.gemm({ ...args, c: got });
   // float64: a few ulps per term; float32: wasm accumulates in float32 (the reference in float64).
