@@ -106,13 +106,17 @@ export class MaxPool2d extends Pool2d {
     const out = Tensor.zeros([g.n, g.c, g.outH, g.outW], x.dtype);
     const argmax = new Int32Array(out.size);
     const xd = x.data;
-    this.windows(g, (o, offsets, count) => {
-      let best = offsets[0]!;
-      // Strict > keeps the first maximum on ties.
-      for (let i = 1; i < count; i++) if (xd[offsets[i]!]! > xd[best]!) best = offsets[i]!;
-      argmax[o] = best;
-      out.data[o] = xd[best]!;
-    });
+    if (g.ph === 0 && g.pw === 0) {
+      maxPoolUnpadded(g, xd, out.data, argmax);
+    } else {
+      this.windows(g, (o, offsets, count) => {
+        let best = offsets[0]!;
+        // Strict > keeps the first maximum on ties.
+        for (let i = 1; i < count; i++) if (xd[offsets[i]!]! > xd[best]!) best = offsets[i]!;
+        argmax[o] = best;
+        out.data[o] = xd[best]!;
+      });
+    }
     this.cache = { inShape: x.shape, dtype: x.dtype, argmax, outShape: out.shape };
     return out;
   }
@@ -123,6 +127,31 @@ export class MaxPool2d extends Pool2d {
     // Overlapping windows can share a max, hence += .
     for (let o = 0; o < argmax.length; o++) dx.data[argmax[o]!] += dout.data[o]!;
     return dx;
+  }
+}
+
+/**
+ * Max pooling without padding (the usual 2x2 / stride 2 case), the same windows and tie rule as the
+ * general walk but with the window's corner computed directly: no offset list and no callback per
+ * output, which made pooling a tenth of a CNN's step.
+ */
+function maxPoolUnpadded(g: PoolGeometry, xd: ArrayLike<number>, out: { [i: number]: number }, argmax: Int32Array): void {
+  let o = 0;
+  for (let plane = 0; plane < g.n * g.c; plane++) {
+    const base = plane * g.h * g.w;
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++, o++) {
+        const corner = base + oy * g.sh * g.w + ox * g.sw;
+        let best = corner;
+        for (let u = 0; u < g.kh; u++) {
+          const row = corner + u * g.w;
+          // Strict > keeps the first maximum (row-major) on ties.
+          for (let v = 0; v < g.kw; v++) if (xd[row + v]! > xd[best]!) best = row + v;
+        }
+        argmax[o] = best;
+        out[o] = xd[best]!;
+      }
+    }
   }
 }
 
