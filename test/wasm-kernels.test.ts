@@ -7,6 +7,7 @@ import { readFileSync, mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { kernels, setKernels, type ConvGeometry, type GemmArgs } from "../lib/kernels/kernels";
+import { conv2dBackwardWith, conv2dForwardWith } from "../lib/kernels/conv";
 import { referenceKernels } from "../lib/kernels/reference";
 import { setWasmAwaitWorkerForTests, setWasmThreads, useWasmKernels, wasmKernels, wasmKernelsError, wasmKernelsInfo, wasmKernelsSupported } from "../lib/kernels/wasm";
 import { Conv2d } from "../lib/layers/conv2d";
@@ -209,6 +210,58 @@ describe("wasm kernels", function () {
         wasmKernels.col2im(cols, g, dxGot, 1 + image);
         expect(Array.from(dxGot), `col2im ${what}`).to.deep.equal(Array.from(dxWant));
       }
+    }
+  });
+
+  it("the fused batch convolution matches the per-image loop (bias or not, strides, padding, n = 0, worker on)", () => {
+    const rng = new Rng(67);
+    setWasmThreads(true, true);
+    setWasmAwaitWorkerForTests(true);
+    try {
+      // [n, channels, size, filters, kernel, stride, padding, bias]
+      const cases: [number, number, number, number, number, number, number, boolean][] = [
+        [5, 3, 32, 16, 3, 1, 1, true], [3, 4, 9, 6, 5, 2, 2, false], [2, 2, 7, 3, 1, 1, 0, true], [0, 3, 8, 4, 3, 1, 1, true],
+      ];
+      for (const f32 of [false, true]) {
+        for (const [n, channels, size, F, kernel, stride, pad, bias] of cases) {
+          const out = Math.floor((size + 2 * pad - kernel) / stride) + 1;
+          const g: ConvGeometry = { channels, height: size, width: size, kernelH: kernel, kernelW: kernel, strideH: stride, strideW: stride, padH: pad, padW: pad, outH: out, outW: out };
+          const rows = channels * kernel * kernel;
+          const x = randomArray(n * channels * size * size, rng, f32);
+          const weight = randomArray(F * rows, rng, f32);
+          const b = bias ? randomArray(F, rng, f32) : null;
+          const dout = randomArray(n * F * out * out, rng, f32);
+          const run = (fused: boolean): Storage[] => {
+            const o = randomArray(n * F * out * out, rng, f32); // overwritten, whatever it held
+            const [dW, db, dx] = [randomArray(F * rows, rng, f32), randomArray(F, rng, f32), randomArray(x.length, rng, f32)];
+            const workspace = randomArray(2 * rows * out * out, rng, f32);
+            const fwd = { x, n, g, filters: F, weight, bias: b, out: o, workspace };
+            const bwd = { x, n, g, filters: F, weight, dout, dWeight: dW, dBias: bias ? db : null, dx, workspace };
+            if (fused) {
+              wasmKernels.conv2dForward!(fwd);
+              wasmKernels.conv2dBackward!(bwd);
+            } else {
+              conv2dForwardWith(referenceKernels, fwd);
+              conv2dBackwardWith(referenceKernels, bwd);
+            }
+            return bias ? [o, dW, db, dx] : [o, dW, dx];
+          };
+          const want = run(false);
+          const got = run(true);
+          const what = `${f32 ? "f32" : "f64"} ${JSON.stringify({ n, F, bias, ...g })}`;
+          const tol = f32 ? 2e-5 : 1e-12;
+          got.forEach((t, i) => {
+            const w = want[i]!;
+            let scale = 1;
+            for (let j = 0; j < w.length; j++) scale = Math.max(scale, Math.abs(w[j]!));
+            for (let j = 0; j < w.length; j++) {
+              if (!(Math.abs(t[j]! - w[j]!) <= tol * scale)) expect.fail(`${what} output ${i} [${j}]: fused ${t[j]}, per-image ${w[j]}`);
+            }
+          });
+        }
+      }
+    } finally {
+      setWasmAwaitWorkerForTests(false);
     }
   });
 

@@ -57,6 +57,43 @@ export interface Kernels {
   im2col(x: Storage, xOffset: number, g: ConvGeometry, cols: Storage): void;
   /** The adjoint of im2col: adds each column entry back into `dx` (at `dxOffset`). */
   col2im(cols: Storage, g: ConvGeometry, dx: Storage, dxOffset: number): void;
+  /**
+   * Optional whole-batch convolution (see conv.ts for the meaning and the generic version built on
+   * gemm and im2col/col2im). An implementation whose operands live elsewhere (WebAssembly memory)
+   * provides these so a batch crosses over once instead of every image's cols crossing twice.
+   */
+  conv2dForward?(p: Conv2dForwardArgs): void;
+  conv2dBackward?(p: Conv2dBackwardArgs): void;
+}
+
+/** A batch x [n, C, H, W] convolved with weight [F, C*kh*kw] (+ bias [F]) into out [n, F, outH, outW]. */
+export interface Conv2dForwardArgs {
+  x: Storage;
+  n: number;
+  g: ConvGeometry;
+  filters: number;
+  weight: Storage;
+  bias: Storage | null;
+  /** Overwritten. */
+  out: Storage;
+  /** Room for one image's cols ([C*kh*kw, outH*outW]), for implementations that unroll on the JS side. */
+  workspace: Storage;
+}
+
+/** Gradients of a batch convolution from the upstream dout [n, F, outH, outW]; every output is overwritten. */
+export interface Conv2dBackwardArgs {
+  x: Storage;
+  n: number;
+  g: ConvGeometry;
+  filters: number;
+  weight: Storage;
+  dout: Storage;
+  dWeight: Storage;
+  /** Per-filter sums of dout, or null for a layer without bias. */
+  dBias: Storage | null;
+  dx: Storage;
+  /** Room for two images' cols. */
+  workspace: Storage;
 }
 
 let active: Kernels | null = null;

@@ -2,7 +2,8 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { Worker } from "worker_threads";
 import type { Storage } from "../tensor/dtype";
-import { checkGemmArgs, setKernels, type ConvGeometry, type GemmArgs, type Kernels } from "./kernels";
+import { conv2dBackwardWith, conv2dForwardWith, planeSums } from "./conv";
+import { checkGemmArgs, setKernels, type Conv2dBackwardArgs, type Conv2dForwardArgs, type ConvGeometry, type GemmArgs, type Kernels } from "./kernels";
 import { referenceKernels } from "./reference";
 
 /*
@@ -147,6 +148,12 @@ function align(bytes: number, to = 64): number {
 /** Elements a row-major rows x cols matrix with leading dimension ld spans. */
 function span(rows: number, cols: number, ld: number): number {
   return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
+}
+
+/** Whether every buffer has the first one's element type (the fused paths need one type throughout). */
+function sameStorage(first: Storage, ...rest: Storage[]): boolean {
+  const f64 = first instanceof Float64Array;
+  return rest.every((s) => (s instanceof Float64Array) === f64);
 }
 
 /** Per-thread scratch: the MR x NR edge tile and the packed A block and B panel. */
@@ -310,6 +317,16 @@ class WasmEngine {
     this.put(b, p.bOffset, nB, pb);
     // With beta = 0 and C contiguous nothing of C is read; otherwise the gaps between rows must survive.
     if (p.beta !== 0 || p.ldc !== n) this.put(c, p.cOffset, nC, pc);
+    this.product(f64, transA, transB, m, n, k, p.alpha, pa, p.lda, pb, p.ldb, p.beta, pc, p.ldc);
+    this.take(c, p.cOffset, nC, pc);
+  }
+
+  /** C = alpha op(A) op(B) + beta C on operands already in the memory (byte addresses), on one or two threads. */
+  private product(
+    f64: boolean, transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    pa: number, lda: number, pb: number, ldb: number, beta: number, pc: number, ldc: number,
+  ): void {
+    const sz = f64 ? 8 : 4;
     const tA = transA ? 1 : 0;
     const tB = transB ? 1 : 0;
     const [s0, s1] = this.scratch;
@@ -318,32 +335,97 @@ class WasmEngine {
     const total = byCols ? n : m;
     const chunks = Math.min(MAX_CHUNKS, Math.floor(total / MIN_CHUNK));
     if (m * n * k < PARALLEL_MIN_MACS || chunks < 2 || !this.readyWorker()) {
-      (f64 ? this.ex.gemmF64 : this.ex.gemmF32)(tA, tB, k, p.alpha, pa, p.lda, pb, p.ldb, p.beta, pc, p.ldc, 0, m, 0, n, s0.packA, s0.packB, s0.tile);
-    } else {
-      const unit = byCols ? 32 / sz : MR;
-      const chunk = Math.ceil(total / chunks / unit) * unit;
-      const counter = this.ctlByte + CTL_COUNTER * 4;
-      const w = this.params;
-      w[0] = sz; w[1] = tA; w[2] = tB; w[3] = m; w[4] = n; w[5] = k; w[6] = p.alpha; w[7] = pa; w[8] = p.lda; w[9] = pb;
-      w[10] = p.ldb; w[11] = p.beta; w[12] = pc; w[13] = p.ldc; w[14] = byCols ? 1 : 0; w[15] = chunk; w[16] = counter;
-      w[17] = s1.packA; w[18] = s1.packB; w[19] = s1.tile;
-      this.seq = (this.seq % 0x1fffffff) + 1;
-      const st = this.seq << 2;
-      Atomics.store(this.ctl, CTL_COUNTER, 0);
-      Atomics.store(this.ctl, CTL_STATE, st);
-      Atomics.notify(this.ctl, CTL_STATE, 1);
-      this.splitProducts++;
-      if (this.awaitJoin) while ((Atomics.load(this.ctl, CTL_STATE) & 3) === 0) Atomics.wait(this.ctl, CTL_STATE, st, 1);
-      (f64 ? this.ex.gemmSharedF64 : this.ex.gemmSharedF32)(
-        tA, tB, m, n, k, p.alpha, pa, p.lda, pb, p.ldb, p.beta, pc, p.ldc, byCols ? 1 : 0, chunk, counter, s0.packA, s0.packB, s0.tile,
-      );
-      // Close the product if the worker never showed up; otherwise wait for its last chunk.
-      if (Atomics.compareExchange(this.ctl, CTL_STATE, st, st | 2) !== st) {
-        this.joinedProducts++;
-        this.awaitWorker(this.seq);
-      }
+      (f64 ? this.ex.gemmF64 : this.ex.gemmF32)(tA, tB, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, 0, m, 0, n, s0.packA, s0.packB, s0.tile);
+      return;
     }
-    this.take(c, p.cOffset, nC, pc);
+    const unit = byCols ? 32 / sz : MR;
+    const chunk = Math.ceil(total / chunks / unit) * unit;
+    const counter = this.ctlByte + CTL_COUNTER * 4;
+    const w = this.params;
+    w[0] = sz; w[1] = tA; w[2] = tB; w[3] = m; w[4] = n; w[5] = k; w[6] = alpha; w[7] = pa; w[8] = lda; w[9] = pb;
+    w[10] = ldb; w[11] = beta; w[12] = pc; w[13] = ldc; w[14] = byCols ? 1 : 0; w[15] = chunk; w[16] = counter;
+    w[17] = s1.packA; w[18] = s1.packB; w[19] = s1.tile;
+    this.seq = (this.seq % 0x1fffffff) + 1;
+    const st = this.seq << 2;
+    Atomics.store(this.ctl, CTL_COUNTER, 0);
+    Atomics.store(this.ctl, CTL_STATE, st);
+    Atomics.notify(this.ctl, CTL_STATE, 1);
+    this.splitProducts++;
+    if (this.awaitJoin) while ((Atomics.load(this.ctl, CTL_STATE) & 3) === 0) Atomics.wait(this.ctl, CTL_STATE, st, 1);
+    (f64 ? this.ex.gemmSharedF64 : this.ex.gemmSharedF32)(
+      tA, tB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, byCols ? 1 : 0, chunk, counter, s0.packA, s0.packB, s0.tile,
+    );
+    // Close the product if the worker never showed up; otherwise wait for its last chunk.
+    if (Atomics.compareExchange(this.ctl, CTL_STATE, st, st | 2) !== st) {
+      this.joinedProducts++;
+      this.awaitWorker(this.seq);
+    }
+  }
+
+  /**
+   * The whole batch's forward convolution inside the memory: x, W and out cross over once, and each
+   * image's cols go from im2col straight into the product. False (nothing done) when the operands do
+   * not fit or their types differ; the caller then runs the generic loop.
+   */
+  conv2dForward(p: Conv2dForwardArgs): boolean {
+    const { g, n, filters: F } = p;
+    if (!this.convOk(g) || !sameStorage(p.x, p.weight, p.out) || (p.bias !== null && !sameStorage(p.x, p.bias))) return false;
+    const sz = p.x instanceof Float64Array ? 8 : 4;
+    const plane = g.outH * g.outW, rows = g.channels * g.kernelH * g.kernelW, image = g.channels * g.height * g.width;
+    const px = this.heap;
+    const pw = px + align(n * image * sz);
+    const pcols = pw + align(F * rows * sz);
+    const pout = pcols + align(rows * plane * sz);
+    if (p.x.length < n * image || p.weight.length < F * rows || p.out.length < n * F * plane || !this.reserve(pout + align(n * F * plane * sz))) return false;
+    this.put(p.x, 0, n * image, px);
+    this.put(p.weight, 0, F * rows, pw);
+    const view = sz === 8 ? this.f64 : this.f32;
+    const im2col = sz === 8 ? this.ex.im2colF64 : this.ex.im2colF32;
+    for (let i = 0; i < n; i++) {
+      const outAt = pout + i * F * plane * sz;
+      if (p.bias !== null) for (let f = 0; f < F; f++) view.fill(p.bias[f]!, outAt / sz + f * plane, outAt / sz + (f + 1) * plane);
+      im2col(px + i * image * sz, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, pcols);
+      this.product(sz === 8, false, false, F, plane, rows, 1, pw, rows, pcols, plane, p.bias === null ? 0 : 1, outAt, plane);
+    }
+    this.take(p.out, 0, n * F * plane, pout);
+    return true;
+  }
+
+  /** The whole batch's backward convolution inside the memory (see conv2dForward); db is summed on the JS side. */
+  conv2dBackward(p: Conv2dBackwardArgs): boolean {
+    const { g, n, filters: F } = p;
+    if (!this.convOk(g) || !sameStorage(p.x, p.weight, p.dout, p.dWeight, p.dx) || (p.dBias !== null && !sameStorage(p.x, p.dBias))) return false;
+    const sz = p.x instanceof Float64Array ? 8 : 4;
+    const plane = g.outH * g.outW, rows = g.channels * g.kernelH * g.kernelW, image = g.channels * g.height * g.width;
+    const px = this.heap;
+    const pw = px + align(n * image * sz);
+    const pdout = pw + align(F * rows * sz);
+    const pdw = pdout + align(n * F * plane * sz);
+    const pcols = pdw + align(F * rows * sz);
+    const pdcols = pcols + align(rows * plane * sz);
+    const pdx = pdcols + align(rows * plane * sz);
+    const fits = p.x.length >= n * image && p.dx.length >= n * image && p.weight.length >= F * rows && p.dWeight.length >= F * rows &&
+      p.dout.length >= n * F * plane;
+    if (!fits || !this.reserve(pdx + align(n * image * sz))) return false;
+    this.put(p.x, 0, n * image, px);
+    this.put(p.weight, 0, F * rows, pw);
+    this.put(p.dout, 0, n * F * plane, pdout);
+    const view = sz === 8 ? this.f64 : this.f32;
+    view.fill(0, pdx / sz, pdx / sz + n * image);
+    view.fill(0, pdw / sz, pdw / sz + F * rows); // dW accumulates over the images from 0
+    const im2col = sz === 8 ? this.ex.im2colF64 : this.ex.im2colF32;
+    const col2im = sz === 8 ? this.ex.col2imF64 : this.ex.col2imF32;
+    for (let i = 0; i < n; i++) {
+      const doutAt = pdout + i * F * plane * sz;
+      im2col(px + i * image * sz, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, pcols);
+      this.product(sz === 8, false, true, F, rows, plane, 1, doutAt, plane, pcols, plane, 1, pdw, rows);
+      this.product(sz === 8, true, false, rows, plane, F, 1, pw, rows, doutAt, plane, 0, pdcols, plane);
+      col2im(pdcols, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, pdx + i * image * sz);
+    }
+    this.take(p.dWeight, 0, F * rows, pdw);
+    this.take(p.dx, 0, n * image, pdx);
+    if (p.dBias !== null) planeSums(p.dout, n, F, plane, p.dBias);
+    return true;
   }
 
   /** Waits for the worker to finish product `seq` (it has joined it, so it is running). */
@@ -447,6 +529,12 @@ export const wasmKernels: Kernels = {
   },
   col2im(cols: Storage, g: ConvGeometry, dx: Storage, dxOffset: number): void {
     engine().col2im(cols, g, dx, dxOffset);
+  },
+  conv2dForward(p: Conv2dForwardArgs): void {
+    if (!engine().conv2dForward(p)) conv2dForwardWith(wasmKernels, p);
+  },
+  conv2dBackward(p: Conv2dBackwardArgs): void {
+    if (!engine().conv2dBackward(p)) conv2dBackwardWith(wasmKernels, p);
   },
 };
 

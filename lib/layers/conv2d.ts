@@ -1,4 +1,5 @@
-import { convOutputSize, kernels, type ConvGeometry } from "../kernels/kernels";
+import { conv2dBackward, conv2dForward } from "../kernels/conv";
+import { convOutputSize, type ConvGeometry } from "../kernels/kernels";
 import { Rng } from "../random";
 import { allocate, type DType, type Storage } from "../tensor/dtype";
 import { shapeStr } from "../tensor/shape";
@@ -41,6 +42,7 @@ export function pair(v: Pair, what: string, min: number): [number, number] {
  *   out_n = W cols_n + b          ([F, C*kh*kw] x [C*kh*kw, Ho*Wo] = [F, Ho*Wo], already NCHW order)
  *   dW = sum_n dout_n cols_n^T,  db[f] = sum_{n,i,j} dout[n, f, i, j],
  *   dcols_n = W^T dout_n,  dx_n = col2im(dcols_n)   (col2im is the adjoint of im2col).
+ * The loop over images lives in lib/kernels/conv.ts, so faster kernels can run a whole batch at once.
  */
 export class Conv2d extends Layer {
   readonly weight: Parameter;
@@ -49,12 +51,7 @@ export class Conv2d extends Layer {
   readonly stride: [number, number];
   readonly padding: [number, number];
   private cache: { x: Tensor; g: ConvGeometry; outShape: readonly number[] } | null = null;
-  /**
-   * One scratch buffer for cols (and dcols in backward), reused across calls and images. Backward
-   * recomputes cols_n from the cached input rather than caching every image's cols: those are kh*kw
-   * times the input's size (for a 3x3 kernel, 9 copies of the batch), while im2col is a cheap copy
-   * next to the two products that follow it.
-   */
+  /** One scratch buffer for cols (and dcols in backward), reused across calls and images. */
   private workspace: Storage | null = null;
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
@@ -124,26 +121,11 @@ export class Conv2d extends Layer {
     x.assertNoNaN("Conv2d.forward input");
     // BEGIN SOLUTION Conv2d.forward (im2col each image, then out_n = W cols_n + b)
     const n = x.shape[0]!;
-    const F = this.outChannels;
-    const plane = g.outH * g.outW;
-    const rows = g.channels * g.kernelH * g.kernelW;
-    const imageSize = g.channels * g.height * g.width;
-    const out = Tensor.zeros([n, F, g.outH, g.outW], x.dtype);
-    const cols = this.scratch(rows * plane, x.dtype);
-    const k = kernels();
-    for (let i = 0; i < n; i++) {
-      const outOff = i * F * plane;
-      // Seed each output plane with its bias, then accumulate W cols_n on top (beta = 1).
-      if (this.bias !== null) {
-        for (let f = 0; f < F; f++) out.data.fill(this.bias.value.data[f]!, outOff + f * plane, outOff + (f + 1) * plane);
-      }
-      k.im2col(x.data, i * imageSize, g, cols);
-      k.gemm({
-        transA: false, transB: false, m: F, n: plane, k: rows, alpha: 1,
-        a: this.weight.value.data, aOffset: 0, lda: rows, b: cols, bOffset: 0, ldb: plane,
-        beta: this.bias === null ? 0 : 1, c: out.data, cOffset: outOff, ldc: plane,
-      });
-    }
+    const out = Tensor.zeros([n, this.outChannels, g.outH, g.outW], x.dtype);
+    conv2dForward({
+      x: x.data, n, g, filters: this.outChannels, weight: this.weight.value.data, bias: this.bias?.value.data ?? null,
+      out: out.data, workspace: this.scratch(g.channels * g.kernelH * g.kernelW * g.outH * g.outW, x.dtype),
+    });
     this.cache = { x, g, outShape: out.shape };
     return out;
     // END SOLUTION
@@ -153,47 +135,12 @@ export class Conv2d extends Layer {
     // BEGIN SOLUTION Conv2d.backward (dW = sum_n dout_n cols_n^T, db = sums of dout, dx = col2im(W^T dout_n))
     const { x, g } = this.checkBackward(this.cache, dout);
     this.checkDtype(dout, "backward", "upstream gradient");
-    const n = x.shape[0]!;
-    const F = this.outChannels;
-    const plane = g.outH * g.outW;
-    const rows = g.channels * g.kernelH * g.kernelW;
-    const imageSize = g.channels * g.height * g.width;
-    const work = this.scratch(2 * rows * plane, x.dtype);
-    const cols = work.subarray(0, rows * plane);
-    const dcols = work.subarray(rows * plane, 2 * rows * plane);
     const dx = Tensor.zerosLike(x);
-    const dW = this.weight.grad.data;
-    const k = kernels();
-    for (let i = 0; i < n; i++) {
-      const doutOff = i * F * plane;
-      k.im2col(x.data, i * imageSize, g, cols);
-      // dW (+)= dout_n [F, plane] x cols_n^T [plane, rows]; beta 0 on the first image overwrites the old grad.
-      k.gemm({
-        transA: false, transB: true, m: F, n: rows, k: plane, alpha: 1,
-        a: dout.data, aOffset: doutOff, lda: plane, b: cols, bOffset: 0, ldb: plane,
-        beta: i === 0 ? 0 : 1, c: dW, cOffset: 0, ldc: rows,
-      });
-      // dcols = W^T [rows, F] x dout_n [F, plane], then scattered back onto the image.
-      k.gemm({
-        transA: true, transB: false, m: rows, n: plane, k: F, alpha: 1,
-        a: this.weight.value.data, aOffset: 0, lda: rows, b: dout.data, bOffset: doutOff, ldb: plane,
-        beta: 0, c: dcols, cOffset: 0, ldc: plane,
-      });
-      k.col2im(dcols, g, dx.data, i * imageSize);
-    }
-    if (n === 0) dW.fill(0);
-    if (this.bias !== null) {
-      const db = this.bias.grad.data;
-      db.fill(0);
-      for (let i = 0; i < n; i++) {
-        for (let f = 0; f < F; f++) {
-          const off = (i * F + f) * plane;
-          let s = 0;
-          for (let j = 0; j < plane; j++) s += dout.data[off + j]!;
-          db[f] += s;
-        }
-      }
-    }
+    conv2dBackward({
+      x: x.data, n: x.shape[0]!, g, filters: this.outChannels, weight: this.weight.value.data, dout: dout.data,
+      dWeight: this.weight.grad.data, dBias: this.bias?.grad.data ?? null, dx: dx.data,
+      workspace: this.scratch(2 * g.channels * g.kernelH * g.kernelW * g.outH * g.outW, x.dtype),
+    });
     return dx;
     // END SOLUTION
   }
