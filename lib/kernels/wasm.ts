@@ -53,11 +53,26 @@ type ConvFn = (
   strideH: number, strideW: number, padH: number, padW: number, outH: number, outW: number, dst: number,
 ) => void;
 
+/**
+ * (x, w, bias, hasBias, out, n, per, counter, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW,
+ * outH, outW, filters, cols, packA, packB, tile) for forward; backward has (x, w, dout, dwParts, dx, ...) and a
+ * dcols buffer after cols. Shared like SharedGemmFn, by chunks of `per` images.
+ */
+type SharedConvFn = (...args: number[]) => void;
+
+/** The functions a worker can join, by index (the index is what the control block carries). */
+const SHARED_FNS = ["gemmSharedF64", "gemmSharedF32", "convForwardF64", "convForwardF32", "convBackwardF64", "convBackwardF32"] as const;
+type SharedName = (typeof SHARED_FNS)[number];
+
 interface KernelExports {
   gemmF64: GemmFn;
   gemmF32: GemmFn;
   gemmSharedF64: SharedGemmFn;
   gemmSharedF32: SharedGemmFn;
+  convForwardF64: SharedConvFn;
+  convForwardF32: SharedConvFn;
+  convBackwardF64: SharedConvFn;
+  convBackwardF32: SharedConvFn;
   im2colF64: ConvFn;
   im2colF32: ConvFn;
   col2imF64: ConvFn;
@@ -103,7 +118,7 @@ const CTL_READY = 2;
 const CTL_ERROR = 3;
 const CTL_COUNTER = 4;
 const CTL_INTS = 16;
-const PARAMS = 24;
+const PARAMS = 32;
 
 /** The worker: instantiates the same module on the same memory and joins the shared products it is offered. */
 const WORKER_SOURCE = `
@@ -125,9 +140,9 @@ while (ex !== null) {
   if ((st & 3) !== 0 || Atomics.compareExchange(ctl, ${CTL_STATE}, st, st | 1) !== st) continue;
   last = st | 1;
   try {
-    const f = par[0] === 8 ? ex.gemmSharedF64 : ex.gemmSharedF32;
-    f(par[1], par[2], par[3], par[4], par[5], par[6], par[7], par[8], par[9], par[10], par[11], par[12], par[13],
-      par[14], par[15], par[16], par[17], par[18], par[19]);
+    // par[0]: which function (an index into the list below), par[1]: how many arguments follow.
+    const f = ex[${JSON.stringify(SHARED_FNS)}[par[0]]];
+    f(...par.subarray(2, 2 + par[1]));
     Atomics.store(ctl, ${CTL_ERROR}, 0);
   } catch (e) {
     Atomics.store(ctl, ${CTL_ERROR}, 1);
@@ -154,6 +169,11 @@ function span(rows: number, cols: number, ld: number): number {
 function sameStorage(first: Storage, ...rest: Storage[]): boolean {
   const f64 = first instanceof Float64Array;
   return rest.every((s) => (s instanceof Float64Array) === f64);
+}
+
+/** The geometry as the wasm conv functions take it: channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW. */
+function geometryArgs(g: ConvGeometry): number[] {
+  return [g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW];
 }
 
 /** Per-thread scratch: the MR x NR edge tile and the packed A block and B panel. */
@@ -341,21 +361,34 @@ class WasmEngine {
     const unit = byCols ? 32 / sz : MR;
     const chunk = Math.ceil(total / chunks / unit) * unit;
     const counter = this.ctlByte + CTL_COUNTER * 4;
+    const args = (t: Scratch): number[] => [tA, tB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, byCols ? 1 : 0, chunk, counter, t.packA, t.packB, t.tile];
+    this.shared(f64 ? "gemmSharedF64" : "gemmSharedF32", args(s0), args(s1));
+  }
+
+  /**
+   * Runs a shared function here with `own` arguments and offers it to the worker with `theirs` (the
+   * same but the worker's scratch buffers). Both take chunks from the one counter; without a ready
+   * worker this thread takes them all, with the same result.
+   */
+  private shared(name: SharedName, own: number[], theirs: number[]): void {
+    Atomics.store(this.ctl, CTL_COUNTER, 0);
+    const run = this.ex[name];
+    if (!this.readyWorker()) {
+      (run as (...a: number[]) => void)(...own);
+      return;
+    }
     const w = this.params;
-    w[0] = sz; w[1] = tA; w[2] = tB; w[3] = m; w[4] = n; w[5] = k; w[6] = alpha; w[7] = pa; w[8] = lda; w[9] = pb;
-    w[10] = ldb; w[11] = beta; w[12] = pc; w[13] = ldc; w[14] = byCols ? 1 : 0; w[15] = chunk; w[16] = counter;
-    w[17] = s1.packA; w[18] = s1.packB; w[19] = s1.tile;
+    w[0] = SHARED_FNS.indexOf(name);
+    w[1] = theirs.length;
+    w.set(theirs, 2);
     this.seq = (this.seq % 0x1fffffff) + 1;
     const st = this.seq << 2;
-    Atomics.store(this.ctl, CTL_COUNTER, 0);
     Atomics.store(this.ctl, CTL_STATE, st);
     Atomics.notify(this.ctl, CTL_STATE, 1);
     this.splitProducts++;
     if (this.awaitJoin) while ((Atomics.load(this.ctl, CTL_STATE) & 3) === 0) Atomics.wait(this.ctl, CTL_STATE, st, 1);
-    (f64 ? this.ex.gemmSharedF64 : this.ex.gemmSharedF32)(
-      tA, tB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, byCols ? 1 : 0, chunk, counter, s0.packA, s0.packB, s0.tile,
-    );
-    // Close the product if the worker never showed up; otherwise wait for its last chunk.
+    (run as (...a: number[]) => void)(...own);
+    // Close the task if the worker never showed up; otherwise wait for its last chunk.
     if (Atomics.compareExchange(this.ctl, CTL_STATE, st, st | 2) !== st) {
       this.joinedProducts++;
       this.awaitWorker(this.seq);
@@ -363,69 +396,105 @@ class WasmEngine {
   }
 
   /**
-   * The whole batch's forward convolution inside the memory: x, W and out cross over once, and each
-   * image's cols go from im2col straight into the product. False (nothing done) when the operands do
-   * not fit or their types differ; the caller then runs the generic loop.
+   * The whole batch's forward convolution inside the memory: x, W and out cross over once, each
+   * image's cols go from im2col straight into the product, and the two threads share the batch by
+   * chunks of images. False (nothing done) when the operands do not fit or their types differ; the
+   * caller then runs the generic loop.
    */
   conv2dForward(p: Conv2dForwardArgs): boolean {
     const { g, n, filters: F } = p;
     if (!this.convOk(g) || !sameStorage(p.x, p.weight, p.out) || (p.bias !== null && !sameStorage(p.x, p.bias))) return false;
     const sz = p.x instanceof Float64Array ? 8 : 4;
     const plane = g.outH * g.outW, rows = g.channels * g.kernelH * g.kernelW, image = g.channels * g.height * g.width;
+    const colsBytes = align(rows * plane * sz);
     const px = this.heap;
     const pw = px + align(n * image * sz);
-    const pcols = pw + align(F * rows * sz);
-    const pout = pcols + align(rows * plane * sz);
-    if (p.x.length < n * image || p.weight.length < F * rows || p.out.length < n * F * plane || !this.reserve(pout + align(n * F * plane * sz))) return false;
+    const pbias = pw + align(F * rows * sz);
+    const pcols = pbias + align(F * sz);
+    const pout = pcols + 2 * colsBytes;
+    if (p.x.length < n * image || p.weight.length < F * rows || p.out.length < n * F * plane || (p.bias !== null && p.bias.length < F) ||
+        !this.reserve(pout + align(n * F * plane * sz))) {
+      return false;
+    }
     this.put(p.x, 0, n * image, px);
     this.put(p.weight, 0, F * rows, pw);
-    const view = sz === 8 ? this.f64 : this.f32;
-    const im2col = sz === 8 ? this.ex.im2colF64 : this.ex.im2colF32;
-    for (let i = 0; i < n; i++) {
-      const outAt = pout + i * F * plane * sz;
-      if (p.bias !== null) for (let f = 0; f < F; f++) view.fill(p.bias[f]!, outAt / sz + f * plane, outAt / sz + (f + 1) * plane);
-      im2col(px + i * image * sz, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, pcols);
-      this.product(sz === 8, false, false, F, plane, rows, 1, pw, rows, pcols, plane, p.bias === null ? 0 : 1, outAt, plane);
-    }
+    if (p.bias !== null) this.put(p.bias, 0, F, pbias);
+    const per = this.imagesPerChunk(n, F * plane * rows);
+    const counter = this.ctlByte + CTL_COUNTER * 4;
+    const args = (t: Scratch, cols: number): number[] => [
+      px, pw, pbias, p.bias === null ? 0 : 1, pout, n, per, counter, ...geometryArgs(g), F, cols, t.packA, t.packB, t.tile,
+    ];
+    const [s0, s1] = this.scratch;
+    this.sharedOrAlone(sz === 8 ? "convForwardF64" : "convForwardF32", args(s0, pcols), args(s1, pcols + colsBytes), n > per);
     this.take(p.out, 0, n * F * plane, pout);
     return true;
   }
 
-  /** The whole batch's backward convolution inside the memory (see conv2dForward); db is summed on the JS side. */
+  /**
+   * The whole batch's backward convolution inside the memory (see conv2dForward). Each chunk of images
+   * accumulates its own dW, added here in chunk order, so dW does not depend on which thread ran what;
+   * db is summed on the JS side.
+   */
   conv2dBackward(p: Conv2dBackwardArgs): boolean {
     const { g, n, filters: F } = p;
     if (!this.convOk(g) || !sameStorage(p.x, p.weight, p.dout, p.dWeight, p.dx) || (p.dBias !== null && !sameStorage(p.x, p.dBias))) return false;
     const sz = p.x instanceof Float64Array ? 8 : 4;
     const plane = g.outH * g.outW, rows = g.channels * g.kernelH * g.kernelW, image = g.channels * g.height * g.width;
+    const per = this.imagesPerChunk(n, F * plane * rows);
+    const parts = Math.max(1, Math.ceil(n / per));
+    const colsBytes = align(rows * plane * sz);
     const px = this.heap;
     const pw = px + align(n * image * sz);
     const pdout = pw + align(F * rows * sz);
-    const pdw = pdout + align(n * F * plane * sz);
-    const pcols = pdw + align(F * rows * sz);
-    const pdcols = pcols + align(rows * plane * sz);
-    const pdx = pdcols + align(rows * plane * sz);
+    const pparts = pdout + align(n * F * plane * sz);
+    const pcols = pparts + align(parts * F * rows * sz);
+    const pdx = pcols + 4 * colsBytes;
     const fits = p.x.length >= n * image && p.dx.length >= n * image && p.weight.length >= F * rows && p.dWeight.length >= F * rows &&
-      p.dout.length >= n * F * plane;
+      p.dout.length >= n * F * plane && (p.dBias === null || p.dBias.length >= F);
     if (!fits || !this.reserve(pdx + align(n * image * sz))) return false;
     this.put(p.x, 0, n * image, px);
     this.put(p.weight, 0, F * rows, pw);
     this.put(p.dout, 0, n * F * plane, pdout);
     const view = sz === 8 ? this.f64 : this.f32;
-    view.fill(0, pdx / sz, pdx / sz + n * image);
-    view.fill(0, pdw / sz, pdw / sz + F * rows); // dW accumulates over the images from 0
-    const im2col = sz === 8 ? this.ex.im2colF64 : this.ex.im2colF32;
-    const col2im = sz === 8 ? this.ex.col2imF64 : this.ex.col2imF32;
-    for (let i = 0; i < n; i++) {
-      const doutAt = pdout + i * F * plane * sz;
-      im2col(px + i * image * sz, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, pcols);
-      this.product(sz === 8, false, true, F, rows, plane, 1, doutAt, plane, pcols, plane, 1, pdw, rows);
-      this.product(sz === 8, true, false, rows, plane, F, 1, pw, rows, doutAt, plane, 0, pdcols, plane);
-      col2im(pdcols, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, pdx + i * image * sz);
+    view.fill(0, pdx / sz, pdx / sz + n * image); // col2im adds into dx
+    view.fill(0, pparts / sz, pparts / sz + F * rows); // dW of an empty batch
+    const counter = this.ctlByte + CTL_COUNTER * 4;
+    const args = (t: Scratch, cols: number): number[] => [
+      px, pw, pdout, pparts, pdx, n, per, counter, ...geometryArgs(g), F, cols, cols + colsBytes, t.packA, t.packB, t.tile,
+    ];
+    const [s0, s1] = this.scratch;
+    this.sharedOrAlone(sz === 8 ? "convBackwardF64" : "convBackwardF32", args(s0, pcols), args(s1, pcols + 2 * colsBytes), n > per);
+    // dW = part 0 + part 1 + ... in that order (in the storage type, as the kernel accumulates).
+    const dw = p.dWeight;
+    const base = pparts / sz;
+    for (let j = 0; j < F * rows; j++) dw[j] = view[base + j]!;
+    for (let c = 1; c < parts; c++) {
+      const off = base + c * F * rows;
+      for (let j = 0; j < F * rows; j++) dw[j] += view[off + j]!;
     }
-    this.take(p.dWeight, 0, F * rows, pdw);
     this.take(p.dx, 0, n * image, pdx);
     if (p.dBias !== null) planeSums(p.dout, n, F, plane, p.dBias);
     return true;
+  }
+
+  /**
+   * Images per chunk of a shared convolution: a fixed function of the batch (never of the threads), so
+   * results do not depend on the split. Eight chunks let a thread that starts late take fewer; a small
+   * batch is one chunk.
+   */
+  private imagesPerChunk(n: number, macsPerImage: number): number {
+    if (n * macsPerImage < PARALLEL_MIN_MACS) return Math.max(1, n);
+    return Math.max(1, Math.ceil(n / 8));
+  }
+
+  /** Shares the task with the worker when there is more than one chunk; otherwise runs it here. */
+  private sharedOrAlone(name: SharedName, own: number[], theirs: number[], split: boolean): void {
+    if (split) {
+      this.shared(name, own, theirs);
+    } else {
+      Atomics.store(this.ctl, CTL_COUNTER, 0);
+      (this.ex[name] as (...a: number[]) => void)(...own);
+    }
   }
 
   /** Waits for the worker to finish product `seq` (it has joined it, so it is running). */
@@ -485,7 +554,7 @@ class WasmEngine {
 }
 
 function checkExports(ex: Record<string, unknown>): KernelExports {
-  const fns = ["gemmF64", "gemmF32", "gemmSharedF64", "gemmSharedF32", "im2colF64", "im2colF32", "col2imF64", "col2imF32", "heapBase"];
+  const fns = ["gemmF64", "gemmF32", ...SHARED_FNS, "im2colF64", "im2colF32", "col2imF64", "col2imF32", "heapBase"];
   for (const name of fns) {
     if (typeof ex[name] !== "function") throw new Error(`wasm kernels: kernels.wasm does not export ${name} (rebuild with scripts/build-wasm.js)`);
   }

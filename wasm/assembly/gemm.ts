@@ -224,7 +224,7 @@ function packA<T>(transA: bool, a: usize, lda: usize, ic: i32, mc: i32, pc: i32,
  * C[i0:i1, j0:j1] = alpha * op(A) op(B) + beta * C on that window (row-major, leading dimensions in
  * elements, pointers in bytes). beta = 0 overwrites C, so NaN there does not survive.
  */
-function gemm<T>(
+export function gemm<T>(
   transA: bool, transB: bool, k: i32, alpha: T, a: usize, lda: i32, b: usize, ldb: i32,
   beta: f64, c: usize, ldc: i32, i0: i32, i1: i32, j0: i32, j1: i32, packABuf: usize, packBBuf: usize, tile: usize,
 ): void {

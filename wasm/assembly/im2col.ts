@@ -18,7 +18,7 @@
   return d <= 0 ? 0 : min(outW, (d + stride - 1) / stride);
 }
 
-function im2col<T>(
+export function im2col<T>(
   x: usize, channels: i32, height: i32, width: i32, kernelH: i32, kernelW: i32,
   strideH: i32, strideW: i32, padH: i32, padW: i32, outH: i32, outW: i32, cols: usize,
 ): void {
@@ -52,7 +52,7 @@ function im2col<T>(
   }
 }
 
-function col2im<T>(
+export function col2im<T>(
   cols: usize, channels: i32, height: i32, width: i32, kernelH: i32, kernelW: i32,
   strideH: i32, strideW: i32, padH: i32, padW: i32, outH: i32, outW: i32, dx: usize,
 ): void {
