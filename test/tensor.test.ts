@@ -650,6 +650,21 @@ describe("Tensor", () => {
       expect(() => t.assertShape([2, 3, 1], "W")).to.throw(/expected shape \[2, 3, 1\], got \[2, 3\]/);
     });
 
+    it("the one-pass checks find a NaN or infinity at every position of a longer tensor (every partial sum and the tail)", () => {
+      for (const dtype of ["float64", "float32"] as const) {
+        for (let i = 0; i < 11; i++) {
+          const t = Tensor.zeros([11], dtype).fill(0.5);
+          expect(t.firstNonFinite()).to.equal(null);
+          t.set(-Infinity, i);
+          expect(t.firstNonFinite(), `${dtype} -Inf at ${i}`).to.deep.equal([i]);
+          expect(() => t.assertNoNaN()).not.to.throw();
+          t.set(NaN, i);
+          expect(() => t.assertNoNaN("g"), `${dtype} NaN at ${i}`).to.throw(`g: NaN at index [${i}] of shape [11]`);
+          expect(t.firstNonFinite()).to.deep.equal([i]);
+        }
+      }
+    });
+
     it("prints readably: values, nesting, shape and dtype; long axes are elided", () => {
       expect(tensor([[1, 2], [3, 4]]).toString()).to.equal("Tensor([[1, 2],\n [3, 4]], shape=[2, 2], dtype=float64)");
       expect(tensor([1.5, -2]).toString()).to.match(/^Tensor\(\[1\.50*, -2\], shape=\[2\], dtype=float64\)$/);

@@ -42,7 +42,9 @@ export class SGD extends Optimizer {
     const mu = this.momentum;
     const lr = this.lr;
     if (mu === 0) {
-      for (let i = 0; i < w.length; i++) w[i] -= lr * (grad[i]! + wd * w[i]!);
+      // Without decay the loop is one multiply-add (a measurable part of a small model's step).
+      if (wd === 0) for (let i = 0; i < w.length; i++) w[i] -= lr * grad[i]!;
+      else for (let i = 0; i < w.length; i++) w[i] -= lr * (grad[i]! + wd * w[i]!);
       return;
     }
     const v = this.slot(p, 1)[0]!.data;

@@ -499,6 +499,9 @@ export class Tensor {
 
   /** Index (multi-dimensional) of the first NaN or infinite entry, or null. */
   firstNonFinite(): number[] | null {
+    // Optimizers check every gradient on every step: one branch-free pass clears the usual case, and
+    // only a tensor that fails it is searched.
+    if (allFinite(this.data)) return null;
     for (let i = 0; i < this.data.length; i++) {
       if (!Number.isFinite(this.data[i]!)) return unravel(i, this.shape);
     }
@@ -507,12 +510,9 @@ export class Tensor {
 
   /** Throws if any entry is NaN, naming where it is. */
   assertNoNaN(name = "tensor"): this {
-    // Every layer checks its input, so the common all-clear case is one branch-free pass: x * 0 is 0
-    // for finite x and NaN for NaN (and for +-Inf, which the second pass below then lets through).
-    const d = this.data;
-    let probe = 0;
-    for (let i = 0; i < d.length; i++) probe += d[i]! * 0;
-    if (probe === 0) return this;
+    // Every layer checks its input: the common all-clear case is one branch-free pass (+-Inf fails
+    // it too, and the search below then lets it through).
+    if (allFinite(this.data)) return this;
     for (let i = 0; i < this.data.length; i++) {
       if (Number.isNaN(this.data[i]!)) {
         throw new Error(`${name}: NaN at index [${unravel(i, this.shape).join(", ")}] of shape ${shapeStr(this.shape)}`);
@@ -520,6 +520,20 @@ export class Tensor {
     }
     return this;
   }
+}
+
+/**
+ * Whether every entry is finite, without a branch per entry: x * 0 is 0 for finite x and NaN for
+ * NaN or +-Inf. Four sums break the chain of dependent additions (one per add latency otherwise).
+ */
+function allFinite(d: ArrayLike<number>): boolean {
+  let p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+  let i = 0;
+  for (; i + 4 <= d.length; i += 4) {
+    p0 += d[i]! * 0; p1 += d[i + 1]! * 0; p2 += d[i + 2]! * 0; p3 += d[i + 3]! * 0;
+  }
+  for (; i < d.length; i++) p0 += d[i]! * 0;
+  return p0 + p1 + p2 + p3 === 0;
 }
 
 /** Shorthand for Tensor.from. */
