@@ -1,13 +1,14 @@
 // Side-by-side benchmark of the reference (TypeScript) and WebAssembly SIMD kernels against NumPy,
 // PyTorch and tfjs-wasm, all measured in this one run. Writes bench/RESULTS.md.
 //
-//   node node_modules/tsx/dist/cli.mjs bench/run.ts [--runs N] [--quick] [--no-baseline] [--no-tfjs] [--out FILE]
+//   node node_modules/tsx/dist/cli.mjs bench/run.ts [--runs N] [--quick] [--no-baseline] [--no-tfjs] [--no-grading] [--out FILE]
 //
 // --quick times fractions of the epochs (a smoke run); the full run takes a few minutes.
 import { spawnSync } from "child_process";
 import { readFileSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
+import { benchGrading, type GradingBench } from "../grading/bench";
 import { setKernels, type Kernels } from "../lib/kernels/kernels";
 import { setWasmThreads, wasmKernels, wasmKernelsError, wasmKernelsInfo, type WasmKernelsInfo } from "../lib/kernels/wasm";
 import type { DType } from "../lib/tensor/dtype";
@@ -30,17 +31,19 @@ interface Args {
   quick: boolean;
   baseline: boolean;
   tfjs: boolean;
+  grading: boolean;
   out: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { runs: 3, quick: false, baseline: true, tfjs: true, out: path.join(__dirname, "RESULTS.md") };
+  const a: Args = { runs: 3, quick: false, baseline: true, tfjs: true, grading: true, out: path.join(__dirname, "RESULTS.md") };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i]!;
     if (v === "--runs") a.runs = Math.max(1, Number(argv[++i]));
     else if (v === "--quick") a.quick = true;
     else if (v === "--no-baseline") a.baseline = false;
     else if (v === "--no-tfjs") a.tfjs = false;
+    else if (v === "--no-grading") a.grading = false;
     else if (v === "--out") a.out = path.resolve(argv[++i]!);
     else throw new Error(`bench/run.ts: unknown argument ${v}`);
   }
@@ -248,6 +251,19 @@ async function main(): Promise<void> {
   const baseline = args.baseline ? runBaseline(args.quick, runs) : { data: null, note: "skipped (--no-baseline)" };
   if (baseline.note !== "") log(`baseline: ${baseline.note}`);
 
+  // 6. The autograder: seconds per submission (copies of the reference solution, all cases).
+  let grading: GradingBench | null = null;
+  let gradingNote = "";
+  if (args.grading) {
+    try {
+      grading = await benchGrading(args.quick ? 2 : 8);
+      for (const g of grading.rows) log(`autograder, ${g.jobs} job(s): ${g.perSubmission.toFixed(2)} s per submission`);
+    } catch (e) {
+      gradingNote = `autograder benchmark failed: ${(e as Error).message}`;
+      log(gradingNote);
+    }
+  }
+
   const cpu1 = cpuTimes();
   const load1 = os.loadavg();
   const cores = os.cpus().length;
@@ -256,7 +272,7 @@ async function main(): Promise<void> {
     ? Math.max(0, ((cpu1.busy - cpu0.busy) - (cpu1.own - cpu0.own)) / ((cpu1.total - cpu0.total) / cores))
     : NaN;
 
-  const md = report({ args, started, wall, load0, load1, otherCores, cores, wasmError, wasmInfo, gemm, mlp, conv, tfjs, tfjsNote, baseline, configs, wasmConfigs });
+  const md = report({ args, started, wall, load0, load1, otherCores, cores, wasmError, wasmInfo, gemm, mlp, conv, tfjs, tfjsNote, baseline, configs, wasmConfigs, grading, gradingNote });
   writeFileSync(args.out, md);
   process.stdout.write(md);
   log(`wrote ${path.relative(process.cwd(), args.out)} (${wall.toFixed(0)} s)`);
@@ -280,6 +296,8 @@ interface ReportInput {
   wasmInfo: WasmKernelsInfo | null;
   configs: Config[];
   wasmConfigs: Config[];
+  grading: GradingBench | null;
+  gradingNote: string;
 }
 
 /** The fastest wasm configuration for a timing table (1 or 2 threads). */
@@ -447,6 +465,14 @@ function report(r: ReportInput): string {
     if (cref !== undefined && cbest !== null) sp.push(["conv forward + backward", dtype, fmtX(cref.median / cbest.t.median)]);
   }
   out.push(table(["workload", "dtype", "speed-up (best wasm configuration)"], sp), "");
+
+  out.push("## Autograder", "");
+  if (r.grading !== null) {
+    out.push(`Grading ${r.grading.submissions} copies of the reference solution (${r.grading.cases} cases each: compile, sandboxed probes, scoring):`, "");
+    out.push(table(["parallel jobs", "total", "per submission"], r.grading.rows.map((g) => [String(g.jobs), fmtS(g.seconds), fmtS(g.perSubmission)])), "");
+  } else {
+    out.push(r.gradingNote || "Not measured (--no-grading).", "");
+  }
 
   if (np !== null) {
     out.push("## Baseline details", "");
