@@ -49,6 +49,14 @@ describe("figure builders", () => {
     expect(fig.data[1]!.z).to.deep.equal([[[255, 0, 0], [0, 255, 0]], [[0, 0, 255], [0, 0, 0]]]);
     expect(fig.data[1]!.xaxis).to.equal("x2");
     expect(fig.layout.yaxis2).to.deep.include({ anchor: "x2", autorange: "reversed" });
+    // Titles are centred over their image in every column (Plotly's "auto" anchor shifts the outer ones).
+    const row = imageGrid([grey, grey, grey], { columns: 3 });
+    const titles = row.layout.annotations as { x: number; xanchor: string }[];
+    titles.forEach((t, i) => {
+      const [lo, hi] = (row.layout[i === 0 ? "xaxis" : `xaxis${i + 1}`] as { domain: [number, number] }).domain;
+      expect(t.xanchor).to.equal("center");
+      expect(t.x).to.be.closeTo((lo + hi) / 2, 1e-12);
+    });
     expect(() => imageGrid([{ data: [1, 2, 3], channels: 1, height: 2, width: 2 }])).to.throw(/image 0 has 3 values, expected 1x2x2/);
   });
 

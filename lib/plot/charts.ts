@@ -104,7 +104,8 @@ export function imageGrid(images: readonly GridImage[], opts: { columns?: number
     const y1 = 1 - r / rows - gap / 2;
     layout[`xaxis${k}`] = { domain: [x0, x0 + 1 / columns - gap], visible: false, anchor: `y${k}`, constrain: "domain" };
     layout[`yaxis${k}`] = { domain: [y1 - 1 / rows + gap, y1], visible: false, anchor: `x${k}`, scaleanchor: `x${k}`, autorange: "reversed", constrain: "domain" };
-    if (img.title) (layout.annotations as unknown[]).push({ text: img.title, x: x0 + (1 / columns - gap) / 2, y: y1, xref: "paper", yref: "paper", yanchor: "bottom", showarrow: false });
+    // xanchor "center": Plotly's default ("auto") left-aligns titles in the left third and right-aligns them in the right third.
+    if (img.title) (layout.annotations as unknown[]).push({ text: img.title, x: x0 + (1 / columns - gap) / 2, y: y1, xref: "paper", yref: "paper", xanchor: "center", yanchor: "bottom", showarrow: false });
     return { type: "image", z: toRgbRows(img), xaxis: `x${k}`, yaxis: `y${k}`, hoverinfo: "skip" };
   });
   return figure(data, layout);
