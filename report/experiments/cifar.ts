@@ -107,7 +107,7 @@ export const mlpCifar: Experiment = {
   name: mlpSetup.name, title: mlpSetup.title,
   published: "best MLP 56.37% test (the reports' MLPs on raw pixels: about 50-56%)",
   target: { metric: "test accuracy", value: 0.57, better: "higher", format: "percent" },
-  estimate: "about 20 minutes (30 epochs)",
+  estimate: "about 20 minutes (30 epochs of about 40 s)",
   whenMissed: "MLPs on raw CIFAR-10 pixels plateau in the high 50s; our copy's JPEG-decoded pixels cost a little more.",
   run: ({ quick, log }) => runCifar(mlpSetup, { quick, log }),
 };
@@ -116,7 +116,7 @@ export const cnnCifar: Experiment = {
   name: cnnSetup.name, title: cnnSetup.title,
   published: "small VGG-style CNN 74.8% test",
   target: { metric: "test accuracy", value: 0.75, better: "higher", format: "percent" },
-  estimate: "about 55 minutes (15 epochs)",
+  estimate: "about 40 minutes (15 epochs of about 155 s)",
   whenMissed:
     "The setting is reduced to fit the hour on 2 cores (one conv per block, 15 epochs); a second conv per block and 30+ epochs " +
     "would add several points. Our copy's JPEG-decoded pixels also cost a little.",
