@@ -439,7 +439,9 @@ function report(r: ReportInput): string {
     }
   }
   out.push(table(["implementation", "dtype", "forward + backward"], convRows), "");
-  out.push("The no-op row times `Conv2d`'s own loops (bias fill, db sums, output allocation) with kernels that do nothing: no kernel can go below it.", "");
+  out.push("The no-op row runs `Conv2d` with kernels that do nothing (the generic per-image loop: bias fill, db sums, allocating the output and dx): " +
+    "no kernel can go below it. It leaves out the first-touch page faults of the freshly allocated output (8 MB in float32), which the real " +
+    "kernels pay when they write it: a few milliseconds here, which a caching allocator (as PyTorch has) avoids.", "");
   for (const dtype of DTYPES) {
     const best = bestWasm(r.conv, dtype, r.wasmConfigs);
     const torchBest = torch === null ? undefined : Object.entries(torch.conv).filter(([k]) => k.startsWith(dtype + "/")).map(([, t]) => t.median).sort((a, b) => a - b)[0];
