@@ -49,6 +49,8 @@ export function makeMlp(data: SyntheticMnist, dtype: DType, lr = 0.01): Mlp {
   const l1 = new Linear(FEATURES, HIDDEN, { rng, dtype });
   const relu = new ReLU();
   const l2 = new Linear(HIDDEN, CLASSES, { rng, dtype });
+  // The input is the data: no gradient for it (the NumPy and PyTorch steps skip it too).
+  l1.inputGrad = false;
   const params = [...l1.parameters(), ...l2.parameters()].map((p, i) => ({ ...p, name: `${i}.${p.name}` }));
   const opt = new SGD(params, { lr });
   const xs = dtype === "float64" ? data.x64 : data.x32;

@@ -47,7 +47,8 @@ export function conv2dBackwardWith(k: Kernels, p: Conv2dBackwardArgs): void {
   const imageSize = g.channels * g.height * g.width;
   const cols = p.workspace.subarray(0, rows * plane);
   const dcols = p.workspace.subarray(rows * plane, 2 * rows * plane);
-  p.dx.fill(0, 0, p.n * imageSize);
+  const dx = p.dx;
+  dx?.fill(0, 0, p.n * imageSize);
   for (let i = 0; i < p.n; i++) {
     const doutOff = i * F * plane;
     // Backward recomputes cols_n rather than caching every image's (kh*kw copies of the batch).
@@ -58,11 +59,12 @@ export function conv2dBackwardWith(k: Kernels, p: Conv2dBackwardArgs): void {
       b: cols, bOffset: 0, ldb: plane, beta: i === 0 ? 0 : 1, c: p.dWeight, cOffset: 0, ldc: rows,
     });
     // dcols = W^T [rows, F] x dout_n [F, plane], then scattered back onto the image.
+    if (dx === null) continue;
     k.gemm({
       transA: true, transB: false, m: rows, n: plane, k: F, alpha: 1, a: p.weight, aOffset: 0, lda: rows,
       b: p.dout, bOffset: doutOff, ldb: plane, beta: 0, c: dcols, cOffset: 0, ldc: plane,
     });
-    k.col2im(dcols, g, p.dx, i * imageSize);
+    k.col2im(dcols, g, dx, i * imageSize);
   }
   if (p.n === 0) p.dWeight.fill(0, 0, F * rows);
   if (p.dBias !== null) planeSums(p.dout, p.n, F, plane, p.dBias);

@@ -1,4 +1,4 @@
-import type { Storage } from "../tensor/dtype";
+import type { DType, Storage } from "../tensor/dtype";
 
 /**
  * The hot numerical kernels behind the tensor. Everything heavy (matrix products and the
@@ -64,6 +64,34 @@ export interface Kernels {
    */
   conv2dForward?(p: Conv2dForwardArgs): void;
   conv2dBackward?(p: Conv2dBackwardArgs): void;
+  /**
+   * Optional: storage the kernels work on in place, where copying operands in and out would cost as
+   * much as the work (WebAssembly memory). Parameters, their gradients and optimizer state are
+   * allocated with it, since every step reads and writes them; null when there is no room (the caller
+   * then uses an ordinary array). Any storage must still work with every kernel.
+   */
+  allocate?(dtype: DType, length: number): Storage | null;
+  /** Optional: whether every entry is finite (no NaN, no +-Inf); reference: allFiniteReference. */
+  allFinite?(s: Storage): boolean;
+  /** Optional: one SGD update in place; reference: sgdStepReference (which defines the result bit for bit). */
+  sgdStep?(p: SgdStepArgs): void;
+}
+
+/**
+ * One SGD update of the weights `w` from the gradient `g` (PyTorch's form; lib/optim/sgd.ts explains it):
+ *   g' = g + weightDecay * w
+ *   momentum 0:  w -= lr * g'                    (without decay simply w -= lr * g)
+ *   otherwise:   v = momentum * v + g';  w -= lr * (nesterov ? g' + momentum * v : v)
+ */
+export interface SgdStepArgs {
+  w: Storage;
+  g: Storage;
+  /** The velocity, same length as w; ignored (may be null) when momentum is 0. */
+  v: Storage | null;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  nesterov: boolean;
 }
 
 /** A batch x [n, C, H, W] convolved with weight [F, C*kh*kw] (+ bias [F]) into out [n, F, outH, outW]. */
@@ -91,7 +119,8 @@ export interface Conv2dBackwardArgs {
   dWeight: Storage;
   /** Per-filter sums of dout, or null for a layer without bias. */
   dBias: Storage | null;
-  dx: Storage;
+  /** The input's gradient, or null to skip it (nothing needs it: see Layer.inputGrad). */
+  dx: Storage | null;
   /** Room for two images' cols. */
   workspace: Storage;
 }

@@ -1,5 +1,5 @@
 import type { Storage } from "../tensor/dtype";
-import { checkGemmArgs, registerReferenceKernels, type ConvGeometry, type GemmArgs, type Kernels } from "./kernels";
+import { checkGemmArgs, registerReferenceKernels, type ConvGeometry, type GemmArgs, type Kernels, type SgdStepArgs } from "./kernels";
 
 /*
  * Reference kernels in plain TypeScript.
@@ -183,5 +183,43 @@ function col2im(cols: Storage, g: ConvGeometry, dx: Storage, dxOffset: number): 
   }
 }
 
-export const referenceKernels: Kernels = { name: "reference (TypeScript)", gemm, im2col, col2im };
+/**
+ * Whether every entry is finite: one branch-free pass (x * 0 is 0 for finite x and NaN for NaN and
+ * +-Inf), with four partial sums so the adds do not wait on each other.
+ */
+export function allFiniteReference(d: Storage): boolean {
+  let p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+  let i = 0;
+  const n = d.length;
+  for (; i + 4 <= n; i += 4) {
+    p0 += d[i]! * 0; p1 += d[i + 1]! * 0; p2 += d[i + 2]! * 0; p3 += d[i + 3]! * 0;
+  }
+  for (; i < n; i++) p0 += d[i]! * 0;
+  return p0 + p1 + p2 + p3 === 0;
+}
+
+/** The SGD update (see SgdStepArgs); the arithmetic is in float64, rounded on store for float32. */
+export function sgdStepReference(p: SgdStepArgs): void {
+  const { w, g, lr, momentum: mu, weightDecay: wd, nesterov } = p;
+  const n = w.length;
+  if (g.length !== n || (mu !== 0 && (p.v === null || p.v.length !== n))) {
+    throw new Error(`sgdStep: weights have ${n} entries, gradient ${g.length}, velocity ${p.v?.length ?? "none"}`);
+  }
+  if (mu === 0) {
+    // Without decay the loop is one multiply-add (a measurable part of a small model's step).
+    if (wd === 0) for (let i = 0; i < n; i++) w[i] -= lr * g[i]!;
+    else for (let i = 0; i < n; i++) w[i] -= lr * (g[i]! + wd * w[i]!);
+    return;
+  }
+  const v = p.v!;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i]! + wd * w[i]!;
+    v[i] = mu * v[i]! + gi;
+    w[i] -= lr * (nesterov ? gi + mu * v[i]! : v[i]!);
+  }
+}
+
+export const referenceKernels: Kernels = {
+  name: "reference (TypeScript)", gemm, im2col, col2im, allFinite: allFiniteReference, sgdStep: sgdStepReference,
+};
 registerReferenceKernels(referenceKernels);

@@ -1,19 +1,21 @@
 import { readFileSync } from "fs";
 import { join } from "path";
 import { Worker } from "worker_threads";
-import type { Storage } from "../tensor/dtype";
+import type { DType, Storage } from "../tensor/dtype";
 import { conv2dBackwardWith, conv2dForwardWith, planeSums } from "./conv";
-import { checkGemmArgs, setKernels, type Conv2dBackwardArgs, type Conv2dForwardArgs, type ConvGeometry, type GemmArgs, type Kernels } from "./kernels";
-import { referenceKernels } from "./reference";
+import { checkGemmArgs, setKernels, type Conv2dBackwardArgs, type Conv2dForwardArgs, type ConvGeometry, type GemmArgs, type Kernels, type SgdStepArgs } from "./kernels";
+import { allFiniteReference, referenceKernels, sgdStepReference } from "./reference";
+import { WasmHeap, type HeapBlock } from "./wasm-heap";
 
 /*
  * WebAssembly SIMD128 kernels behind the Kernels interface (sources in wasm/assembly, binary built by
  * scripts/build-wasm.js and committed next to this file).
  *
- * The module has no runtime: it works on raw linear memory laid out here. Operands are copied into
- * that memory, the kernel runs, and the result is copied back (typed-array copies are memcpy, small
- * next to the O(mnk) product). The memory only grows; the pack buffers and operand area are reused
- * from call to call.
+ * The module has no runtime: it works on raw linear memory laid out here. Storage allocated with
+ * `allocate` (parameters, gradients, optimizer state) lives in that memory and is used in place; other
+ * operands are copied into an operand area, the kernel runs, and the result is copied back
+ * (typed-array copies are memcpy, small next to the O(mnk) product). The memory only grows; the pack
+ * buffers and the operand area are reused from call to call.
  *
  * The memory is shared so that one worker thread can help with large products: C is cut into a few
  * wide chunks of columns (or rows) that the calling thread and the worker take from an atomic counter,
@@ -59,6 +61,10 @@ type ConvFn = (
  * dcols buffer after cols. Shared like SharedGemmFn, by chunks of `per` images.
  */
 type SharedConvFn = (...args: number[]) => void;
+/** (ptr, n) -> 1 if all finite. */
+type AllFiniteFn = (ptr: number, n: number) => number;
+/** (w, g, v, n, lr, momentum, weightDecay, nesterov). */
+type SgdFn = (w: number, g: number, v: number, n: number, lr: number, mu: number, wd: number, nesterov: number) => void;
 
 /** The functions a worker can join, by index (the index is what the control block carries). */
 const SHARED_FNS = ["gemmSharedF64", "gemmSharedF32", "convForwardF64", "convForwardF32", "convBackwardF64", "convBackwardF32"] as const;
@@ -77,6 +83,10 @@ interface KernelExports {
   im2colF32: ConvFn;
   col2imF64: ConvFn;
   col2imF32: ConvFn;
+  allFiniteF64: AllFiniteFn;
+  allFiniteF32: AllFiniteFn;
+  sgdF64: SgdFn;
+  sgdF32: SgdFn;
   heapBase: () => number;
   KC: { readonly value: number };
   MC: { readonly value: number };
@@ -156,6 +166,17 @@ function wasmApi(): WasmApi | null {
   return (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly ?? null;
 }
 
+/** The slice of FinalizationRegistry used here (not in every TS lib the kernels are compiled with). */
+interface Registry<T> {
+  register(target: object, held: T): void;
+}
+type RegistryCtor = new <T>(cleanup: (held: T) => void) => Registry<T>;
+
+function finalizationRegistry<T>(cleanup: (held: T) => void): Registry<T> | null {
+  const ctor = (globalThis as unknown as { FinalizationRegistry?: RegistryCtor }).FinalizationRegistry;
+  return ctor === undefined ? null : new ctor<T>(cleanup);
+}
+
 function align(bytes: number, to = 64): number {
   return Math.ceil(bytes / to) * to;
 }
@@ -189,8 +210,15 @@ class WasmEngine {
   private readonly module: WasmModule;
   private readonly scratch: [Scratch, Scratch];
   private readonly ctlByte: number;
-  /** First byte of the operand area (everything above is reused by every call). */
-  private readonly heap: number;
+  /** Blocks above the fixed scratch: allocated storage and the operand area. */
+  readonly heap: WasmHeap;
+  /** Where operands that do not live in the memory are copied (one block, replaced when too small). */
+  private area: HeapBlock | null = null;
+  private areaBytes = 0;
+  /** Every buffer object the memory has had (growing it replaces the object; older ones stay valid). */
+  private readonly buffers = new WeakSet<object>();
+  /** Returns an allocated block once its typed array is garbage collected (null: blocks are never reused). */
+  private readonly registry = finalizationRegistry<HeapBlock>((block) => this.heap.release(block));
   // Annotated (not inferred) so that the views may sit on a SharedArrayBuffer under every TS version.
   private f64: Float64Array = new Float64Array(0);
   private f32: Float32Array = new Float32Array(0);
@@ -228,7 +256,7 @@ class WasmEngine {
       return s;
     };
     this.scratch = [one(), one()];
-    this.heap = align(at);
+    this.heap = new WasmHeap(align(at), (end) => this.reserve(end));
     this.refreshViews();
     this.threads = threads;
   }
@@ -237,6 +265,7 @@ class WasmEngine {
   private refreshViews(): void {
     const buf = this.memory.buffer;
     if (this.f64.buffer === buf && this.f64.length * 8 === buf.byteLength) return;
+    this.buffers.add(buf);
     this.f64 = new Float64Array(buf);
     this.f32 = new Float32Array(buf);
     this.ctl = new Int32Array(buf, this.ctlByte, CTL_INTS);
@@ -253,6 +282,43 @@ class WasmEngine {
     }
     this.refreshViews();
     return true;
+  }
+
+  /**
+   * Storage in the memory, zeroed, or null when the memory cannot grow that far. The block returns to
+   * the heap when the typed array is garbage collected (a subarray of it must not outlive it).
+   */
+  allocate(dtype: DType, length: number): Storage | null {
+    const sz = dtype === "float64" ? 8 : 4;
+    const block = this.heap.alloc(Math.max(1, length) * sz);
+    if (block === null) return null;
+    this.refreshViews();
+    const s = dtype === "float64" ? new Float64Array(this.memory.buffer, block.ptr, length) : new Float32Array(this.memory.buffer, block.ptr, length);
+    s.fill(0);
+    this.registry?.register(s, block);
+    return s;
+  }
+
+  /** Byte address of s[0] if s lives in the memory, else -1. */
+  addressOf(s: Storage): number {
+    return this.buffers.has(s.buffer) ? s.byteOffset : -1;
+  }
+
+  /** Byte address of an operand area of at least `bytes` (its contents are not kept), or -1 when there is no room. */
+  private operandArea(bytes: number): number {
+    if (bytes <= this.areaBytes && this.area !== null) return this.area.ptr;
+    if (this.area !== null) this.heap.release(this.area);
+    this.area = this.heap.alloc(bytes);
+    this.areaBytes = this.area === null ? 0 : 2 ** this.area.cls;
+    return this.area === null ? -1 : this.area.ptr;
+  }
+
+  /** Byte address of src[from] in the memory: where it lives, or a copy of count elements made at `at`. */
+  private operand(src: Storage, from: number, count: number, at: number): number {
+    const home = this.addressOf(src);
+    if (home >= 0) return home + from * src.BYTES_PER_ELEMENT;
+    this.put(src, from, count, at);
+    return at;
   }
 
   /** Copies src[from, from + count) into the memory at byte `at`. */
@@ -326,19 +392,26 @@ class WasmEngine {
     const nA = span(transA ? k : m, transA ? m : k, p.lda);
     const nB = span(transB ? n : k, transB ? k : n, p.ldb);
     const nC = span(m, n, p.ldc);
-    const pa = this.heap;
-    const pb = pa + align(nA * sz);
-    const pc = pb + align(nB * sz);
-    if (!sameType || !this.reserve(pc + align(nC * sz))) {
+    // Operands that live in the memory are used in place; the others get a slot in the operand area.
+    const homeC = this.addressOf(c);
+    const offB = this.addressOf(a) >= 0 ? 0 : align(nA * sz);
+    const offC = offB + (this.addressOf(b) >= 0 ? 0 : align(nB * sz));
+    const need = offC + (homeC >= 0 ? 0 : align(nC * sz));
+    const area = need === 0 ? 0 : this.operandArea(need);
+    if (!sameType || area < 0) {
       referenceKernels.gemm(p); // mixed element types, or beyond 2 GiB: the reference handles it
       return;
     }
-    this.put(a, p.aOffset, nA, pa);
-    this.put(b, p.bOffset, nB, pb);
+    const pa = this.operand(a, p.aOffset, nA, area);
+    const pb = this.operand(b, p.bOffset, nB, area + offB);
+    let pc = homeC + p.cOffset * sz;
     // With beta = 0 and C contiguous nothing of C is read; otherwise the gaps between rows must survive.
-    if (p.beta !== 0 || p.ldc !== n) this.put(c, p.cOffset, nC, pc);
+    if (homeC < 0) {
+      pc = area + offC;
+      if (p.beta !== 0 || p.ldc !== n) this.put(c, p.cOffset, nC, pc);
+    }
     this.product(f64, transA, transB, m, n, k, p.alpha, pa, p.lda, pb, p.ldb, p.beta, pc, p.ldc);
-    this.take(c, p.cOffset, nC, pc);
+    if (homeC < 0) this.take(c, p.cOffset, nC, pc);
   }
 
   /** C = alpha op(A) op(B) + beta C on operands already in the memory (byte addresses), on one or two threads. */
@@ -407,18 +480,19 @@ class WasmEngine {
     const sz = p.x instanceof Float64Array ? 8 : 4;
     const plane = g.outH * g.outW, rows = g.channels * g.kernelH * g.kernelW, image = g.channels * g.height * g.width;
     const colsBytes = align(rows * plane * sz);
-    const px = this.heap;
-    const pw = px + align(n * image * sz);
-    const pbias = pw + align(F * rows * sz);
-    const pcols = pbias + align(F * sz);
-    const pout = pcols + 2 * colsBytes;
-    if (p.x.length < n * image || p.weight.length < F * rows || p.out.length < n * F * plane || (p.bias !== null && p.bias.length < F) ||
-        !this.reserve(pout + align(n * F * plane * sz))) {
-      return false;
-    }
-    this.put(p.x, 0, n * image, px);
-    this.put(p.weight, 0, F * rows, pw);
-    if (p.bias !== null) this.put(p.bias, 0, F, pbias);
+    // Offsets in the operand area (x, weight and bias are used in place when they live in the memory).
+    const ox = 0;
+    const ow = ox + align(n * image * sz);
+    const obias = ow + align(F * rows * sz);
+    const ocols = obias + align(F * sz);
+    const oout = ocols + 2 * colsBytes;
+    if (p.x.length < n * image || p.weight.length < F * rows || p.out.length < n * F * plane || (p.bias !== null && p.bias.length < F)) return false;
+    const area = this.operandArea(oout + align(n * F * plane * sz));
+    if (area < 0) return false;
+    const px = this.operand(p.x, 0, n * image, area + ox);
+    const pw = this.operand(p.weight, 0, F * rows, area + ow);
+    const pbias = p.bias === null ? 0 : this.operand(p.bias, 0, F, area + obias);
+    const pcols = area + ocols, pout = area + oout;
     const per = this.imagesPerChunk(n, F * plane * rows);
     const counter = this.ctlByte + CTL_COUNTER * 4;
     const args = (t: Scratch, cols: number): number[] => [
@@ -437,26 +511,34 @@ class WasmEngine {
    */
   conv2dBackward(p: Conv2dBackwardArgs): boolean {
     const { g, n, filters: F } = p;
-    if (!this.convOk(g) || !sameStorage(p.x, p.weight, p.dout, p.dWeight, p.dx) || (p.dBias !== null && !sameStorage(p.x, p.dBias))) return false;
+    const dx = p.dx;
+    if (!this.convOk(g) || !sameStorage(p.x, p.weight, p.dout, p.dWeight) || (dx !== null && !sameStorage(p.x, dx)) ||
+        (p.dBias !== null && !sameStorage(p.x, p.dBias))) {
+      return false;
+    }
     const sz = p.x instanceof Float64Array ? 8 : 4;
     const plane = g.outH * g.outW, rows = g.channels * g.kernelH * g.kernelW, image = g.channels * g.height * g.width;
     const per = this.imagesPerChunk(n, F * plane * rows);
     const parts = Math.max(1, Math.ceil(n / per));
     const colsBytes = align(rows * plane * sz);
-    const px = this.heap;
-    const pw = px + align(n * image * sz);
-    const pdout = pw + align(F * rows * sz);
-    const pparts = pdout + align(n * F * plane * sz);
-    const pcols = pparts + align(parts * F * rows * sz);
-    const pdx = pcols + 4 * colsBytes;
-    const fits = p.x.length >= n * image && p.dx.length >= n * image && p.weight.length >= F * rows && p.dWeight.length >= F * rows &&
+    const ox = 0;
+    const ow = ox + align(n * image * sz);
+    const odout = ow + align(F * rows * sz);
+    const oparts = odout + align(n * F * plane * sz);
+    const ocols = oparts + align(parts * F * rows * sz);
+    const odx = ocols + 4 * colsBytes;
+    const fits = p.x.length >= n * image && (dx === null || dx.length >= n * image) && p.weight.length >= F * rows && p.dWeight.length >= F * rows &&
       p.dout.length >= n * F * plane && (p.dBias === null || p.dBias.length >= F);
-    if (!fits || !this.reserve(pdx + align(n * image * sz))) return false;
-    this.put(p.x, 0, n * image, px);
-    this.put(p.weight, 0, F * rows, pw);
-    this.put(p.dout, 0, n * F * plane, pdout);
+    if (!fits) return false;
+    const area = this.operandArea(odx + (dx === null ? 0 : align(n * image * sz)));
+    if (area < 0) return false;
+    const px = this.operand(p.x, 0, n * image, area + ox);
+    const pw = this.operand(p.weight, 0, F * rows, area + ow);
+    const pdout = this.operand(p.dout, 0, n * F * plane, area + odout);
+    // Address 0 tells the kernel to skip the input's gradient.
+    const pparts = area + oparts, pcols = area + ocols, pdx = dx === null ? 0 : area + odx;
     const view = sz === 8 ? this.f64 : this.f32;
-    view.fill(0, pdx / sz, pdx / sz + n * image); // col2im adds into dx
+    if (dx !== null) view.fill(0, pdx / sz, pdx / sz + n * image); // col2im adds into dx
     view.fill(0, pparts / sz, pparts / sz + F * rows); // dW of an empty batch
     const counter = this.ctlByte + CTL_COUNTER * 4;
     const args = (t: Scratch, cols: number): number[] => [
@@ -472,7 +554,7 @@ class WasmEngine {
       const off = base + c * F * rows;
       for (let j = 0; j < F * rows; j++) dw[j] += view[off + j]!;
     }
-    this.take(p.dx, 0, n * image, pdx);
+    if (dx !== null) this.take(dx, 0, n * image, pdx);
     if (p.dBias !== null) planeSums(p.dout, n, F, plane, p.dBias);
     return true;
   }
@@ -512,13 +594,13 @@ class WasmEngine {
     const image = g.channels * g.height * g.width;
     const out = g.channels * g.kernelH * g.kernelW * g.outH * g.outW;
     const sz = x instanceof Float64Array ? 8 : 4;
-    const px = this.heap;
-    const pc = px + align(image * sz);
-    if (!this.convOk(g) || (x instanceof Float64Array) !== (cols instanceof Float64Array) ||
-        xOffset < 0 || xOffset + image > x.length || out > cols.length || !this.reserve(pc + out * sz)) {
+    const area = this.convOk(g) && (x instanceof Float64Array) === (cols instanceof Float64Array) &&
+      xOffset >= 0 && xOffset + image <= x.length && out <= cols.length ? this.operandArea(align(image * sz) + out * sz) : -1;
+    if (area < 0) {
       referenceKernels.im2col(x, xOffset, g, cols);
       return;
     }
+    const px = area, pc = area + align(image * sz);
     this.put(x, xOffset, image, px);
     (sz === 8 ? this.ex.im2colF64 : this.ex.im2colF32)(
       px, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, pc,
@@ -530,19 +612,38 @@ class WasmEngine {
     const image = g.channels * g.height * g.width;
     const count = g.channels * g.kernelH * g.kernelW * g.outH * g.outW;
     const sz = dx instanceof Float64Array ? 8 : 4;
-    const px = this.heap;
-    const pc = px + align(image * sz);
-    if (!this.convOk(g) || (dx instanceof Float64Array) !== (cols instanceof Float64Array) ||
-        dxOffset < 0 || dxOffset + image > dx.length || count > cols.length || !this.reserve(pc + count * sz)) {
+    const area = this.convOk(g) && (dx instanceof Float64Array) === (cols instanceof Float64Array) &&
+      dxOffset >= 0 && dxOffset + image <= dx.length && count <= cols.length ? this.operandArea(align(image * sz) + count * sz) : -1;
+    if (area < 0) {
       referenceKernels.col2im(cols, g, dx, dxOffset);
       return;
     }
+    const px = area, pc = area + align(image * sz);
     this.put(dx, dxOffset, image, px);
     this.put(cols, 0, count, pc);
     (sz === 8 ? this.ex.col2imF64 : this.ex.col2imF32)(
       pc, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, px,
     );
     this.take(dx, dxOffset, image, px);
+  }
+
+  /** allFiniteReference in the memory, for storage that lives there. */
+  allFinite(s: Storage): boolean {
+    const at = this.addressOf(s);
+    if (at < 0) return allFiniteReference(s);
+    return (s instanceof Float64Array ? this.ex.allFiniteF64 : this.ex.allFiniteF32)(at, s.length) === 1;
+  }
+
+  /** sgdStepReference in the memory when the weights, gradient and velocity all live there (same bits). */
+  sgdStep(p: SgdStepArgs): void {
+    const { w, g, v } = p;
+    const useV = p.momentum !== 0;
+    const pw = this.addressOf(w), pg = this.addressOf(g), pv = useV && v !== null ? this.addressOf(v) : 0;
+    const f64 = w instanceof Float64Array;
+    const ok = pw >= 0 && pg >= 0 && pv >= 0 && g.length === w.length && sameStorage(w, g) &&
+      (!useV || (v !== null && v.length === w.length && sameStorage(w, v)));
+    if (!ok) return sgdStepReference(p);
+    (f64 ? this.ex.sgdF64 : this.ex.sgdF32)(pw, pg, pv, w.length, p.lr, p.momentum, p.weightDecay, p.nesterov ? 1 : 0);
   }
 
   /** Geometry the wasm loops can take as is (anything odd goes to the reference, which defines it). */
@@ -554,7 +655,9 @@ class WasmEngine {
 }
 
 function checkExports(ex: Record<string, unknown>): KernelExports {
-  const fns = ["gemmF64", "gemmF32", ...SHARED_FNS, "im2colF64", "im2colF32", "col2imF64", "col2imF32", "heapBase"];
+  const fns = [
+    "gemmF64", "gemmF32", ...SHARED_FNS, "im2colF64", "im2colF32", "col2imF64", "col2imF32", "allFiniteF64", "allFiniteF32", "sgdF64", "sgdF32", "heapBase",
+  ];
   for (const name of fns) {
     if (typeof ex[name] !== "function") throw new Error(`wasm kernels: kernels.wasm does not export ${name} (rebuild with scripts/build-wasm.js)`);
   }
@@ -604,6 +707,15 @@ export const wasmKernels: Kernels = {
   },
   conv2dBackward(p: Conv2dBackwardArgs): void {
     if (!engine().conv2dBackward(p)) conv2dBackwardWith(wasmKernels, p);
+  },
+  allocate(dtype: DType, length: number): Storage | null {
+    return engine().allocate(dtype, length);
+  },
+  allFinite(s: Storage): boolean {
+    return engine().allFinite(s);
+  },
+  sgdStep(p: SgdStepArgs): void {
+    engine().sgdStep(p);
   },
 };
 
@@ -683,4 +795,9 @@ export function wasmKernelsInfo(): WasmKernelsInfo {
  */
 export function setWasmAwaitWorkerForTests(on: boolean): void {
   engine().awaitJoin = on;
+}
+
+/** Whether `s` lives in the wasm kernels' memory (allocated by them, so used in place, never copied). */
+export function isWasmStorage(s: Storage): boolean {
+  return engine_ !== null && engine_.addressOf(s) >= 0;
 }

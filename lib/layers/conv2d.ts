@@ -4,7 +4,7 @@ import { Rng } from "../random";
 import { allocate, type DType, type Storage } from "../tensor/dtype";
 import { shapeStr } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
-import { Layer, parameter, type Parameter } from "./layer";
+import { Layer, parameter, skippedInputGrad, type Parameter } from "./layer";
 
 /** A size for both spatial axes, or [height, width]. */
 export type Pair = number | readonly [number, number];
@@ -135,13 +135,14 @@ export class Conv2d extends Layer {
     // BEGIN SOLUTION Conv2d.backward (dW = sum_n dout_n cols_n^T, db = sums of dout, dx = col2im(W^T dout_n))
     const { x, g } = this.checkBackward(this.cache, dout);
     this.checkDtype(dout, "backward", "upstream gradient");
-    const dx = Tensor.zerosLike(x);
+    // dx is skipped when nothing needs it (the layer's input is the data).
+    const dx = this.inputGrad ? Tensor.zerosLike(x) : null;
     conv2dBackward({
       x: x.data, n: x.shape[0]!, g, filters: this.outChannels, weight: this.weight.value.data, dout: dout.data,
-      dWeight: this.weight.grad.data, dBias: this.bias?.grad.data ?? null, dx: dx.data,
+      dWeight: this.weight.grad.data, dBias: this.bias?.grad.data ?? null, dx: dx?.data ?? null,
       workspace: this.scratch(2 * g.channels * g.kernelH * g.kernelW * g.outH * g.outW, x.dtype),
     });
-    return dx;
+    return dx ?? skippedInputGrad(x.dtype);
     // END SOLUTION
   }
 

@@ -10,8 +10,19 @@ export interface Parameter {
   readonly decay: boolean;
 }
 
+/** A parameter holding a copy of `value`, with value and gradient in the kernels' own storage (Tensor.zerosForKernels). */
 export function parameter(name: string, value: Tensor, decay = true): Parameter {
-  return { name, value, grad: Tensor.zerosLike(value), decay };
+  const v = Tensor.zerosForKernels(value.shape, value.dtype);
+  v.data.set(value.data);
+  return { name, value: v, grad: Tensor.zerosForKernels(value.shape, value.dtype), decay };
+}
+
+/**
+ * What backward returns instead of dL/d(input) when the layer's inputGrad is off: an empty tensor, so
+ * that a layer handed it as its upstream gradient fails with a message that says why.
+ */
+export function skippedInputGrad(dtype: Tensor["dtype"]): Tensor {
+  return Tensor.zeros([0], dtype);
 }
 
 /** Non-trainable state that is saved with the model (e.g. BatchNorm running statistics). */
@@ -30,6 +41,13 @@ export interface StateBuffer {
  */
 export abstract class Layer {
   training = true;
+  /**
+   * Whether backward computes dL/d(input). Nothing needs it for a model's first layer, whose input is
+   * the data: Sequential turns it off for layers before which nothing has parameters (when its own
+   * inputGrad is off, as the Trainer sets it), and Linear and Conv2d then skip their largest product
+   * and return an empty tensor (see skippedInputGrad). Other layers ignore it.
+   */
+  inputGrad = true;
 
   abstract forward(x: Tensor): Tensor;
   abstract backward(dout: Tensor): Tensor;
@@ -95,6 +113,11 @@ export abstract class Layer {
     if (cache === null) throw new Error(`${this.name}.backward: called before forward (nothing cached)`);
     const outShape = cache.outShape;
     if (!(dout instanceof Tensor)) throw new Error(`${this.name}.backward: expected a Tensor gradient, got ${typeof dout}`);
+    if (dout.size === 0 && outShape.every((d) => d > 0)) {
+      throw new Error(
+        `${this.name}.backward: the upstream gradient is empty: the layer after this one skipped its input's gradient (its inputGrad is false)`,
+      );
+    }
     if (dout.ndim !== outShape.length || dout.shape.some((d, i) => d !== outShape[i])) {
       throw new Error(
         `${this.name}.backward: upstream gradient has shape ${shapeStr(dout.shape)}, expected the forward output's shape ${shapeStr(outShape)}`,

@@ -3,7 +3,7 @@ import type { DType } from "../tensor/dtype";
 import { Tensor } from "../tensor/tensor";
 import { shapeStr } from "../tensor/shape";
 import { Rng } from "../random";
-import { Layer, parameter, type Parameter } from "./layer";
+import { Layer, parameter, skippedInputGrad, type Parameter } from "./layer";
 
 export interface LinearOptions {
   /** Weight initialisation: "he" (default, std sqrt(2/in)), "xavier" (std sqrt(1/in)), or a fixed std. */
@@ -70,7 +70,8 @@ export class Linear extends Layer {
       db.fill(0);
       for (let i = 0; i < n; i++) for (let j = 0; j < this.outFeatures; j++) db[j] += dout.data[i * this.outFeatures + j]!;
     }
-    // dx = dout W^T
+    // dx = dout W^T (skipped when nothing needs it: the layer's input is the data)
+    if (!this.inputGrad) return skippedInputGrad(x.dtype);
     const dx = Tensor.zeros(x.shape, x.dtype);
     k.gemm({
       transA: false, transB: true, m: n, n: this.inFeatures, k: this.outFeatures, alpha: 1,

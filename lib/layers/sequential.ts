@@ -16,10 +16,31 @@ export class Sequential extends Layer {
     return out;
   }
 
+  /**
+   * Runs the layers' backward in reverse. A layer's input gradient is needed only if some layer before
+   * it has parameters or the caller wants this model's input gradient (inputGrad), so during this call
+   * each layer's inputGrad says exactly that (a first Linear or Conv2d skips its largest product, and
+   * the parameter-free layers below it are not run); the layers' own settings are restored afterwards.
+   */
   backward(dout: Tensor): Tensor {
-    let grad = dout;
-    for (let i = this.layers.length - 1; i >= 0; i--) grad = this.layers[i]!.backward(grad);
-    return grad;
+    const own = this.layers.map((layer) => layer.inputGrad);
+    let needed = this.inputGrad;
+    for (const layer of this.layers) {
+      layer.inputGrad = needed;
+      needed ||= layer.parameters().length > 0;
+    }
+    try {
+      let grad = dout;
+      for (let i = this.layers.length - 1; i >= 0; i--) {
+        const layer = this.layers[i]!;
+        grad = layer.backward(grad);
+        // Nothing below has parameters and nobody wants the input's gradient: stop here.
+        if (!layer.inputGrad) break;
+      }
+      return grad;
+    } finally {
+      this.layers.forEach((layer, i) => (layer.inputGrad = own[i]!));
+    }
   }
 
   override children(): Layer[] {

@@ -71,7 +71,7 @@ export abstract class Optimizer {
   protected slot(p: Parameter, count: number): Tensor[] {
     let s = this.slots.get(p.name);
     if (s === undefined) {
-      s = Array.from({ length: count }, () => Tensor.zerosLike(p.value));
+      s = Array.from({ length: count }, () => Tensor.zerosForKernels(p.value.shape, p.value.dtype));
       this.slots.set(p.name, s);
     }
     return s;
@@ -96,7 +96,9 @@ export abstract class Optimizer {
         if (values.length !== p.value.size) {
           throw new Error(`${where}: slot ${i} of "${p.name}" has ${values.length} values, the parameter has ${p.value.size}`);
         }
-        return Tensor.from(values, p.value.shape, p.value.dtype);
+        const t = Tensor.zerosForKernels(p.value.shape, p.value.dtype);
+        t.data.set(values);
+        return t;
       }));
     }
     // Only commit once everything validated, so a failed load leaves the optimizer as it was.

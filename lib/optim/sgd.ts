@@ -1,3 +1,5 @@
+import { kernels } from "../kernels/kernels";
+import { sgdStepReference } from "../kernels/reference";
 import type { Parameter } from "../layers/layer";
 import { checkRange, Optimizer } from "./optimizer";
 
@@ -36,22 +38,13 @@ export class SGD extends Optimizer {
   }
 
   protected update(p: Parameter): void {
-    const w = p.value.data;
-    const grad = p.grad.data;
-    const wd = p.decay ? this.weightDecay : 0;
-    const mu = this.momentum;
-    const lr = this.lr;
-    if (mu === 0) {
-      // Without decay the loop is one multiply-add (a measurable part of a small model's step).
-      if (wd === 0) for (let i = 0; i < w.length; i++) w[i] -= lr * grad[i]!;
-      else for (let i = 0; i < w.length; i++) w[i] -= lr * (grad[i]! + wd * w[i]!);
-      return;
-    }
-    const v = this.slot(p, 1)[0]!.data;
-    for (let i = 0; i < w.length; i++) {
-      const g = grad[i]! + wd * w[i]!;
-      v[i] = mu * v[i]! + g;
-      w[i] -= lr * (this.nesterov ? g + mu * v[i]! : v[i]!);
-    }
+    const args = {
+      w: p.value.data, g: p.grad.data, v: this.momentum === 0 ? null : this.slot(p, 1)[0]!.data,
+      lr: this.lr, momentum: this.momentum, weightDecay: p.decay ? this.weightDecay : 0, nesterov: this.nesterov,
+    };
+    // The loop itself is sgdStepReference in lib/kernels/reference.ts; faster kernels may run it in place.
+    const k = kernels();
+    if (k.sgdStep !== undefined) k.sgdStep(args);
+    else sgdStepReference(args);
   }
 }

@@ -1,4 +1,4 @@
-import "../kernels/reference";
+import { allFiniteReference } from "../kernels/reference";
 import { kernels } from "../kernels/kernels";
 import type { Rng } from "../random";
 import { allocate, DEFAULT_DTYPE, dtypeOf, type DType, type Storage } from "./dtype";
@@ -50,6 +50,17 @@ export class Tensor {
     const t = Tensor.zeros(shape, dtype);
     t.data.fill(value);
     return t;
+  }
+
+  /**
+   * Zeros in the active kernels' own storage where they have one (WebAssembly memory; see
+   * Kernels.allocate), else an ordinary array. For tensors every step reads and writes (parameters,
+   * gradients, optimizer state), so the kernels use them in place instead of copying them.
+   */
+  static zerosForKernels(shape: Shape, dtype: DType = DEFAULT_DTYPE): Tensor {
+    validateShape(shape, "Tensor.zerosForKernels");
+    const s = kernels().allocate?.(dtype, sizeOf(shape)) ?? null;
+    return s === null ? Tensor.zeros(shape, dtype) : new Tensor(s, shape);
   }
 
   static zerosLike(t: Tensor): Tensor {
@@ -526,14 +537,9 @@ export class Tensor {
  * Whether every entry is finite, without a branch per entry: x * 0 is 0 for finite x and NaN for
  * NaN or +-Inf. Four sums break the chain of dependent additions (one per add latency otherwise).
  */
-function allFinite(d: ArrayLike<number>): boolean {
-  let p0 = 0, p1 = 0, p2 = 0, p3 = 0;
-  let i = 0;
-  for (; i + 4 <= d.length; i += 4) {
-    p0 += d[i]! * 0; p1 += d[i + 1]! * 0; p2 += d[i + 2]! * 0; p3 += d[i + 3]! * 0;
-  }
-  for (; i < d.length; i++) p0 += d[i]! * 0;
-  return p0 + p1 + p2 + p3 === 0;
+/** Whether every entry is finite, with the active kernels (in place where the storage is theirs). */
+function allFinite(d: Storage): boolean {
+  return kernels().allFinite?.(d) ?? allFiniteReference(d);
 }
 
 /** Shorthand for Tensor.from. */

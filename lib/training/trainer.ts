@@ -106,7 +106,7 @@ export function train(opts: TrainOptions): TrainResult {
       const scores = opts.model.forward(batch.x);
       checkScores(scores, batch.y.length, "train: model output");
       const { loss, grad } = opts.loss(scores, batch.y);
-      opts.model.backward(grad);
+      backwardWithoutInputGrad(opts.model, grad);
       const penalty = opts.regularize ? opts.regularize(params) : 0;
       opts.clip?.(params);
       opts.optimizer.step();
@@ -198,4 +198,15 @@ export function formatEpoch(r: EpochRecord, total: number): string {
   if (r.valLoss !== undefined) parts.push(`val loss ${r.valLoss.toFixed(4)}`, `val acc ${(100 * r.valAccuracy!).toFixed(2)}%`);
   parts.push(`lr ${r.lr.toExponential(1)}`, `${r.seconds.toFixed(1)}s`);
   return parts.join("  ");
+}
+
+/** The model's backward without dL/d(input), which training never uses (a first Linear or Conv2d skips its largest product). */
+function backwardWithoutInputGrad(model: Layer, grad: Tensor): void {
+  const keep = model.inputGrad;
+  model.inputGrad = false;
+  try {
+    model.backward(grad);
+  } finally {
+    model.inputGrad = keep;
+  }
 }

@@ -59,7 +59,9 @@ function convBackward<T>(
       im2col<T>(x + <usize>i * image, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW, cols);
       // dW_chunk (+)= dout_i [F, plane] x cols^T [plane, rows]; the chunk's first image overwrites.
       gemm<T>(false, true, plane, <T>1, d, plane, cols, plane, i == i0 ? 0 : 1, dw, rows, 0, filters, 0, rows, packA, packB, tile);
-      // dcols = W^T [rows, F] x dout_i [F, plane], scattered back onto the (zeroed) image gradient.
+      // dcols = W^T [rows, F] x dout_i [F, plane], scattered back onto the (zeroed) image gradient
+      // (dx = 0: nothing needs the input's gradient).
+      if (dx == 0) continue;
       gemm<T>(true, false, filters, <T>1, w, rows, d, plane, 0, dcols, plane, 0, rows, 0, plane, packA, packB, tile);
       col2im<T>(dcols, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW, dx + <usize>i * image);
     }

@@ -1,0 +1,286 @@
+// Storage that lives in the wasm kernels' memory (parameters, gradients, optimizer state): allocated
+// zeroed, used in place by gemm and the batch convolution with the same results as copied operands,
+// and the elementwise kernels on it (the optimizer's finiteness check, the SGD update) give exactly
+// the reference's bits. The heap's size classes, reuse and refusal when the memory cannot grow.
+import { expect } from "chai";
+import { setKernels, type GemmArgs } from "../lib/kernels/kernels";
+import { allFiniteReference, referenceKernels, sgdStepReference } from "../lib/kernels/reference";
+import { isWasmStorage, setWasmAwaitWorkerForTests, setWasmThreads, wasmKernels, wasmKernelsError, wasmKernelsSupported } from "../lib/kernels/wasm";
+import { WasmHeap } from "../lib/kernels/wasm-heap";
+import { Linear } from "../lib/layers/linear";
+import { Conv2d } from "../lib/layers/conv2d";
+import { SGD } from "../lib/optim/sgd";
+import { Rng } from "../lib/random";
+import type { DType, Storage } from "../lib/tensor/dtype";
+import { Tensor } from "../lib/tensor/tensor";
+import { randomArray } from "./helpers/gemm-case";
+
+const DTYPES: DType[] = ["float64", "float32"];
+
+/** A copy of `src` in the wasm memory. */
+function resident(src: Storage): Storage {
+  const s = wasmKernels.allocate!(src instanceof Float64Array ? "float64" : "float32", src.length)!;
+  s.set(src);
+  return s;
+}
+
+function expectSameBits(got: Storage, want: Storage, what: string): void {
+  expect(got.length, what).to.equal(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i])) expect.fail(`${what}[${i}]: ${got[i]} vs reference ${want[i]}`);
+  }
+}
+
+describe("wasm kernels on storage in their own memory", function () {
+  this.timeout(30000);
+
+  before(function () {
+    if (!wasmKernelsSupported()) throw new Error(`wasm kernels unavailable: ${wasmKernelsError()}`);
+  });
+  afterEach(() => {
+    setKernels(null);
+    setWasmThreads(true);
+    setWasmAwaitWorkerForTests(false);
+  });
+
+  it("allocate gives zeroed storage of the right type and length in the memory, reusing freed blocks zeroed", () => {
+    for (const dtype of DTYPES) {
+      for (const n of [0, 1, 7, 1000, 100003]) {
+        const s = wasmKernels.allocate!(dtype, n)!;
+        expect(s).to.be.instanceOf(dtype === "float64" ? Float64Array : Float32Array);
+        expect(s.length).to.equal(n);
+        expect(isWasmStorage(s), `${dtype} ${n}`).to.equal(true);
+        expect(s.byteOffset % 64).to.equal(0);
+        expect(s.every((v) => v === 0)).to.equal(true);
+        s.fill(7);
+      }
+    }
+    expect(isWasmStorage(new Float64Array(8))).to.equal(false);
+  });
+
+  it("Tensor.zerosForKernels, parameters and optimizer slots live in the memory under the wasm kernels only", () => {
+    setKernels(wasmKernels);
+    const lin = new Linear(5, 3, { rng: new Rng(1) });
+    expect(lin.parameters().every((p) => isWasmStorage(p.value.data) && isWasmStorage(p.grad.data))).to.equal(true);
+    const opt = new SGD(lin.parameters(), { lr: 0.1, momentum: 0.9 });
+    for (const p of lin.parameters()) p.grad.data.fill(0.5);
+    opt.step();
+    const velocity = opt.state().slots;
+    expect(Object.keys(velocity)).to.have.length(2);
+    setKernels(null);
+    expect(isWasmStorage(Tensor.zerosForKernels([3]).data)).to.equal(false);
+    expect(isWasmStorage(new Linear(5, 3).weight.value.data)).to.equal(false);
+  });
+
+  it("a layer's initial weights do not depend on where they are stored", () => {
+    const plain = new Linear(20, 7, { rng: new Rng(3), dtype: "float32" });
+    setKernels(wasmKernels);
+    const inMemory = new Linear(20, 7, { rng: new Rng(3), dtype: "float32" });
+    expectSameBits(inMemory.weight.value.data, plain.weight.value.data, "W");
+  });
+
+  for (const threads of [false, true]) {
+    it(`gemm with any mix of operands in the memory matches copied operands bit for bit (${threads ? "split with the worker" : "one thread"})`, () => {
+      setWasmThreads(threads, true);
+      setWasmAwaitWorkerForTests(threads);
+      const rng = new Rng(5);
+      for (const f32 of [false, true]) {
+        for (const [m, n, k, transA, transB, beta] of [[9, 13, 7, false, true, 0.5], [64, 300, 130, true, false, 0], [130, 200, 90, false, false, 1]] as const) {
+          const aLen = m * k + 3, bLen = k * n + 2, cLen = m * n + 5;
+          const base: GemmArgs = {
+            transA, transB, m, n, k, alpha: 1.5, a: randomArray(aLen, rng, f32), aOffset: 3, lda: transA ? m : k,
+            b: randomArray(bLen, rng, f32), bOffset: 2, ldb: transB ? k : n, beta, c: randomArray(cLen, rng, f32), cOffset: 5, ldc: n,
+          };
+          const want = base.c.slice();
+          wasmKernels.gemm({ ...base, c: want });
+          for (let mask = 1; mask < 8; mask++) {
+            const a = mask & 1 ? resident(base.a) : base.a;
+            const b = mask & 2 ? resident(base.b) : base.b;
+            const c = mask & 4 ? resident(base.c) : base.c.slice();
+            wasmKernels.gemm({ ...base, a, b, c });
+            expectSameBits(c, want, `f32 ${f32} ${m}x${n}x${k} mask ${mask}`);
+          }
+          // And the product itself is the reference's within rounding.
+          const ref = base.c.slice();
+          referenceKernels.gemm({ ...base, c: ref });
+          for (let i = 0; i < cLen; i++) expect(Math.abs(ref[i]! - want[i]!)).to.be.below(f32 ? 1e-3 : 1e-11);
+        }
+      }
+    });
+  }
+
+  it("Linear and Conv2d with parameters in the memory give the same outputs and gradients as with ordinary arrays", () => {
+    for (const dtype of DTYPES) {
+      const run = (): Tensor[] => {
+        const rng = new Rng(8);
+        const conv = new Conv2d(2, 4, 3, { padding: 1, rng, dtype });
+        const lin = new Linear(4 * 6 * 6, 5, { rng, dtype });
+        const x = Tensor.randn([3, 2, 6, 6], rng, { dtype });
+        const h = conv.forward(x);
+        const y = lin.forward(h.reshape([3, 4 * 6 * 6]));
+        const dh = lin.backward(Tensor.randn(y.shape, rng, { dtype }));
+        const dx = conv.backward(dh.reshape(h.shape));
+        return [h, y, dh, dx, lin.weight.grad, lin.bias!.grad, conv.weight.grad, conv.bias!.grad];
+      };
+      setKernels(wasmKernels);
+      setWasmThreads(false);
+      const copied = (() => {
+        // Ordinary arrays under the wasm kernels: build with the reference, run with wasm.
+        setKernels(null);
+        const rng = new Rng(8);
+        const conv = new Conv2d(2, 4, 3, { padding: 1, rng, dtype });
+        const lin = new Linear(4 * 6 * 6, 5, { rng, dtype });
+        setKernels(wasmKernels);
+        expect(isWasmStorage(lin.weight.value.data)).to.equal(false);
+        const x = Tensor.randn([3, 2, 6, 6], rng, { dtype });
+        const h = conv.forward(x);
+        const y = lin.forward(h.reshape([3, 4 * 6 * 6]));
+        const dh = lin.backward(Tensor.randn(y.shape, rng, { dtype }));
+        const dx = conv.backward(dh.reshape(h.shape));
+        return [h, y, dh, dx, lin.weight.grad, lin.bias!.grad, conv.weight.grad, conv.bias!.grad];
+      })();
+      const inMemory = run();
+      inMemory.forEach((t, i) => expectSameBits(t.data, copied[i]!.data, `${dtype} tensor ${i}`));
+    }
+  });
+
+  for (const threads of [false, true]) {
+    it(`the batch convolution's backward without dx gives the same dW and db (${threads ? "split with the worker" : "one thread"})`, () => {
+      setKernels(wasmKernels);
+      setWasmThreads(threads, true);
+      setWasmAwaitWorkerForTests(threads);
+      for (const dtype of DTYPES) {
+        const rng = new Rng(9);
+        const conv = new Conv2d(3, 16, 3, { padding: 1, rng, dtype });
+        const x = Tensor.randn([24, 3, 12, 12], rng, { dtype });
+        const out = conv.forward(x);
+        const dout = Tensor.randn(out.shape, rng, { dtype });
+        expect(conv.backward(dout).shape).to.deep.equal(x.shape);
+        const dW = conv.weight.grad.data.slice(), db = conv.bias!.grad.data.slice();
+        conv.weight.grad.fill(NaN);
+        conv.inputGrad = false;
+        conv.forward(x);
+        expect(conv.backward(dout).shape).to.deep.equal([0]);
+        expectSameBits(conv.weight.grad.data, dW, `${dtype} dW`);
+        expectSameBits(conv.bias!.grad.data, db, `${dtype} db`);
+      }
+    });
+  }
+
+  it("allFinite on storage in the memory agrees with the reference for NaN, +-Inf and -0 at every position", () => {
+    for (const dtype of DTYPES) {
+      for (const n of [0, 1, 3, 4, 5, 8, 9, 17, 33]) {
+        const s = wasmKernels.allocate!(dtype, n)!;
+        for (let i = 0; i < n; i++) s[i] = (i % 3) - 1.25;
+        expect(wasmKernels.allFinite!(s), `${dtype} n=${n} finite`).to.equal(true);
+        for (let at = 0; at < n; at++) {
+          for (const bad of [NaN, Infinity, -Infinity]) {
+            const keep = s[at]!;
+            s[at] = bad;
+            expect(wasmKernels.allFinite!(s), `${dtype} n=${n} ${bad} at ${at}`).to.equal(false);
+            expect(allFiniteReference(s)).to.equal(false);
+            s[at] = keep;
+          }
+        }
+        if (n > 0) {
+          s[n - 1] = -0;
+          expect(wasmKernels.allFinite!(s)).to.equal(true);
+        }
+      }
+    }
+    // Storage outside the memory goes to the reference.
+    expect(wasmKernels.allFinite!(Float64Array.of(1, NaN))).to.equal(false);
+    expect(wasmKernels.allFinite!(Float32Array.of(1, 2, 3))).to.equal(true);
+  });
+
+  it("the SGD update in the memory gives exactly the reference's bits (plain, decay, momentum, Nesterov; f64 and f32)", () => {
+    const rng = new Rng(11);
+    const settings = [
+      { momentum: 0, weightDecay: 0, nesterov: false },
+      { momentum: 0, weightDecay: 5e-4, nesterov: false },
+      { momentum: 0.9, weightDecay: 0, nesterov: false },
+      { momentum: 0.9, weightDecay: 1e-3, nesterov: false },
+      { momentum: 0.85, weightDecay: 1e-3, nesterov: true },
+    ];
+    for (const f32 of [false, true]) {
+      for (const n of [1, 2, 3, 5, 8, 11, 1001]) {
+        for (const s of settings) {
+          const w = randomArray(n, rng, f32), g = randomArray(n, rng, f32), v = randomArray(n, rng, f32);
+          const rw = resident(w), rg = resident(g), rv = resident(v);
+          for (let step = 0; step < 3; step++) {
+            const lr = 0.037 * (step + 1);
+            sgdStepReference({ w, g, v: s.momentum === 0 ? null : v, lr, ...s });
+            wasmKernels.sgdStep!({ w: rw, g: rg, v: s.momentum === 0 ? null : rv, lr, ...s });
+          }
+          const what = `f32 ${f32} n=${n} ${JSON.stringify(s)}`;
+          expectSameBits(rw, w, `${what} w`);
+          if (s.momentum !== 0) expectSameBits(rv, v, `${what} v`);
+        }
+      }
+    }
+  });
+
+  it("the SGD update on ordinary arrays (or a mix) falls back to the reference with the same bits", () => {
+    const rng = new Rng(12);
+    const w = randomArray(10, rng), g = randomArray(10, rng), v = randomArray(10, rng);
+    const want = w.slice(), wantV = v.slice();
+    sgdStepReference({ w: want, g, v: wantV, lr: 0.1, momentum: 0.5, weightDecay: 0.01, nesterov: true });
+    const rw = resident(w);
+    wasmKernels.sgdStep!({ w: rw, g, v, lr: 0.1, momentum: 0.5, weightDecay: 0.01, nesterov: true });
+    expectSameBits(rw, want, "w");
+    expectSameBits(v, wantV, "v");
+    expect(() => wasmKernels.sgdStep!({ w: rw, g: g.subarray(1), v: null, lr: 0.1, momentum: 0, weightDecay: 0, nesterov: false }))
+      .to.throw("sgdStep: weights have 10 entries, gradient 9");
+  });
+
+  it("training an MLP with SGD + momentum gives the same weights with parameters in the memory as with the reference kernels", () => {
+    for (const dtype of DTYPES) {
+      const train = (): Storage[] => {
+        const rng = new Rng(21);
+        const l1 = new Linear(12, 16, { rng, dtype });
+        const l2 = new Linear(16, 3, { rng, dtype });
+        const params = [...l1.parameters(), ...l2.parameters()].map((p, i) => ({ ...p, name: `${i}` }));
+        const opt = new SGD(params, { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 });
+        for (let step = 0; step < 5; step++) {
+          const x = Tensor.randn([8, 12], rng, { dtype });
+          const h = l1.forward(x);
+          const y = l2.forward(h);
+          l1.backward(l2.backward(y.mul(0.1)));
+          opt.step();
+        }
+        return params.map((p) => p.value.data);
+      };
+      const want = train();
+      setKernels(wasmKernels);
+      setWasmThreads(false);
+      const got = train();
+      setKernels(null);
+      // gemm accumulates in a different order than the reference, so compare within rounding.
+      got.forEach((g, i) => {
+        for (let j = 0; j < g.length; j++) expect(Math.abs(g[j]! - want[i]![j]!), `${dtype} param ${i}[${j}]`).to.be.below(dtype === "float64" ? 1e-12 : 1e-5);
+      });
+    }
+  });
+});
+
+describe("WasmHeap", () => {
+  it("hands out 64-byte aligned power-of-two blocks, reuses a released block of the same class, and refuses past the limit", () => {
+    let limit = 1 << 16;
+    const heap = new WasmHeap(100, (end) => end <= limit);
+    const a = heap.alloc(1)!;
+    expect(a).to.deep.equal({ ptr: 128, cls: 6 });
+    const b = heap.alloc(65)!;
+    expect(b).to.deep.equal({ ptr: 192, cls: 7 });
+    const c = heap.alloc(4096)!;
+    expect(c.ptr).to.equal(320);
+    expect(c.cls).to.equal(12);
+    expect(heap.liveBytes).to.equal(64 + 128 + 4096);
+    heap.release(b);
+    expect(heap.alloc(100)!.ptr).to.equal(192);
+    expect(heap.alloc(100)!.ptr).to.equal(320 + 4096);
+    expect(heap.alloc(1 << 16)).to.equal(null);
+    limit = 1 << 20;
+    expect(heap.alloc(1 << 16)!.ptr).to.equal(320 + 4096 + 128);
+    expect(heap.end).to.equal(320 + 4096 + 128 + (1 << 16));
+  });
+});

@@ -1,0 +1,138 @@
+// Elementwise kernels on storage that lives in this memory (parameters, gradients, optimizer state):
+// the optimizer's finiteness check of every gradient and the SGD update. Both run on every step over
+// every weight, and V8 does not vectorise plain loops, so they cost as much as a small model's products.
+//
+// Results are bitwise those of the TypeScript loops (lib/optim/sgd.ts, lib/tensor/tensor.ts): the same
+// operations in the same order, and float32 storage is widened to f64 for the arithmetic and rounded
+// once on store, as a Float32Array assignment in JavaScript does.
+
+/** 1 if every entry of the f64 array at p (n entries) is finite: sum(x * 0) is 0 unless some x is NaN or +-Inf. */
+export function allFiniteF64(p: usize, n: i32): i32 {
+  const zero = f64x2.splat(0);
+  let s0 = zero, s1 = zero;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = p + (<usize>i << 3);
+    s0 = f64x2.add(s0, f64x2.mul(v128.load(at), zero));
+    s1 = f64x2.add(s1, f64x2.mul(v128.load(at, 16), zero));
+  }
+  let s: f64 = 0;
+  for (; i < n; i++) s += load<f64>(p + (<usize>i << 3)) * 0;
+  const t = f64x2.add(s0, s1);
+  s += f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
+  return s == 0 ? 1 : 0;
+}
+
+/** The same for f32 (x * 0 is NaN in f32 exactly when it is in f64). */
+export function allFiniteF32(p: usize, n: i32): i32 {
+  const zero = f32x4.splat(0);
+  let s0 = zero, s1 = zero;
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const at = p + (<usize>i << 2);
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(at), zero));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(at, 16), zero));
+  }
+  let s: f32 = 0;
+  for (; i < n; i++) s += load<f32>(p + (<usize>i << 2)) * 0;
+  const t = f32x4.add(s0, s1);
+  s += f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1) + f32x4.extract_lane(t, 2) + f32x4.extract_lane(t, 3);
+  return s == 0 ? 1 : 0;
+}
+
+/**
+ * One SGD update of n weights at w from the gradient at g (velocity at v when mu > 0), as SGD.update:
+ *   mode 0 (mu = 0, wd = 0):  w -= lr * g
+ *   mode 1 (mu = 0):          w -= lr * (g + wd * w)
+ *   mode 2 (momentum):        gg = g + wd * w;  v = mu * v + gg;  w -= lr * (nesterov ? gg + mu * v : v)
+ */
+// @ts-ignore: decorator
+@inline function plainStep(w: v128, g: v128, lr: v128, wd: v128, mode: i32): v128 {
+  return mode == 0 ? f64x2.sub(w, f64x2.mul(lr, g)) : f64x2.sub(w, f64x2.mul(lr, f64x2.add(g, f64x2.mul(wd, w))));
+}
+
+function sgdMode(mu: f64, wd: f64): i32 {
+  return mu != 0 ? 2 : wd != 0 ? 1 : 0;
+}
+
+export function sgdF64(w: usize, g: usize, v: usize, n: i32, lr: f64, mu: f64, wd: f64, nesterov: i32): void {
+  const mode = sgdMode(mu, wd);
+  const LR = f64x2.splat(lr), MU = f64x2.splat(mu), WD = f64x2.splat(wd);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const o = <usize>i << 3;
+    const wi = v128.load(w + o), gi = v128.load(g + o);
+    if (mode < 2) {
+      v128.store(w + o, plainStep(wi, gi, LR, WD, mode));
+    } else {
+      const gg = f64x2.add(gi, f64x2.mul(WD, wi));
+      const vi = f64x2.add(f64x2.mul(MU, v128.load(v + o)), gg);
+      v128.store(v + o, vi);
+      const step = nesterov ? f64x2.add(gg, f64x2.mul(MU, vi)) : vi;
+      v128.store(w + o, f64x2.sub(wi, f64x2.mul(LR, step)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 3;
+    const wi = load<f64>(w + o), gi = load<f64>(g + o);
+    if (mode == 0) store<f64>(w + o, wi - lr * gi);
+    else if (mode == 1) store<f64>(w + o, wi - lr * (gi + wd * wi));
+    else {
+      const gg = gi + wd * wi;
+      const vi = mu * load<f64>(v + o) + gg;
+      store<f64>(v + o, vi);
+      store<f64>(w + o, wi - lr * (nesterov ? gg + mu * vi : vi));
+    }
+  }
+}
+
+/** f32 lanes 0-1 and 2-3 of x widened to f64x2. */
+// @ts-ignore: decorator
+@inline function low(x: v128): v128 {
+  return f64x2.promote_low_f32x4(x);
+}
+// @ts-ignore: decorator
+@inline function high(x: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1));
+}
+/** Two f64x2 rounded to f32 and joined into one f32x4. */
+// @ts-ignore: decorator
+@inline function join(a: v128, b: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
+}
+
+export function sgdF32(w: usize, g: usize, v: usize, n: i32, lr: f64, mu: f64, wd: f64, nesterov: i32): void {
+  const mode = sgdMode(mu, wd);
+  const LR = f64x2.splat(lr), MU = f64x2.splat(mu), WD = f64x2.splat(wd);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const w4 = v128.load(w + o), g4 = v128.load(g + o);
+    const w0 = low(w4), w1 = high(w4), g0 = low(g4), g1 = high(g4);
+    if (mode < 2) {
+      v128.store(w + o, join(plainStep(w0, g0, LR, WD, mode), plainStep(w1, g1, LR, WD, mode)));
+    } else {
+      const v4 = v128.load(v + o);
+      const gg0 = f64x2.add(g0, f64x2.mul(WD, w0)), gg1 = f64x2.add(g1, f64x2.mul(WD, w1));
+      // v is stored as f32 and read back rounded, as the JavaScript loop does.
+      const vr = join(f64x2.add(f64x2.mul(MU, low(v4)), gg0), f64x2.add(f64x2.mul(MU, high(v4)), gg1));
+      v128.store(v + o, vr);
+      const v0 = low(vr), v1 = high(vr);
+      const s0 = nesterov ? f64x2.add(gg0, f64x2.mul(MU, v0)) : v0;
+      const s1 = nesterov ? f64x2.add(gg1, f64x2.mul(MU, v1)) : v1;
+      v128.store(w + o, join(f64x2.sub(w0, f64x2.mul(LR, s0)), f64x2.sub(w1, f64x2.mul(LR, s1))));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const wi = <f64>load<f32>(w + o), gi = <f64>load<f32>(g + o);
+    if (mode == 0) store<f32>(w + o, <f32>(wi - lr * gi));
+    else if (mode == 1) store<f32>(w + o, <f32>(wi - lr * (gi + wd * wi)));
+    else {
+      const gg = gi + wd * wi;
+      const vi = <f64><f32>(mu * <f64>load<f32>(v + o) + gg);
+      store<f32>(v + o, <f32>vi);
+      store<f32>(w + o, <f32>(wi - lr * (nesterov ? gg + mu * vi : vi)));
+    }
+  }
+}
