@@ -3,7 +3,7 @@
 // and the elementwise kernels on it (the optimizer's finiteness check, the SGD update) give exactly
 // the reference's bits. The heap's size classes, reuse and refusal when the memory cannot grow.
 import { expect } from "chai";
-import { setKernels, type GemmArgs } from "../lib/kernels/kernels";
+import { setKernels, type GemmArgs, type Kernels } from "../lib/kernels/kernels";
 import { allFiniteReference, referenceKernels, sgdStepReference } from "../lib/kernels/reference";
 import { isWasmStorage, setWasmAwaitWorkerForTests, setWasmThreads, wasmKernels, wasmKernelsError, wasmKernelsSupported } from "../lib/kernels/wasm";
 import { WasmHeap } from "../lib/kernels/wasm-heap";
@@ -111,10 +111,15 @@ describe("wasm kernels on storage in their own memory", function () {
 
   it("Linear and Conv2d with parameters in the memory give the same outputs and gradients as with ordinary arrays", () => {
     for (const dtype of DTYPES) {
-      const run = (): Tensor[] => {
+      /** Builds the layers under `build` (where their parameters are stored), then runs them under the wasm kernels. */
+      const run = (build: Kernels | null, inMemory: boolean): Tensor[] => {
+        setKernels(build);
         const rng = new Rng(8);
         const conv = new Conv2d(2, 4, 3, { padding: 1, rng, dtype });
         const lin = new Linear(4 * 6 * 6, 5, { rng, dtype });
+        setKernels(wasmKernels);
+        expect(isWasmStorage(lin.weight.value.data)).to.equal(inMemory);
+        expect(isWasmStorage(conv.weight.grad.data)).to.equal(inMemory);
         const x = Tensor.randn([3, 2, 6, 6], rng, { dtype });
         const h = conv.forward(x);
         const y = lin.forward(h.reshape([3, 4 * 6 * 6]));
@@ -122,24 +127,9 @@ describe("wasm kernels on storage in their own memory", function () {
         const dx = conv.backward(dh.reshape(h.shape));
         return [h, y, dh, dx, lin.weight.grad, lin.bias!.grad, conv.weight.grad, conv.bias!.grad];
       };
-      setKernels(wasmKernels);
       setWasmThreads(false);
-      const copied = (() => {
-        // Ordinary arrays under the wasm kernels: build with the reference, run with wasm.
-        setKernels(null);
-        const rng = new Rng(8);
-        const conv = new Conv2d(2, 4, 3, { padding: 1, rng, dtype });
-        const lin = new Linear(4 * 6 * 6, 5, { rng, dtype });
-        setKernels(wasmKernels);
-        expect(isWasmStorage(lin.weight.value.data)).to.equal(false);
-        const x = Tensor.randn([3, 2, 6, 6], rng, { dtype });
-        const h = conv.forward(x);
-        const y = lin.forward(h.reshape([3, 4 * 6 * 6]));
-        const dh = lin.backward(Tensor.randn(y.shape, rng, { dtype }));
-        const dx = conv.backward(dh.reshape(h.shape));
-        return [h, y, dh, dx, lin.weight.grad, lin.bias!.grad, conv.weight.grad, conv.bias!.grad];
-      })();
-      const inMemory = run();
+      const copied = run(null, false);
+      const inMemory = run(wasmKernels, true);
       inMemory.forEach((t, i) => expectSameBits(t.data, copied[i]!.data, `${dtype} tensor ${i}`));
     }
   });

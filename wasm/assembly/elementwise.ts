@@ -6,38 +6,34 @@
 // operations in the same order, and float32 storage is widened to f64 for the arithmetic and rounded
 // once on store, as a Float32Array assignment in JavaScript does.
 
-/** 1 if every entry of the f64 array at p (n entries) is finite: sum(x * 0) is 0 unless some x is NaN or +-Inf. */
-export function allFiniteF64(p: usize, n: i32): i32 {
-  const zero = f64x2.splat(0);
+/**
+ * 1 if every entry of the array at p (n entries of T) is finite. sum(x * 0) is 0 for finite entries
+ * and NaN as soon as one is NaN or +-Inf (in f32 exactly as in f64), so the check is whether any
+ * lane of the vector sums, or the scalar tail, is NaN.
+ */
+// @ts-ignore: decorator
+@inline function allFinite<T>(p: usize, n: i32): i32 {
+  const zero = v128.splat<T>(0);
+  const step = 32 / sizeof<T>(); // two vectors per iteration
   let s0 = zero, s1 = zero;
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const at = p + (<usize>i << 3);
-    s0 = f64x2.add(s0, f64x2.mul(v128.load(at), zero));
-    s1 = f64x2.add(s1, f64x2.mul(v128.load(at, 16), zero));
+  for (; i + step <= n; i += step) {
+    const at = p + <usize>i * sizeof<T>();
+    s0 = v128.add<T>(s0, v128.mul<T>(v128.load(at), zero));
+    s1 = v128.add<T>(s1, v128.mul<T>(v128.load(at, 16), zero));
   }
-  let s: f64 = 0;
-  for (; i < n; i++) s += load<f64>(p + (<usize>i << 3)) * 0;
-  const t = f64x2.add(s0, s1);
-  s += f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
-  return s == 0 ? 1 : 0;
+  let s: T = 0;
+  for (; i < n; i++) s += load<T>(p + <usize>i * sizeof<T>()) * 0;
+  const t = v128.add<T>(s0, s1);
+  return v128.any_true(v128.ne<T>(t, t)) || s != s ? 0 : 1;
 }
 
-/** The same for f32 (x * 0 is NaN in f32 exactly when it is in f64). */
+export function allFiniteF64(p: usize, n: i32): i32 {
+  return allFinite<f64>(p, n);
+}
+
 export function allFiniteF32(p: usize, n: i32): i32 {
-  const zero = f32x4.splat(0);
-  let s0 = zero, s1 = zero;
-  let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const at = p + (<usize>i << 2);
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(at), zero));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load(at, 16), zero));
-  }
-  let s: f32 = 0;
-  for (; i < n; i++) s += load<f32>(p + (<usize>i << 2)) * 0;
-  const t = f32x4.add(s0, s1);
-  s += f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1) + f32x4.extract_lane(t, 2) + f32x4.extract_lane(t, 3);
-  return s == 0 ? 1 : 0;
+  return allFinite<f32>(p, n);
 }
 
 /**
