@@ -7,9 +7,10 @@ autograd for the conv layer). Prints one JSON object on stdout; progress goes to
 
 MLP: 784-256-10, ReLU, softmax cross-entropy, plain SGD (lr 0.01), batch 64, one epoch of 60k
 samples of synthetic data shaped like MNIST. The NumPy/PyTorch steps skip the first layer's input
-gradient (a hand-written step would), which the library's Linear.backward always computes: the
-baseline does slightly less work than the library. Each configuration is timed as `runs` runs of B
-consecutive batches; B is the whole epoch (938 batches) when that fits the time budget, otherwise
+gradient, as a hand-written step would and as the library's first Linear does (inputGrad off). NumPy
+is measured with OpenBLAS on 1 thread and on all cores (set through openblas_set_num_threads), with
+its GEMM throughput on two of the library's GEMM table's shapes. Each configuration is timed as
+`runs` runs of B consecutive batches; B is the whole epoch (938 batches) when that fits the time budget, otherwise
 fewer, and the epoch time is the median run scaled to 938 batches ("fraction" says how much was run).
 """
 import argparse
@@ -88,6 +89,34 @@ def blas_info(np):
         kind = "unknown"
     info["kind"] = kind
     return info
+
+
+def openblas_threads(info):
+    """A setter for OpenBLAS's thread count (openblas_set_num_threads), or None when it is not OpenBLAS."""
+    for path in info["loaded"]:
+        if "openblas" in os.path.basename(path).lower():
+            try:
+                lib = ctypes.CDLL(path)
+                return lambda n: lib.openblas_set_num_threads(ctypes.c_int(n))
+            except (OSError, AttributeError):
+                return None
+    return None
+
+
+def numpy_gemm(np, dtype, m, n, k, seconds=1.0):
+    """GFLOP/s of a @ b (m x k times k x n): the best of repeated timings over about `seconds`."""
+    rng = np.random.default_rng(3)
+    a = rng.random((m, k)).astype(dtype)
+    b = rng.random((k, n)).astype(dtype)
+    c = a @ b
+    best = math.inf
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        t0 = time.perf_counter()
+        for _ in range(5):
+            np.matmul(a, b, out=c)
+        best = min(best, (time.perf_counter() - t0) / 5)
+    return 2 * m * n * k / best / 1e9
 
 
 def synthetic(np):
@@ -235,9 +264,22 @@ def main():
     out["numpy"] = {"version": np.__version__, "blas": blas_info(np), "mlp": {}}
     log(f"numpy {np.__version__}: {out['numpy']['blas']['kind']}")
     x32, labels = synthetic(np)
-    for name, dt in (("float64", np.float64), ("float32", np.float32)):
-        log(f"numpy MLP epoch {name} ...")
-        out["numpy"]["mlp"][name] = timed_epochs(numpy_mlp(np, x32, labels, dt), args.budget, args.runs)
+    # OpenBLAS's thread count is set per configuration (1 and all cores), as PyTorch's is below:
+    # with its default (all cores) its float64 epochs here were bimodal (0.6 s or 10 s).
+    set_threads = openblas_threads(out["numpy"]["blas"])
+    counts = sorted({1, os.cpu_count() or 1}) if set_threads is not None else [None]
+    out["numpy"]["gemm"] = {}
+    for threads in counts:
+        if set_threads is not None:
+            set_threads(threads)
+        tag = "default" if threads is None else str(threads)
+        for name, dt in (("float64", np.float64), ("float32", np.float32)):
+            log(f"numpy MLP epoch {name}, {tag} thread(s) ...")
+            out["numpy"]["mlp"][f"{name}/{tag}"] = timed_epochs(numpy_mlp(np, x32, labels, dt), args.budget, args.runs)
+            out["numpy"]["gemm"][f"{name}/{tag}"] = {
+                "512x512x512": numpy_gemm(np, dt, 512, 512, 512),
+                "64x256x784": numpy_gemm(np, dt, 64, 256, 784),
+            }
     try:
         import torch
     except ImportError as e:

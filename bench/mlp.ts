@@ -5,6 +5,7 @@ import { ReLU } from "../lib/layers/activations";
 import { softmaxCrossEntropy } from "../lib/losses/softmax-cross-entropy";
 import { SGD } from "../lib/optim/sgd";
 import { Rng } from "../lib/random";
+import { StepArena, withArena } from "../lib/tensor/arena";
 import type { DType } from "../lib/tensor/dtype";
 import { Tensor } from "../lib/tensor/tensor";
 
@@ -54,8 +55,10 @@ export function makeMlp(data: SyntheticMnist, dtype: DType, lr = 0.01): Mlp {
   const params = [...l1.parameters(), ...l2.parameters()].map((p, i) => ({ ...p, name: `${i}.${p.name}` }));
   const opt = new SGD(params, { lr });
   const xs = dtype === "float64" ? data.x64 : data.x32;
+  // Each step in a step arena, as train() runs it.
+  const arena = new StepArena();
   return {
-    step(batch: number): void {
+    step: (batch: number): void => withArena(arena, () => {
       const start = batch * BATCH;
       const rows = Math.min(BATCH, SAMPLES - start);
       const x = new Tensor(xs.subarray(start * FEATURES, (start + rows) * FEATURES), [rows, FEATURES]);
@@ -64,7 +67,7 @@ export function makeMlp(data: SyntheticMnist, dtype: DType, lr = 0.01): Mlp {
       const { grad } = softmaxCrossEntropy(logits, y);
       l1.backward(relu.backward(l2.backward(grad)));
       opt.step();
-    },
+    }),
   };
 }
 

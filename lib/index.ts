@@ -2,6 +2,7 @@
 export { Rng } from "./random";
 export { Tensor, tensor, sigmoid, type NestedArray, type Operand } from "./tensor/tensor";
 export type { DType, Storage } from "./tensor/dtype";
+export { StepArena, withArena, outsideArena } from "./tensor/arena";
 export { shapeStr, broadcastShapes, type Shape } from "./tensor/shape";
 export { im2col, col2im, convGeometry, type WindowSpec } from "./tensor/im2col";
 export { kernels, setKernels, convOutputSize, type Kernels, type GemmArgs, type ConvGeometry } from "./kernels/kernels";

@@ -6,6 +6,7 @@ import { LeakyReLU, ReLU, Sigmoid, Tanh } from "../lib/layers/activations";
 import { Dropout } from "../lib/layers/dropout";
 import { Flatten } from "../lib/layers/flatten";
 import type { Layer } from "../lib/layers/layer";
+import { Sequential } from "../lib/layers/sequential";
 import { Softmax } from "../lib/layers/softmax";
 import { Rng } from "../lib/random";
 import { Tensor, tensor } from "../lib/tensor/tensor";
@@ -230,6 +231,13 @@ describe("basic layers: Softmax agrees with TensorFlow.js (cpu backend, float32)
 });
 
 describe("basic layers: float32 and bad input", () => {
+  it("Sequential names an argument that is not a layer (an array of layers, say)", () => {
+    const asArray = [new ReLU(), new Tanh()] as unknown as Layer;
+    expect(() => new Sequential(asArray)).to.throw(/argument 0 is not a Layer: got an array \(pass the layers as separate arguments/);
+    expect(() => new Sequential(new ReLU(), undefined as unknown as Layer)).to.throw("argument 1 is not a Layer: got undefined");
+    expect(new Sequential(new ReLU(), new Tanh()).layers.length).to.equal(2);
+  });
+
   it("float32 in gives float32 out and float32 gradients, matching float64 to float32 precision", () => {
     const rng = new Rng(21);
     const layers: [() => Layer, number[]][] = [

@@ -110,10 +110,13 @@ const MIN_CHUNK = 128;
 /** Busy-wait iterations before blocking in Atomics.wait (a futex wake-up costs tens of microseconds). */
 const SPIN = 20000;
 /**
- * The worker keeps polling for the next product longer (~0.5 ms): in a training step the next
- * product usually follows within that, and a sleeping worker joins it late (4% of an f32 MLP epoch).
+ * How long the worker keeps polling for the next product before it sleeps, in milliseconds. In a
+ * training step the next product follows within a few milliseconds, and a sleeping worker wakes late:
+ * on a virtual machine an idle vCPU is halted, and waking it took over a millisecond here (the worker
+ * then joined a 4 ms convolution for a fraction of it). OpenMP runtimes spin the same way (Intel's
+ * KMP_BLOCKTIME defaults to 200 ms); the cost is the second core busy for this long after a product.
  */
-const WORKER_SPIN = 300000;
+const WORKER_SPIN_MS = 5;
 
 /*
  * Control block (Int32 indices) shared with the worker, then the task parameters (Float64).
@@ -134,7 +137,7 @@ const PARAMS = 32;
 const WORKER_SOURCE = `
 "use strict";
 const { workerData } = require("worker_threads");
-const { module, memory, ctlByte, spin } = workerData;
+const { module, memory, ctlByte, spinMs } = workerData;
 const ctl = new Int32Array(memory.buffer, ctlByte, ${CTL_INTS});
 const par = new Float64Array(memory.buffer, ctlByte + ${CTL_INTS * 4}, ${PARAMS});
 let ex = null;
@@ -144,7 +147,10 @@ let last = Atomics.load(ctl, ${CTL_STATE});
 Atomics.store(ctl, ${CTL_READY}, ex === null ? -1 : 1);
 Atomics.notify(ctl, ${CTL_READY});
 while (ex !== null) {
-  for (let i = 0; Atomics.load(ctl, ${CTL_STATE}) === last; i++) if (i >= spin) Atomics.wait(ctl, ${CTL_STATE}, last);
+  const idleSince = performance.now();
+  for (let i = 1; Atomics.load(ctl, ${CTL_STATE}) === last; i++) {
+    if ((i & 4095) === 0 && performance.now() - idleSince > spinMs) Atomics.wait(ctl, ${CTL_STATE}, last);
+  }
   const st = Atomics.load(ctl, ${CTL_STATE});
   last = st;
   if ((st & 3) !== 0 || Atomics.compareExchange(ctl, ${CTL_STATE}, st, st | 1) !== st) continue;
@@ -346,7 +352,7 @@ class WasmEngine {
         eval: true,
         // No loaders (tsx, ts-node) in the worker: it only runs the plain script above.
         execArgv: [],
-        workerData: { module: this.module, memory: this.memory, ctlByte: this.ctlByte, spin: WORKER_SPIN },
+        workerData: { module: this.module, memory: this.memory, ctlByte: this.ctlByte, spinMs: WORKER_SPIN_MS },
       });
     } catch {
       // E.g. a sandbox without worker permission: everything simply runs on the calling thread.
@@ -492,7 +498,9 @@ class WasmEngine {
     const px = this.operand(p.x, 0, n * image, area + ox);
     const pw = this.operand(p.weight, 0, F * rows, area + ow);
     const pbias = p.bias === null ? 0 : this.operand(p.bias, 0, F, area + obias);
-    const pcols = area + ocols, pout = area + oout;
+    // The output is written in place when it lives in the memory (a step arena's activations do).
+    const homeOut = this.addressOf(p.out);
+    const pcols = area + ocols, pout = homeOut >= 0 ? homeOut : area + oout;
     const per = this.imagesPerChunk(n, F * plane * rows);
     const counter = this.ctlByte + CTL_COUNTER * 4;
     const args = (t: Scratch, cols: number): number[] => [
@@ -500,7 +508,7 @@ class WasmEngine {
     ];
     const [s0, s1] = this.scratch;
     this.sharedOrAlone(sz === 8 ? "convForwardF64" : "convForwardF32", args(s0, pcols), args(s1, pcols + colsBytes), n > per);
-    this.take(p.out, 0, n * F * plane, pout);
+    if (homeOut < 0) this.take(p.out, 0, n * F * plane, pout);
     return true;
   }
 
@@ -536,7 +544,8 @@ class WasmEngine {
     const pw = this.operand(p.weight, 0, F * rows, area + ow);
     const pdout = this.operand(p.dout, 0, n * F * plane, area + odout);
     // Address 0 tells the kernel to skip the input's gradient.
-    const pparts = area + oparts, pcols = area + ocols, pdx = dx === null ? 0 : area + odx;
+    const homeDx = dx === null ? -1 : this.addressOf(dx);
+    const pparts = area + oparts, pcols = area + ocols, pdx = dx === null ? 0 : homeDx >= 0 ? homeDx : area + odx;
     const view = sz === 8 ? this.f64 : this.f32;
     if (dx !== null) view.fill(0, pdx / sz, pdx / sz + n * image); // col2im adds into dx
     view.fill(0, pparts / sz, pparts / sz + F * rows); // dW of an empty batch
@@ -554,7 +563,7 @@ class WasmEngine {
       const off = base + c * F * rows;
       for (let j = 0; j < F * rows; j++) dw[j] += view[off + j]!;
     }
-    if (dx !== null) this.take(dx, 0, n * image, pdx);
+    if (dx !== null && homeDx < 0) this.take(dx, 0, n * image, pdx);
     if (p.dBias !== null) planeSums(p.dout, n, F, plane, p.dBias);
     return true;
   }

@@ -1,7 +1,7 @@
 import { conv2dBackward, conv2dForward } from "../kernels/conv";
 import { convOutputSize, type ConvGeometry } from "../kernels/kernels";
 import { Rng } from "../random";
-import { allocate, type DType, type Storage } from "../tensor/dtype";
+import { allocatePersistent, type DType, type Storage } from "../tensor/dtype";
 import { shapeStr } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
 import { Layer, parameter, skippedInputGrad, type Parameter } from "./layer";
@@ -150,7 +150,7 @@ export class Conv2d extends Layer {
   private scratch(length: number, dtype: DType): Storage {
     const w = this.workspace;
     if (w === null || w.length < length || (w instanceof Float64Array) !== (dtype === "float64")) {
-      this.workspace = allocate(dtype, length);
+      this.workspace = allocatePersistent(dtype, length); // kept across steps: never from a step arena
     }
     return this.workspace!.subarray(0, length);
   }

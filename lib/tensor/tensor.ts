@@ -1,7 +1,7 @@
 import { allFiniteReference } from "../kernels/reference";
 import { kernels } from "../kernels/kernels";
 import type { Rng } from "../random";
-import { allocate, DEFAULT_DTYPE, dtypeOf, type DType, type Storage } from "./dtype";
+import { allocate, allocatePersistent, DEFAULT_DTYPE, dtypeOf, type DType, type Storage } from "./dtype";
 import { binary, binaryInPlace, unary, type BinaryFn, type Raw } from "./elementwise";
 import { argmaxAxis, normalizeAxes, reduceAll, reduceAxis, type Reducer } from "./reduce";
 import {
@@ -55,12 +55,13 @@ export class Tensor {
   /**
    * Zeros in the active kernels' own storage where they have one (WebAssembly memory; see
    * Kernels.allocate), else an ordinary array. For tensors every step reads and writes (parameters,
-   * gradients, optimizer state), so the kernels use them in place instead of copying them.
+   * gradients, optimizer state), so the kernels use them in place instead of copying them. Never from
+   * a step arena: these outlive the step.
    */
   static zerosForKernels(shape: Shape, dtype: DType = DEFAULT_DTYPE): Tensor {
     validateShape(shape, "Tensor.zerosForKernels");
-    const s = kernels().allocate?.(dtype, sizeOf(shape)) ?? null;
-    return s === null ? Tensor.zeros(shape, dtype) : new Tensor(s, shape);
+    const n = sizeOf(shape);
+    return new Tensor(kernels().allocate?.(dtype, n) ?? allocatePersistent(dtype, n), shape);
   }
 
   static zerosLike(t: Tensor): Tensor {

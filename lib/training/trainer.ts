@@ -1,5 +1,6 @@
 import type { Layer, Parameter } from "../layers/layer";
 import { Rng } from "../random";
+import { StepArena, withArena } from "../tensor/arena";
 import type { Tensor } from "../tensor/tensor";
 import { batches, checkDataset, type Dataset } from "./dataset";
 import { accuracy, checkScores } from "./metrics";
@@ -49,6 +50,12 @@ export interface TrainOptions {
   progress?: boolean | Progress;
   evalBatchSize?: number;
   onEpoch?: (record: EpochRecord) => void;
+  /**
+   * Reuse the storage of each step's activations and gradients for the next step (default true; see
+   * tensor/arena.ts), or the arena to use. Turn it off for a layer that creates, inside forward or
+   * backward, tensors it keeps across steps (create those in the constructor, or with `outsideArena`).
+   */
+  arena?: boolean | StepArena;
 }
 
 export interface EpochRecord {
@@ -82,6 +89,7 @@ export function train(opts: TrainOptions): TrainResult {
   const progress = opts.progress === false ? silentProgress() : opts.progress === true || opts.progress === undefined ? autoProgress() : opts.progress;
   const rng = new Rng(opts.seed ?? 0);
   const params = opts.model.parameters();
+  const arena = opts.arena === false ? null : opts.arena === true || opts.arena === undefined ? new StepArena() : opts.arena;
   const stop = opts.earlyStopping;
   const monitor = stop?.monitor ?? "valLoss";
   if (stop && !opts.val) throw new Error("train: early stopping needs validation data (opts.val)");
@@ -101,19 +109,24 @@ export function train(opts: TrainOptions): TrainResult {
     let seen = 0;
     let b = 0;
     const augmentRng = rng.fork();
-    for (let batch of batches(opts.train, opts.batchSize, { rng: rng.fork() })) {
-      if (opts.augment) batch = opts.augment(batch, augmentRng);
-      const scores = opts.model.forward(batch.x);
-      checkScores(scores, batch.y.length, "train: model output");
-      const { loss, grad } = opts.loss(scores, batch.y);
-      backwardWithoutInputGrad(opts.model, grad);
-      const penalty = opts.regularize ? opts.regularize(params) : 0;
-      opts.clip?.(params);
-      opts.optimizer.step();
-      lossSum += (loss + penalty) * batch.y.length;
-      correct += accuracy(scores, batch.y) * batch.y.length;
-      seen += batch.y.length;
-      progress.batch(epoch + 1, ++b, numBatches, loss + penalty);
+    for (const data of batches(opts.train, opts.batchSize, { rng: rng.fork() })) {
+      // Everything the step allocates is dead when it ends: it returns numbers only.
+      const step = (): { loss: number; hits: number } => {
+        const batch = opts.augment ? opts.augment(data, augmentRng) : data;
+        const scores = opts.model.forward(batch.x);
+        checkScores(scores, batch.y.length, "train: model output");
+        const { loss, grad } = opts.loss(scores, batch.y);
+        backwardWithoutInputGrad(opts.model, grad);
+        const penalty = opts.regularize ? opts.regularize(params) : 0;
+        opts.clip?.(params);
+        opts.optimizer.step();
+        return { loss: loss + penalty, hits: accuracy(scores, batch.y) * batch.y.length };
+      };
+      const { loss, hits } = arena === null ? step() : withArena(arena, step);
+      lossSum += loss * data.y.length;
+      correct += hits;
+      seen += data.y.length;
+      progress.batch(epoch + 1, ++b, numBatches, loss);
     }
     const record: EpochRecord = {
       epoch: epoch + 1,
@@ -123,7 +136,7 @@ export function train(opts: TrainOptions): TrainResult {
       seconds: 0,
     };
     if (opts.val) {
-      const v = evaluate(opts.model, opts.val, opts.loss, opts.evalBatchSize);
+      const v = evaluate(opts.model, opts.val, opts.loss, opts.evalBatchSize, arena !== null);
       record.valLoss = v.loss;
       record.valAccuracy = v.accuracy;
     }
@@ -154,17 +167,25 @@ export function train(opts: TrainOptions): TrainResult {
   return { history, stoppedEarly, bestEpoch, seconds: (Date.now() - started) / 1000 };
 }
 
-/** Loss and accuracy over a dataset in evaluation mode (the model's mode is restored afterwards). */
-export function evaluate(model: Layer, data: Dataset, loss: LossFn, batchSize = 1000): { loss: number; accuracy: number } {
+/**
+ * Loss and accuracy over a dataset in evaluation mode (the model's mode is restored afterwards).
+ * `arena`: reuse each batch's storage for the next (see TrainOptions.arena).
+ */
+export function evaluate(model: Layer, data: Dataset, loss: LossFn, batchSize = 1000, arena = true): { loss: number; accuracy: number } {
   const wasTraining = model.training;
   model.eval();
   try {
     let lossSum = 0;
     let correct = 0;
+    const reuse = arena ? new StepArena() : null;
     for (const batch of batches(data, batchSize, { shuffle: false })) {
-      const scores = model.forward(batch.x);
-      lossSum += loss(scores, batch.y).loss * batch.y.length;
-      correct += accuracy(scores, batch.y) * batch.y.length;
+      const score = (): [number, number] => {
+        const scores = model.forward(batch.x);
+        return [loss(scores, batch.y).loss * batch.y.length, accuracy(scores, batch.y) * batch.y.length];
+      };
+      const [l, hits] = reuse === null ? score() : withArena(reuse, score);
+      lossSum += l;
+      correct += hits;
     }
     return { loss: lossSum / data.y.length, accuracy: correct / data.y.length };
   } finally {
@@ -172,16 +193,19 @@ export function evaluate(model: Layer, data: Dataset, loss: LossFn, batchSize = 
   }
 }
 
-/** Predicted classes in evaluation mode. */
-export function predict(model: Layer, x: Tensor, batchSize = 1000): Int32Array {
+/** Predicted classes in evaluation mode (`arena` as for evaluate). */
+export function predict(model: Layer, x: Tensor, batchSize = 1000, arena = true): Int32Array {
   const wasTraining = model.training;
   model.eval();
   try {
     const n = x.shape[0]!;
     const out = new Int32Array(n);
+    const reuse = arena ? new StepArena() : null;
     for (let s = 0; s < n; s += batchSize) {
       const idx = Int32Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i);
-      out.set(model.forward(x.take(idx, 0)).argmax(-1), s);
+      const classes = (): void => out.set(model.forward(x.take(idx, 0)).argmax(-1), s);
+      if (reuse === null) classes();
+      else withArena(reuse, classes);
     }
     return out;
   } finally {
