@@ -87,7 +87,20 @@ async function runNotebook(path, opts = {}) {
     log: (...a) => { if (current) current.stdout += formatArgs(a) + "\n"; },
     error: (...a) => { if (current) current.stderr += formatArgs(a) + "\n"; },
   });
-  jupyter.lastWriteDisplayData = (content) => { current?.displays.push(content); };
+  // An update (update_display_data) replaces every earlier output with its display id, as Jupyter
+  // does, so a progress bar redrawn thousands of times is saved once, in its last state.
+  /** @type {Map<string, { run: CellRun, index: number }[]>} */
+  const shown = new Map();
+  jupyter.lastWriteDisplayData = (content, update) => {
+    const id = content.transient?.display_id;
+    if (update && typeof id === "string") {
+      for (const { run, index } of shown.get(id) ?? []) run.displays[index] = content;
+      return;
+    }
+    if (!current) return;
+    current.displays.push(content);
+    if (typeof id === "string") shown.set(id, [...(shown.get(id) ?? []), { run: current, index: current.displays.length - 1 }]);
+  };
   const out = process.stdout.write;
   const err = process.stderr.write;
   /** @type {CellRun[]} */

@@ -88,6 +88,28 @@ describe("assignment notebooks (headless, quick mode)", function () {
     expect(t.status).to.equal(1);
     expect(t.stdout).to.match(/throws\.ipynb: cell 1 failed:[\s\S]*Error: boom in cell 1/);
   });
+
+  it("an output updated in place (a progress bar) is saved once, in its last state, even when a later cell updates it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsdl-update-nb-"));
+    const file = join(dir, "update.ipynb");
+    const first = [
+      'import { displayBundle } from "./lib/notebook/tslab";',
+      'displayBundle({ "text/plain": "step 0" }, { displayId: "bar" });',
+      'for (let i = 1; i <= 200; i++) displayBundle({ "text/plain": "step " + i }, { displayId: "bar", update: true });',
+      'console.log("done");',
+    ].join("\n");
+    const second = 'displayBundle({ "text/plain": "final" }, { displayId: "bar", update: true });\nconst other = displayBundle({ "text/plain": "other" });'; // (a bare last expression would be echoed)
+    writeFileSync(file, JSON.stringify({
+      nbformat: 4, nbformat_minor: 5, metadata: {},
+      cells: [{ ...notebookCell(first), metadata: {} }, { ...notebookCell(second), metadata: {} }],
+    }));
+    const r = runNotebooks([file], dir);
+    expect(r.status, r.stdout).to.equal(0);
+    const executed = JSON.parse(readFileSync(join(dir, "update.ipynb"), "utf8")) as { cells: Cell[] };
+    const kinds = (c: Cell): unknown[] => c.outputs!.map((o) => [o.output_type, o.data?.["text/plain"] ?? o.text]);
+    expect(kinds(executed.cells[0]!)).to.deep.equal([["stream", "done\n"], ["display_data", "final"]]);
+    expect(kinds(executed.cells[1]!)).to.deep.equal([["display_data", "other"]]);
+  });
 });
 
 describe("the kernel", function () {
