@@ -348,6 +348,7 @@ function report(r: ReportInput): string {
     "model 784-256-10 (ReLU, softmax cross-entropy, SGD lr 0.01) with hand-written backprop through the library's layers.");
   if (r.wasmError !== null) out.push(`- **wasm kernels unavailable here: ${r.wasmError}**`);
   if (r.wasmInfo !== null) {
+    out.push(`- wasm module: ${r.wasmInfo.fma ? "`kernels-fma.wasm` (SIMD128 with relaxed SIMD's fused multiply-add in the GEMM micro-kernel; this engine accepts relaxed SIMD)" : "`kernels.wasm` (plain SIMD128: this engine does not accept relaxed SIMD, or TSDL_WASM_FMA=0)"}.`);
     out.push(`- wasm 2 threads: the calling thread and one worker thread share each product of >= 2^${Math.log2(r.wasmInfo.parallelMinMacs)} multiply-adds, ` +
       `taking chunks of columns (or rows) of C from an atomic counter; ${r.wasmInfo.joinedProducts} of the ${r.wasmInfo.splitProducts} products offered in this run were shared ` +
       "(the others the calling thread finished before the worker joined).");
@@ -360,7 +361,8 @@ function report(r: ReportInput): string {
   // GEMM
   out.push("## GEMM (GFLOP/s, 2mnk / time)", "");
   out.push(`Ceiling used for the percentages: the issue's SIMD128 estimate, ${CEILING.float64} GFLOP/s f64 and ${CEILING.float32} f32 per core ` +
-    "(1 thread against one core's ceiling, 2 threads against two).", "");
+    "(1 thread against one core's ceiling, 2 threads against two). It assumes a separate mul and add per vector; the FMA build " +
+    "(`kernels-fma.wasm`) fuses them, and this CPU also issues muls and adds on separate pipes, so both can exceed it.", "");
   const gHeader = ["product", "dtype", ...r.configs];
   out.push(table(gHeader, r.gemm.map((g) => [g.label, g.dtype, ...r.configs.map((c) => {
     const v = g.gflops[c];

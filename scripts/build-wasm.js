@@ -1,16 +1,23 @@
-// Builds lib/kernels/kernels.wasm from the AssemblyScript sources in wasm/assembly with the installed
-// compiler. Deterministic: the same sources and compiler version give the same bytes, which
-// test/wasm-kernels.test.ts checks against the committed binary.
+// Builds lib/kernels/kernels.wasm (SIMD128) and lib/kernels/kernels-fma.wasm (SIMD128 plus relaxed
+// SIMD's fused multiply-add in the GEMM micro-kernel) from the AssemblyScript sources in wasm/assembly
+// with the installed compiler. Deterministic: the same sources and compiler version give the same
+// bytes, which test/wasm-kernels.test.ts checks against the committed binaries.
 //
-//   node scripts/build-wasm.js            # rebuilds lib/kernels/kernels.wasm
-//   node scripts/build-wasm.js OUT.wasm   # builds elsewhere (the test's drift check)
+//   node scripts/build-wasm.js            # rebuilds both in lib/kernels
+//   node scripts/build-wasm.js DIR        # builds both into DIR (the test's drift check)
 "use strict";
 const { execFileSync } = require("child_process");
 const path = require("path");
 
 const root = path.join(__dirname, "..");
 const entry = "wasm/assembly/index.ts";
-const defaultOut = path.join(root, "lib", "kernels", "kernels.wasm");
+const defaultDir = path.join(root, "lib", "kernels");
+
+/** The two builds: file name and the extra compiler features each enables. */
+const variants = [
+  { file: "kernels.wasm", features: [] },
+  { file: "kernels-fma.wasm", features: ["--enable", "relaxed-simd"] },
+];
 
 /**
  * No runtime (raw memory only); SIMD128; memory imported from the host, and shared so that a worker
@@ -31,21 +38,22 @@ const ascFlags = [
 ];
 
 /**
- * Compiles the kernels into `outFile` (run from the repository root with a relative entry, so no
- * absolute path can leak into the binary).
- * @param {string} [outFile]
- * @returns {string} the path written
+ * Compiles both builds into `dir` (run from the repository root with a relative entry, so no
+ * absolute path can leak into the binaries).
+ * @param {string} [dir]
+ * @returns {string[]} the paths written
  */
-function buildWasm(outFile = defaultOut) {
+function buildWasm(dir = defaultDir) {
   const asc = require.resolve("assemblyscript/bin/asc.js", { paths: [root] });
-  const out = path.resolve(outFile);
-  execFileSync(process.execPath, [asc, entry, ...ascFlags, "--outFile", out], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
-  return out;
+  return variants.map(({ file, features }) => {
+    const out = path.resolve(dir, file);
+    execFileSync(process.execPath, [asc, entry, ...ascFlags, ...features, "--outFile", out], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+    return out;
+  });
 }
 
 if (require.main === module) {
-  const out = buildWasm(process.argv[2]);
-  console.log(`wrote ${path.relative(process.cwd(), out) || out}`);
+  for (const out of buildWasm(process.argv[2])) console.log(`wrote ${path.relative(process.cwd(), out) || out}`);
 }
 
-module.exports = { buildWasm, ascFlags };
+module.exports = { buildWasm, ascFlags, variants };

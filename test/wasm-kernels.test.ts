@@ -1,11 +1,12 @@
 // The WebAssembly SIMD kernels agree with the reference kernels: gemm within float rounding for every
 // transpose, odd sizes, offsets, padded leading dimensions, alpha/beta and both dtypes (on one thread
 // and split over the worker), im2col/col2im exactly, and whole Linear/Conv2d passes. The committed
-// kernels.wasm is exactly what scripts/build-wasm.js builds from wasm/assembly.
+// kernels.wasm and kernels-fma.wasm are exactly what scripts/build-wasm.js builds from wasm/assembly.
 import { expect } from "chai";
 import { readFileSync, mkdtempSync, rmSync } from "fs";
+import { spawnSync } from "child_process";
 import { tmpdir } from "os";
-import { join } from "path";
+import { basename, join } from "path";
 import { kernels, setKernels, type ConvGeometry, type GemmArgs } from "../lib/kernels/kernels";
 import { conv2dBackwardWith, conv2dForwardWith } from "../lib/kernels/conv";
 import { referenceKernels } from "../lib/kernels/reference";
@@ -15,7 +16,7 @@ import { Linear } from "../lib/layers/linear";
 import { Rng } from "../lib/random";
 import type { Storage } from "../lib/tensor/dtype";
 import { Tensor } from "../lib/tensor/tensor";
-import { gemmOperands, randomArray, type GemmCase } from "./helpers/gemm-case";
+import { compareGemm, randomArray } from "./helpers/gemm-case";
 import { buildWasm } from "../scripts/build-wasm.js";
 
 
@@ -23,41 +24,6 @@ const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, 
 
 
 
-/**
- * Runs the reference and the wasm gemm on the same random operands and compares C: inside the window
- * within float rounding of the terms' magnitude (sum |alpha a b| + |beta c|), outside it bit for bit.
- */
-function compareGemm(cs: GemmCase, rng: Rng, nanC = false): void {
-  const { m, n, k, f32 } = cs;
-  const operands = gemmOperands(cs, rng, nanC);
-  const { transA, transB, alpha, beta, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc } = operands;
-  const want = c.slice();
-  const got = c.slice();
-  const args: GemmArgs = { ...operands, c: want };
-  referenceKernels.gemm(args);
-  wasmKernels.gemm({ ...args, c: got });
-  // float64: a few ulps per term; float32: wasm accumulates in float32 (the reference in float64).
-  const rel = f32 ? 1.2e-7 * (k + 2) : 1e-15 * (k + 2);
-  const what = JSON.stringify(cs);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let scale = beta === 0 ? 0 : Math.abs(beta * c[cOffset + i * ldc + j]!);
-      for (let q = 0; q < k; q++) {
-        const av = transA ? a[aOffset + q * lda + i]! : a[aOffset + i * lda + q]!;
-        const bv = transB ? b[bOffset + j * ldb + q]! : b[bOffset + q * ldb + j]!;
-        scale += Math.abs(alpha * av * bv);
-      }
-      const pos = cOffset + i * ldc + j;
-      if (!(Math.abs(got[pos]! - want[pos]!) <= rel * scale + 1e-300)) {
-        expect.fail(`${what}: C[${i}, ${j}]: wasm ${got[pos]}, reference ${want[pos]}`);
-      }
-    }
-  }
-  for (let pos = 0; pos < c.length; pos++) {
-    const inside = pos >= cOffset && pos < cOffset + m * ldc && (pos - cOffset) % ldc < n;
-    if (!inside && !Object.is(got[pos], c[pos])) expect.fail(`${what}: C buffer entry ${pos} outside the window changed`);
-  }
-}
 
 describe("wasm kernels", function () {
   this.timeout(30000);
@@ -322,14 +288,33 @@ describe("wasm kernels", function () {
     expect(kernels()).to.equal(referenceKernels);
   });
 
-  it("the committed kernels.wasm is exactly what scripts/build-wasm.js builds from wasm/assembly", function () {
+  it("runs the module with fused multiply-adds where the engine accepts relaxed SIMD, and the plain SIMD128 one matches the reference too", function () {
+    this.timeout(120000);
+    // After the first use, the flag Node 20 needs is on: the FMA module validates exactly when it was chosen.
+    const fmaBytes = readFileSync(join(__dirname, "..", "lib", "kernels", "kernels-fma.wasm"));
+    const wasm = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
+    expect(wasmKernelsInfo().fma).to.equal(wasm.validate(fmaBytes));
+    const r = spawnSync(process.execPath, ["-r", "tsx/cjs", join(__dirname, "helpers", "plain-simd-gemm.ts")], {
+      cwd: join(__dirname, ".."), encoding: "utf8", env: { ...process.env, TSDL_WASM_FMA: "0" }, timeout: 110000,
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    const info = JSON.parse(r.stdout) as { fma: boolean; joinedProducts: number };
+    expect(info.fma).to.equal(false);
+    expect(info.joinedProducts).to.be.above(0);
+  });
+
+  it("the committed kernels.wasm and kernels-fma.wasm are exactly what scripts/build-wasm.js builds from wasm/assembly", function () {
     this.timeout(60000);
     const dir = mkdtempSync(join(tmpdir(), "kernels-wasm-"));
     try {
-      const built = readFileSync(buildWasm(join(dir, "kernels.wasm")));
-      const committed = readFileSync(join(__dirname, "..", "lib", "kernels", "kernels.wasm"));
-      expect(built.length, "size").to.equal(committed.length);
-      expect(built.equals(committed), "kernels.wasm differs from a fresh build: run node scripts/build-wasm.js").to.equal(true);
+      const files = buildWasm(dir);
+      expect(files.map((f) => basename(f))).to.deep.equal(["kernels.wasm", "kernels-fma.wasm"]);
+      for (const file of files) {
+        const built = readFileSync(file);
+        const committed = readFileSync(join(__dirname, "..", "lib", "kernels", basename(file)));
+        expect(built.length, `${basename(file)} size`).to.equal(committed.length);
+        expect(built.equals(committed), `${basename(file)} differs from a fresh build: run node scripts/build-wasm.js`).to.equal(true);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

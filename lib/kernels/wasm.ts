@@ -1,5 +1,6 @@
 import { readFileSync } from "fs";
 import { join } from "path";
+import { setFlagsFromString } from "v8";
 import { Worker } from "worker_threads";
 import type { DType, Storage } from "../tensor/dtype";
 import { conv2dBackwardWith, conv2dForwardWith, planeSums } from "./conv";
@@ -8,8 +9,9 @@ import { allFiniteReference, referenceKernels, sgdStepReference } from "./refere
 import { WasmHeap, type HeapBlock } from "./wasm-heap";
 
 /*
- * WebAssembly SIMD128 kernels behind the Kernels interface (sources in wasm/assembly, binary built by
- * scripts/build-wasm.js and committed next to this file).
+ * WebAssembly SIMD128 kernels behind the Kernels interface (sources in wasm/assembly, binaries built
+ * by scripts/build-wasm.js and committed next to this file: kernels.wasm, and kernels-fma.wasm whose
+ * GEMM uses relaxed SIMD's fused multiply-add, chosen when the engine accepts it).
  *
  * The module has no runtime: it works on raw linear memory laid out here. Storage allocated with
  * `allocate` (parameters, gradients, optimizer state) lives in that memory and is used in place; other
@@ -240,7 +242,7 @@ class WasmEngine {
   /** Tests only: the caller waits for the worker to join each shared product, so the worker's path always runs. */
   awaitJoin = false;
 
-  constructor(bytes: Uint8Array, threads: boolean) {
+  constructor(bytes: Uint8Array, threads: boolean, readonly fma: boolean) {
     const api = wasmApi();
     if (api === null) throw new Error("wasm kernels: this JavaScript engine has no WebAssembly");
     if (typeof SharedArrayBuffer !== "function") throw new Error("wasm kernels: SharedArrayBuffer is not available");
@@ -683,12 +685,35 @@ function checkExports(ex: Record<string, unknown>): KernelExports {
 let engine_: WasmEngine | null = null;
 let failure: Error | null = null;
 
+/**
+ * Which committed module to run: kernels-fma.wasm when this engine accepts relaxed SIMD (its GEMM
+ * micro-kernel then uses fused multiply-adds: 20-30% faster products on this machine's AMD EPYC),
+ * else kernels.wasm (plain SIMD128). Node 22 and later accept relaxed SIMD by default; Node 20's V8
+ * has it behind a flag, which is switched on here (the flag only admits the extra instructions in
+ * modules compiled from now on). TSDL_WASM_FMA=0 keeps the plain module.
+ */
+function chooseModule(): { bytes: Uint8Array; fma: boolean } {
+  const read = (file: string): Uint8Array => new Uint8Array(readFileSync(join(__dirname, file)));
+  const api = wasmApi();
+  if (api !== null && process.env.TSDL_WASM_FMA !== "0") {
+    try {
+      const fma = read("kernels-fma.wasm");
+      if (!api.validate(fma)) setFlagsFromString("--experimental-wasm-relaxed-simd");
+      if (api.validate(fma)) return { bytes: fma, fma: true };
+    } catch {
+      // No FMA build, or a V8 without the flag: the plain module below.
+    }
+  }
+  return { bytes: read("kernels.wasm"), fma: false };
+}
+
 /** The committed module, compiled and instantiated on first use (synchronously). */
 function engine(): WasmEngine {
   if (engine_ !== null) return engine_;
   if (failure !== null) throw failure;
   try {
-    engine_ = new WasmEngine(new Uint8Array(readFileSync(join(__dirname, "kernels.wasm"))), true);
+    const { bytes, fma } = chooseModule();
+    engine_ = new WasmEngine(bytes, true, fma);
   } catch (e) {
     failure = e instanceof Error ? e : new Error(String(e));
     throw failure;
@@ -787,6 +812,8 @@ export interface WasmKernelsInfo {
   memoryBytes: number;
   /** Products with fewer multiply-adds than this always run on the calling thread. */
   parallelMinMacs: number;
+  /** Whether the module with fused multiply-adds (relaxed SIMD) runs, rather than plain SIMD128. */
+  fma: boolean;
 }
 
 /** State of the wasm kernels (instantiating them if needed); throws if they are unavailable. */
@@ -794,7 +821,7 @@ export function wasmKernelsInfo(): WasmKernelsInfo {
   const e = engine();
   return {
     threads: e.threads && e.workerUsable(), workerReady: e.workerReady(), splitProducts: e.splitProducts, joinedProducts: e.joinedProducts, memoryBytes: e.memory.buffer.byteLength,
-    parallelMinMacs: PARALLEL_MIN_MACS,
+    parallelMinMacs: PARALLEL_MIN_MACS, fma: e.fma,
   };
 }
 

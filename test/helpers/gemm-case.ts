@@ -1,5 +1,8 @@
 // Random gemm operands shared by the reference-kernel and WebAssembly-kernel tests.
+import { expect } from "chai";
 import type { GemmArgs } from "../../lib/kernels/kernels";
+import { referenceKernels } from "../../lib/kernels/reference";
+import { wasmKernels } from "../../lib/kernels/wasm";
 import type { Rng } from "../../lib/random";
 import type { Storage } from "../../lib/tensor/dtype";
 
@@ -26,4 +29,40 @@ export function gemmOperands(cs: GemmCase, rng: Rng, nanC = false): GemmArgs {
   const c = randomArray(cOffset + m * ldc + 3, rng, f32);
   if (nanC) c.fill(NaN);
   return { transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc };
+}
+
+/**
+ * Runs the reference and the wasm gemm on the same random operands and compares C: inside the window
+ * within float rounding of the terms' magnitude (sum |alpha a b| + |beta c|), outside it bit for bit.
+ */
+export function compareGemm(cs: GemmCase, rng: Rng, nanC = false): void {
+  const { m, n, k, f32 } = cs;
+  const operands = gemmOperands(cs, rng, nanC);
+  const { transA, transB, alpha, beta, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc } = operands;
+  const want = c.slice();
+  const got = c.slice();
+  const args: GemmArgs = { ...operands, c: want };
+  referenceKernels.gemm(args);
+  wasmKernels.gemm({ ...args, c: got });
+  // float64: a few ulps per term; float32: wasm accumulates in float32 (the reference in float64).
+  const rel = f32 ? 1.2e-7 * (k + 2) : 1e-15 * (k + 2);
+  const what = JSON.stringify(cs);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let scale = beta === 0 ? 0 : Math.abs(beta * c[cOffset + i * ldc + j]!);
+      for (let q = 0; q < k; q++) {
+        const av = transA ? a[aOffset + q * lda + i]! : a[aOffset + i * lda + q]!;
+        const bv = transB ? b[bOffset + j * ldb + q]! : b[bOffset + q * ldb + j]!;
+        scale += Math.abs(alpha * av * bv);
+      }
+      const pos = cOffset + i * ldc + j;
+      if (!(Math.abs(got[pos]! - want[pos]!) <= rel * scale + 1e-300)) {
+        expect.fail(`${what}: C[${i}, ${j}]: wasm ${got[pos]}, reference ${want[pos]}`);
+      }
+    }
+  }
+  for (let pos = 0; pos < c.length; pos++) {
+    const inside = pos >= cOffset && pos < cOffset + m * ldc && (pos - cOffset) % ldc < n;
+    if (!inside && !Object.is(got[pos], c[pos])) expect.fail(`${what}: C buffer entry ${pos} outside the window changed`);
+  }
 }

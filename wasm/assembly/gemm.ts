@@ -3,8 +3,9 @@
 // The Goto/BLIS scheme of lib/kernels/reference.ts with SIMD128: op(B) is packed into KC x NC panels
 // of NR-column slivers and op(A) into MC x KC blocks of MR-row slivers (packing absorbs the
 // transposes and zero-pads the edges), and a 4 x (2 vectors) micro-kernel keeps its 8 accumulators
-// in registers. SIMD128 has no FMA, so each step is a mul and an add; 4 rows x 2 vectors is the
-// largest block that fits x64's 16 vector registers (a 6-row block spilled and ran 30% slower).
+// in registers. Plain SIMD128 has no FMA, so each step is a mul and an add (relaxed SIMD's madd in
+// the FMA build); 4 rows x 2 vectors is the largest block that fits x64's 16 vector registers (a
+// 6-row block spilled and ran 30% slower).
 //
 // Every product is computed window by window (C[i0:i1, j0:j1], own pack buffers per caller), so two
 // threads can share one by taking chunks of rows or columns; the arithmetic per entry does not depend
@@ -18,6 +19,18 @@ export const KC: i32 = 256;
 export const MC: i32 = 96;
 /** Columns of a packed B panel (KC x NC). */
 export const NC: i32 = 1024;
+
+/**
+ * acc + a * b. Built with relaxed SIMD (kernels-fma.wasm) it is one fused multiply-add where the CPU
+ * has one (relaxed_madd: fused or not is the engine's choice, the same on every thread); the plain
+ * SIMD128 build (kernels.wasm) has only a mul and an add. Either way the error stays within the
+ * usual k-term rounding bound, which the tests check against the reference.
+ */
+// @ts-ignore: decorator
+@inline function madd<T>(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, acc);
+  return v128.add<T>(acc, v128.mul<T>(a, b));
+}
 
 /** Columns of the micro-kernel: two vectors (4 f64 or 8 f32). */
 // @ts-ignore: decorator
@@ -40,17 +53,17 @@ export const NC: i32 = 1024;
     const b1 = v128.load(pb, 16);
     // load_splat broadcasts one packed A entry straight from memory (movddup / vbroadcastss).
     let a = v128.load_splat<T>(pa);
-    c00 = v128.add<T>(c00, v128.mul<T>(a, b0));
-    c01 = v128.add<T>(c01, v128.mul<T>(a, b1));
+    c00 = madd<T>(c00, a, b0);
+    c01 = madd<T>(c01, a, b1);
     a = v128.load_splat<T>(pa, sizeof<T>());
-    c10 = v128.add<T>(c10, v128.mul<T>(a, b0));
-    c11 = v128.add<T>(c11, v128.mul<T>(a, b1));
+    c10 = madd<T>(c10, a, b0);
+    c11 = madd<T>(c11, a, b1);
     a = v128.load_splat<T>(pa, 2 * sizeof<T>());
-    c20 = v128.add<T>(c20, v128.mul<T>(a, b0));
-    c21 = v128.add<T>(c21, v128.mul<T>(a, b1));
+    c20 = madd<T>(c20, a, b0);
+    c21 = madd<T>(c21, a, b1);
     a = v128.load_splat<T>(pa, 3 * sizeof<T>());
-    c30 = v128.add<T>(c30, v128.mul<T>(a, b0));
-    c31 = v128.add<T>(c31, v128.mul<T>(a, b1));
+    c30 = madd<T>(c30, a, b0);
+    c31 = madd<T>(c31, a, b1);
     pa += 4 * sizeof<T>();
     pb += 32;
   }
