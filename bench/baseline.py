@@ -97,9 +97,14 @@ def openblas_threads(info):
         if "openblas" in os.path.basename(path).lower():
             try:
                 lib = ctypes.CDLL(path)
-                return lambda n: lib.openblas_set_num_threads(ctypes.c_int(n))
-            except (OSError, AttributeError):
-                return None
+                # 64-bit-integer builds (e.g. scipy-openblas) suffix their symbols.
+                for symbol in ("openblas_set_num_threads", "openblas_set_num_threads64_", "scipy_openblas_set_num_threads64_"):
+                    if hasattr(lib, symbol):
+                        fn = getattr(lib, symbol)
+                        return lambda n: fn(ctypes.c_int(n))
+            except OSError:
+                pass
+            return None
     return None
 
 
@@ -249,11 +254,30 @@ def torch_conv(torch, dtype, runs):
     return {"median": times[len(times) // 2], "min": times[0], "max": times[-1], "runs": runs}
 
 
+def paired_numpy(args):
+    """One configuration of NumPy's MLP epoch, for bench/run.ts's paired rounds (which alternate it
+    with the library's epoch so that both see the same machine). Prints {"seconds": [...]}."""
+    import numpy as np
+
+    name, threads = args.numpy_mlp.split("/")
+    dt = {"float64": np.float64, "float32": np.float32}[name]
+    set_threads = openblas_threads(blas_info(np))
+    if set_threads is not None and threads != "default":
+        set_threads(int(threads))
+    x32, labels = synthetic(np)
+    t = timed_epochs(numpy_mlp(np, x32, labels, dt), args.budget, args.runs)
+    print(json.dumps({"seconds": t["median"], "fraction": t["fraction"]}))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--budget", type=float, default=9.0, help="seconds of timed work per MLP configuration")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--numpy-mlp", metavar="DTYPE/THREADS", help="time only NumPy's MLP epoch in this configuration (the paired rounds)")
     args = ap.parse_args()
+    if args.numpy_mlp:
+        paired_numpy(args)
+        return
     out = {"python": platform.python_version(), "cpus": os.cpu_count(), "numpy": None, "torch": None, "errors": []}
     try:
         import numpy as np
