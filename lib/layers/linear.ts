@@ -66,9 +66,9 @@ export class Linear extends Layer {
     });
     // db = column sums of dout
     if (this.bias !== null) {
-      const db = this.bias.grad.data;
+      const db = this.bias.grad.data, d = dout.data, f = this.outFeatures;
       db.fill(0);
-      for (let i = 0; i < n; i++) for (let j = 0; j < this.outFeatures; j++) db[j] += dout.data[i * this.outFeatures + j]!;
+      for (let i = 0; i < n; i++) for (let j = 0, row = i * f; j < f; j++) db[j] += d[row + j]!;
     }
     // dx = dout W^T (skipped when nothing needs it: the layer's input is the data)
     if (!this.inputGrad) return skippedInputGrad(x.dtype);
