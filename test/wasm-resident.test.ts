@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { setKernels, type GemmArgs, type Kernels } from "../lib/kernels/kernels";
 import { allFiniteReference, referenceKernels, sgdStepReference } from "../lib/kernels/reference";
-import { isWasmStorage, setWasmAwaitWorkerForTests, setWasmThreads, wasmKernels, wasmKernelsError, wasmKernelsSupported } from "../lib/kernels/wasm";
+import { isWasmStorage, setWasmAwaitWorkerForTests, setWasmThreads, wasmKernels, wasmKernelsError, wasmKernelsInfo, wasmKernelsSupported } from "../lib/kernels/wasm";
 import { WasmHeap } from "../lib/kernels/wasm-heap";
 import { Linear } from "../lib/layers/linear";
 import { Conv2d } from "../lib/layers/conv2d";
@@ -207,6 +207,34 @@ describe("wasm kernels on storage in their own memory", function () {
           if (s.momentum !== 0) expectSameBits(rv, v, `${what} v`);
         }
       }
+    }
+  });
+
+  it("a large SGD update shared with the worker thread gives the same bits (odd lengths, every mode)", () => {
+    const rng = new Rng(12);
+    setWasmThreads(true, true);
+    setWasmAwaitWorkerForTests(true);
+    try {
+      for (const f32 of [false, true]) {
+        for (const n of [1 << 16, (1 << 17) + 13]) {
+          for (const s of [{ momentum: 0, weightDecay: 0, nesterov: false }, { momentum: 0, weightDecay: 1e-3, nesterov: false }, { momentum: 0.9, weightDecay: 1e-3, nesterov: true }]) {
+            const w = randomArray(n, rng, f32), g = randomArray(n, rng, f32), v = randomArray(n, rng, f32);
+            const rw = resident(w), rg = resident(g), rv = resident(v);
+            const before = wasmKernelsInfo().joinedProducts;
+            for (let step = 0; step < 2; step++) {
+              sgdStepReference({ w, g, v: s.momentum === 0 ? null : v, lr: 0.05, ...s });
+              wasmKernels.sgdStep!({ w: rw, g: rg, v: s.momentum === 0 ? null : rv, lr: 0.05, ...s });
+            }
+            expect(wasmKernelsInfo().joinedProducts - before, "the worker took part").to.equal(2);
+            const what = `shared, f32 ${f32} n=${n} ${JSON.stringify(s)}`;
+            expectSameBits(rw, w, `${what} w`);
+            if (s.momentum !== 0) expectSameBits(rv, v, `${what} v`);
+          }
+        }
+      }
+    } finally {
+      setWasmAwaitWorkerForTests(false);
+      setWasmThreads(false);
     }
   });
 

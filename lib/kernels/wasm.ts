@@ -69,7 +69,7 @@ type AllFiniteFn = (ptr: number, n: number) => number;
 type SgdFn = (w: number, g: number, v: number, n: number, lr: number, mu: number, wd: number, nesterov: number) => void;
 
 /** The functions a worker can join, by index (the index is what the control block carries). */
-const SHARED_FNS = ["gemmSharedF64", "gemmSharedF32", "convForwardF64", "convForwardF32", "convBackwardF64", "convBackwardF32"] as const;
+const SHARED_FNS = ["gemmSharedF64", "gemmSharedF32", "convForwardF64", "convForwardF32", "convBackwardF64", "convBackwardF32", "sgdSharedF64", "sgdSharedF32"] as const;
 type SharedName = (typeof SHARED_FNS)[number];
 
 interface KernelExports {
@@ -89,6 +89,9 @@ interface KernelExports {
   allFiniteF32: AllFiniteFn;
   sgdF64: SgdFn;
   sgdF32: SgdFn;
+  /** SgdFn then (chunk, counter): shared by chunks of entries, like SharedGemmFn. */
+  sgdSharedF64: SharedConvFn;
+  sgdSharedF32: SharedConvFn;
   heapBase: () => number;
   KC: { readonly value: number };
   MC: { readonly value: number };
@@ -109,6 +112,9 @@ const PARALLEL_MIN_MACS = 1 << 18;
  */
 const MAX_CHUNKS = 4;
 const MIN_CHUNK = 128;
+/** Elementwise updates (SGD) of at least this many entries are shared with the worker, in at most this many chunks. */
+const PARALLEL_MIN_ENTRIES = 1 << 16;
+const MAX_SGD_CHUNKS = 8;
 /** Busy-wait iterations before blocking in Atomics.wait (a futex wake-up costs tens of microseconds). */
 const SPIN = 20000;
 /**
@@ -654,7 +660,15 @@ class WasmEngine {
     const ok = pw >= 0 && pg >= 0 && pv >= 0 && g.length === w.length && sameStorage(w, g) &&
       (!useV || (v !== null && v.length === w.length && sameStorage(w, v)));
     if (!ok) return sgdStepReference(p);
-    (f64 ? this.ex.sgdF64 : this.ex.sgdF32)(pw, pg, pv, w.length, p.lr, p.momentum, p.weightDecay, p.nesterov ? 1 : 0);
+    const args = [pw, pg, pv, w.length, p.lr, p.momentum, p.weightDecay, p.nesterov ? 1 : 0];
+    if (w.length < PARALLEL_MIN_ENTRIES) {
+      (f64 ? this.ex.sgdF64 : this.ex.sgdF32)(...(args as Parameters<SgdFn>));
+      return;
+    }
+    // A large layer's update (memory-bound, ~0.1 ms for 200k float32 weights) is shared with the worker by chunks.
+    const chunk = Math.ceil(w.length / MAX_SGD_CHUNKS / 16) * 16;
+    const shared = [...args, chunk, this.ctlByte + CTL_COUNTER * 4];
+    this.shared(f64 ? "sgdSharedF64" : "sgdSharedF32", shared, shared);
   }
 
   /** Geometry the wasm loops can take as is (anything odd goes to the reference, which defines it). */

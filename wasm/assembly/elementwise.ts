@@ -132,3 +132,28 @@ export function sgdF32(w: usize, g: usize, v: usize, n: i32, lr: f64, mu: f64, w
     }
   }
 }
+
+/**
+ * The same update shared by threads: the arrays are cut into chunks of `chunk` entries, and each
+ * caller takes the next chunk from the atomic counter at `counter`. Every entry is updated by the
+ * same operations whichever thread takes it, so the bits do not depend on the split.
+ */
+// @ts-ignore: decorator
+@inline function sgdShared<T>(w: usize, g: usize, v: usize, n: i32, lr: f64, mu: f64, wd: f64, nesterov: i32, chunk: i32, counter: usize): void {
+  for (;;) {
+    const start = atomic.add<i32>(counter, 1) * chunk;
+    if (start >= n) break;
+    const o = <usize>start * sizeof<T>();
+    const len = min(chunk, n - start);
+    if (sizeof<T>() == 8) sgdF64(w + o, g + o, v == 0 ? 0 : v + o, len, lr, mu, wd, nesterov);
+    else sgdF32(w + o, g + o, v == 0 ? 0 : v + o, len, lr, mu, wd, nesterov);
+  }
+}
+
+export function sgdSharedF64(w: usize, g: usize, v: usize, n: i32, lr: f64, mu: f64, wd: f64, nesterov: i32, chunk: i32, counter: usize): void {
+  sgdShared<f64>(w, g, v, n, lr, mu, wd, nesterov, chunk, counter);
+}
+
+export function sgdSharedF32(w: usize, g: usize, v: usize, n: i32, lr: f64, mu: f64, wd: f64, nesterov: i32, chunk: i32, counter: usize): void {
+  sgdShared<f32>(w, g, v, n, lr, mu, wd, nesterov, chunk, counter);
+}
