@@ -255,8 +255,10 @@ def torch_conv(torch, dtype, runs):
 
 
 def paired_numpy(args):
-    """One configuration of NumPy's MLP epoch, for bench/run.ts's paired rounds (which alternate it
-    with the library's epoch so that both see the same machine). Prints {"seconds": [...]}."""
+    """Serves one configuration of NumPy's MLP steps to bench/run.ts's paired rounds, which alternate
+    them with the library's steps so that both sides of each ratio see the same machine: prints
+    "ready", then for each line "N" on stdin runs the next N batches of the epoch (one model, batches
+    in order, wrapping around) and prints their seconds; an empty line or end of input stops."""
     import numpy as np
 
     name, threads = args.numpy_mlp.split("/")
@@ -265,15 +267,27 @@ def paired_numpy(args):
     if set_threads is not None and threads != "default":
         set_threads(int(threads))
     x32, labels = synthetic(np)
-    t = timed_epochs(numpy_mlp(np, x32, labels, dt), args.budget, args.runs)
-    print(json.dumps({"seconds": t["median"], "fraction": t["fraction"]}))
+    step = numpy_mlp(np, x32, labels, dt)()
+    for b in range(10):
+        step(b)
+    print("ready", flush=True)
+    batch = 0
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        count = int(line)
+        t0 = time.perf_counter()
+        for _ in range(count):
+            step(batch)
+            batch = (batch + 1) % BATCHES
+        print(time.perf_counter() - t0, flush=True)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--budget", type=float, default=9.0, help="seconds of timed work per MLP configuration")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--numpy-mlp", metavar="DTYPE/THREADS", help="time only NumPy's MLP epoch in this configuration (the paired rounds)")
+    ap.add_argument("--numpy-mlp", metavar="DTYPE/THREADS", help="serve NumPy's MLP steps in this configuration to the paired rounds (see paired_numpy)")
     args = ap.parse_args()
     if args.numpy_mlp:
         paired_numpy(args)
