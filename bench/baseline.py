@@ -4,6 +4,7 @@ NumPy (hand-written backprop, float64 and float32) and PyTorch (hand-written bac
 autograd for the conv layer). Prints one JSON object on stdout; progress goes to stderr.
 
   /usr/bin/python3 bench/baseline.py [--budget SECONDS] [--runs N]
+  /usr/bin/python3 bench/baseline.py --numpy-mlp float32/1   # serves NumPy steps to bench/run.ts's paired rounds
 
 MLP: 784-256-10, ReLU, softmax cross-entropy, plain SGD (lr 0.01), batch 64, one epoch of 60k
 samples of synthetic data shaped like MNIST. The NumPy/PyTorch steps skip the first layer's input
