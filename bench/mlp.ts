@@ -61,7 +61,9 @@ export function makeMlp(data: SyntheticMnist, dtype: DType, lr = 0.01): Mlp {
     step: (batch: number): void => withArena(arena, () => {
       const start = batch * BATCH;
       const rows = Math.min(BATCH, SAMPLES - start);
-      const x = new Tensor(xs.subarray(start * FEATURES, (start + rows) * FEATURES), [rows, FEATURES]);
+      // The batch is copied into the step's arena, as train() gathers it there (in the wasm memory).
+      const x = Tensor.zeros([rows, FEATURES], dtype);
+      x.data.set(xs.subarray(start * FEATURES, (start + rows) * FEATURES));
       const y = data.labels.subarray(start, start + rows);
       const logits = l2.forward(relu.forward(l1.forward(x)));
       const { grad } = softmaxCrossEntropy(logits, y);

@@ -109,9 +109,14 @@ export function train(opts: TrainOptions): TrainResult {
     let seen = 0;
     let b = 0;
     const augmentRng = rng.fork();
-    for (const data of batches(opts.train, opts.batchSize, { rng: rng.fork() })) {
-      // Everything the step allocates is dead when it ends: it returns numbers only.
-      const step = (): { loss: number; hits: number } => {
+    const epochBatches = batches(opts.train, opts.batchSize, { rng: rng.fork() });
+    for (;;) {
+      // Everything the step allocates is dead when it ends: it returns numbers only. The batch is
+      // gathered inside the step too, so under the wasm kernels it is in their memory from the start.
+      const step = (): { loss: number; hits: number; size: number } | null => {
+        const next = epochBatches.next();
+        if (next.done === true) return null;
+        const data = next.value;
         const batch = opts.augment ? opts.augment(data, augmentRng) : data;
         const scores = opts.model.forward(batch.x);
         checkScores(scores, batch.y.length, "train: model output");
@@ -120,13 +125,14 @@ export function train(opts: TrainOptions): TrainResult {
         const penalty = opts.regularize ? opts.regularize(params) : 0;
         opts.clip?.(params);
         opts.optimizer.step();
-        return { loss: loss + penalty, hits: accuracy(scores, batch.y) * batch.y.length };
+        return { loss: loss + penalty, hits: accuracy(scores, batch.y) * batch.y.length, size: data.y.length };
       };
-      const { loss, hits } = arena === null ? step() : withArena(arena, step);
-      lossSum += loss * data.y.length;
-      correct += hits;
-      seen += data.y.length;
-      progress.batch(epoch + 1, ++b, numBatches, loss);
+      const done = arena === null ? step() : withArena(arena, step);
+      if (done === null) break;
+      lossSum += done.loss * done.size;
+      correct += done.hits;
+      seen += done.size;
+      progress.batch(epoch + 1, ++b, numBatches, done.loss);
     }
     const record: EpochRecord = {
       epoch: epoch + 1,
@@ -178,14 +184,20 @@ export function evaluate(model: Layer, data: Dataset, loss: LossFn, batchSize = 
     let lossSum = 0;
     let correct = 0;
     const reuse = arena ? new StepArena() : null;
-    for (const batch of batches(data, batchSize, { shuffle: false })) {
-      const score = (): [number, number] => {
+    const all = batches(data, batchSize, { shuffle: false });
+    for (;;) {
+      // The batch is gathered inside the arena too (see train).
+      const score = (): [number, number] | null => {
+        const next = all.next();
+        if (next.done === true) return null;
+        const batch = next.value;
         const scores = model.forward(batch.x);
         return [loss(scores, batch.y).loss * batch.y.length, accuracy(scores, batch.y) * batch.y.length];
       };
-      const [l, hits] = reuse === null ? score() : withArena(reuse, score);
-      lossSum += l;
-      correct += hits;
+      const done = reuse === null ? score() : withArena(reuse, score);
+      if (done === null) break;
+      lossSum += done[0];
+      correct += done[1];
     }
     return { loss: lossSum / data.y.length, accuracy: correct / data.y.length };
   } finally {
