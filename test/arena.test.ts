@@ -148,7 +148,7 @@ describe("step arena", () => {
     for (const v of [...a!.data, ...b!.data]) expect(v).to.be.NaN;
   });
 
-  it("is only active inside withArena; nests; outsideArena allocates fresh storage; restores after a throw", () => {
+  it("is only active inside withArena; nests; a null arena changes nothing; outsideArena allocates fresh storage; restores after a throw", () => {
     const outer = new StepArena();
     const inner = new StepArena();
     expect(activeArena()).to.equal(null);
@@ -160,7 +160,10 @@ describe("step arena", () => {
       expect(activeArena()).to.equal(outer);
       const cut = Tensor.zeros([4]);
       expect(kept.data.buffer).to.not.equal(cut.data.buffer);
+      // A null arena (an optional one left out) runs fn with the storage that is current.
+      withArena(null, () => expect(activeArena()).to.equal(outer));
     });
+    withArena(null, () => expect(activeArena()).to.equal(null));
     expect(() => withArena(outer, () => { throw new Error("boom"); })).to.throw("boom");
     expect(activeArena()).to.equal(null);
   });

@@ -71,9 +71,11 @@ let active: StepArena | null = null;
 
 /**
  * Runs fn with new storage coming from `arena` (rewound first: the previous call's tensors are dead).
- * Calls nest: an inner call's arena is active until it returns.
+ * Calls nest: an inner call's arena is active until it returns. A null arena runs fn as it is, with
+ * whatever storage is current (for callers whose arena is optional).
  */
-export function withArena<T>(arena: StepArena, fn: () => T): T {
+export function withArena<T>(arena: StepArena | null, fn: () => T): T {
+  if (arena === null) return fn();
   const outer = active;
   arena.rewind();
   active = arena;

@@ -127,7 +127,7 @@ export function train(opts: TrainOptions): TrainResult {
         opts.optimizer.step();
         return { loss: loss + penalty, hits: accuracy(scores, batch.y) * batch.y.length, size: data.y.length };
       };
-      const done = arena === null ? step() : withArena(arena, step);
+      const done = withArena(arena, step);
       if (done === null) break;
       lossSum += done.loss * done.size;
       correct += done.hits;
@@ -194,7 +194,7 @@ export function evaluate(model: Layer, data: Dataset, loss: LossFn, batchSize = 
         const scores = model.forward(batch.x);
         return [loss(scores, batch.y).loss * batch.y.length, accuracy(scores, batch.y) * batch.y.length];
       };
-      const done = reuse === null ? score() : withArena(reuse, score);
+      const done = withArena(reuse, score);
       if (done === null) break;
       lossSum += done[0];
       correct += done[1];
@@ -215,9 +215,7 @@ export function predict(model: Layer, x: Tensor, batchSize = 1000, arena = true)
     const reuse = arena ? new StepArena() : null;
     for (let s = 0; s < n; s += batchSize) {
       const idx = Int32Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i);
-      const classes = (): void => out.set(model.forward(x.take(idx, 0)).argmax(-1), s);
-      if (reuse === null) classes();
-      else withArena(reuse, classes);
+      withArena(reuse, () => out.set(model.forward(x.take(idx, 0)).argmax(-1), s));
     }
     return out;
   } finally {
