@@ -501,13 +501,13 @@ class WasmEngine {
     const ocols = obias + align(F * sz);
     const oout = ocols + 2 * colsBytes;
     if (p.x.length < n * image || p.weight.length < F * rows || p.out.length < n * F * plane || (p.bias !== null && p.bias.length < F)) return false;
-    const area = this.operandArea(oout + align(n * F * plane * sz));
+    // The output is written in place when it lives in the memory (a step arena's activations do).
+    const homeOut = this.addressOf(p.out);
+    const area = this.operandArea(oout + (homeOut >= 0 ? 0 : align(n * F * plane * sz)));
     if (area < 0) return false;
     const px = this.operand(p.x, 0, n * image, area + ox);
     const pw = this.operand(p.weight, 0, F * rows, area + ow);
     const pbias = p.bias === null ? 0 : this.operand(p.bias, 0, F, area + obias);
-    // The output is written in place when it lives in the memory (a step arena's activations do).
-    const homeOut = this.addressOf(p.out);
     const pcols = area + ocols, pout = homeOut >= 0 ? homeOut : area + oout;
     const per = this.imagesPerChunk(n, F * plane * rows);
     const counter = this.ctlByte + CTL_COUNTER * 4;
@@ -546,13 +546,14 @@ class WasmEngine {
     const fits = p.x.length >= n * image && (dx === null || dx.length >= n * image) && p.weight.length >= F * rows && p.dWeight.length >= F * rows &&
       p.dout.length >= n * F * plane && (p.dBias === null || p.dBias.length >= F);
     if (!fits) return false;
-    const area = this.operandArea(odx + (dx === null ? 0 : align(n * image * sz)));
+    // dx is written in place when it lives in the memory, like the forward output.
+    const homeDx = dx === null ? -1 : this.addressOf(dx);
+    const area = this.operandArea(odx + (dx === null || homeDx >= 0 ? 0 : align(n * image * sz)));
     if (area < 0) return false;
     const px = this.operand(p.x, 0, n * image, area + ox);
     const pw = this.operand(p.weight, 0, F * rows, area + ow);
     const pdout = this.operand(p.dout, 0, n * F * plane, area + odout);
     // Address 0 tells the kernel to skip the input's gradient.
-    const homeDx = dx === null ? -1 : this.addressOf(dx);
     const pparts = area + oparts, pcols = area + ocols, pdx = dx === null ? 0 : homeDx >= 0 ? homeDx : area + odx;
     const view = sz === 8 ? this.f64 : this.f32;
     if (dx !== null) view.fill(0, pdx / sz, pdx / sz + n * image); // col2im adds into dx
