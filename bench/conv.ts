@@ -9,7 +9,7 @@ import { timeRuns } from "./common";
 export const CONV = { batch: 64, inChannels: 3, outChannels: 32, size: 32, kernel: 3, padding: 1 } as const;
 
 /**
- * Seconds for each of `runs` forward+backward passes (after one untimed warm-up), each in a step
+ * Seconds for each of `runs` forward+backward passes (after two untimed warm-ups), each in a step
  * arena as train() runs them: the input and upstream gradient live where a training step's
  * activations do (in the kernels' storage), and the output and dx reuse the last pass's storage.
  */
