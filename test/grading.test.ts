@@ -125,7 +125,7 @@ describe("autograder", function () {
       variant(dir, "throws", "autodiff/value.ts", (s) => s.replace("this.grad += (1 - out.data * out.data) * out.grad;", 'throw new Error("tanh backward is broken");'));
       variant(dir, "nan", "losses/regression.ts", (s) => s.replace("return { loss: sq / (2 * n), grad: diff.mulInPlace(1 / n) };", "return { loss: sq / (2 * n), grad: diff.mulInPlace(NaN) };"));
       variant(dir, "wrong-shape", "layers/linear.ts", (s) => s.replace("return dx;", "return dx.T;"));
-      variant(dir, "relu-mask", "layers/activations.ts", (s) => s.replace("return x > 0 ? 1 : 0;\n    // END SOLUTION", "return 1;\n    // END SOLUTION"));
+      variant(dir, "relu-mask", "layers/activations.ts", (s) => s.replace(/(BEGIN SOLUTION ReLU backward.*\n)[^]*?(\s*\/\/ END SOLUTION)/, "$1    dx.set(dout);$2"));
       variant(dir, "infinite-loop", "layers/conv2d.ts", (s) => s.replace("const n = x.shape[0]!;", "const n = x.shape[0]!;\n    while (n >= 0) { /* spin */ }"));
       variant(dir, "memory-bomb", "losses/softmax-cross-entropy.ts", (s) => s.replace("const { probs, lse } = softmaxRows(logits);", "const hog: Float64Array[] = [];\n  for (;;) hog.push(new Float64Array(1 << 24).fill(1));\n  const { probs, lse } = softmaxRows(logits);"));
       variant(dir, "early-exit", "losses/regression.ts", (s) => s.replace("const diff = pred.sub(target);\n  const n = batchSize(pred);", "if (pred.size > 0) process.exit(0);\n  const diff = pred.sub(target);\n  const n = batchSize(pred);"));
@@ -134,7 +134,7 @@ describe("autograder", function () {
       variant(dir, "spawns", "layers/conv2d.ts", (s) => s.replace("const n = x.shape[0]!;", 'require("child_process").execSync("echo hi");\n    const n = x.shape[0]!;'));
       variant(dir, "starts-worker", "losses/regression.ts", (s) => s.replace("const diff = pred.sub(target);\n  const n = batchSize(pred);", 'new (require("worker_threads").Worker)("while (true) {}", { eval: true });\n  const diff = pred.sub(target);\n  const n = batchSize(pred);'));
       variant(dir, "network", "autodiff/value.ts", (s) => s.replace("this.grad += Math.cos(this.data) * out.grad;", 'require("https").get("https://127.0.0.1:9/");\n      this.grad += Math.cos(this.data) * out.grad;'));
-      variant(dir, "floods-output", "layers/activations.ts", (s) => s.replace("return x > 0 ? x : 0;\n    // END SOLUTION", 'for (let i = 0; i < 100000; i++) console.log("spam spam spam spam spam");\n    return x > 0 ? x : 0;\n    // END SOLUTION'));
+      variant(dir, "floods-output", "layers/activations.ts", (s) => s.replace(/(BEGIN SOLUTION ReLU forward.*\n)/, '$1    for (let i = 0; i < 100000; i++) console.log("spam spam spam spam spam");\n'));
       mkdirSync(join(dir, "empty"));
       const rows = await gradeBatch(dir, { jobs: 2 });
       results = new Map(rows.map((r) => [r.name, r.result]));

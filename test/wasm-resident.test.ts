@@ -1,10 +1,10 @@
 // Storage that lives in the wasm kernels' memory (parameters, gradients, optimizer state): allocated
 // zeroed, used in place by gemm and the batch convolution with the same results as copied operands,
-// and the elementwise kernels on it (the optimizer's finiteness check, the SGD update) give exactly
+// and the elementwise kernels on it (the optimizer's finiteness check, the SGD update, ReLU) give exactly
 // the reference's bits. The heap's size classes, reuse and refusal when the memory cannot grow.
 import { expect } from "chai";
 import { setKernels, type GemmArgs, type Kernels } from "../lib/kernels/kernels";
-import { allFiniteReference, referenceKernels, sgdStepReference } from "../lib/kernels/reference";
+import { allFiniteReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "../lib/kernels/reference";
 import { isWasmStorage, setWasmAwaitWorkerForTests, setWasmThreads, wasmKernels, wasmKernelsError, wasmKernelsInfo, wasmKernelsSupported } from "../lib/kernels/wasm";
 import { WasmHeap } from "../lib/kernels/wasm-heap";
 import { Linear } from "../lib/layers/linear";
@@ -236,6 +236,50 @@ describe("wasm kernels on storage in their own memory", function () {
       setWasmAwaitWorkerForTests(false);
       setWasmThreads(false);
     }
+  });
+
+  it("ReLU forward and backward in the memory give exactly the reference's bits (NaN, +-0, +-Inf, tails)", () => {
+    const rng = new Rng(13);
+    const special = [NaN, 0, -0, Infinity, -Infinity, 1e-310, -1e-310, 3.5, -2.25];
+    for (const f32 of [false, true]) {
+      for (const n of [0, 1, 2, 3, 4, 5, 7, 8, 9, 33, 1000]) {
+        const x = randomArray(n, rng, f32), dout = randomArray(n, rng, f32);
+        // Every special value against every other, in both arrays, at positions the vector loop and the tail both reach.
+        for (let i = 0; i < n; i++) {
+          if (i % 3 === 0) x[i] = special[(i / 3) % special.length]!;
+          if (i % 2 === 0) dout[i] = special[Math.floor(i / 2 / special.length + i / 2) % special.length]!;
+        }
+        const out = f32 ? new Float32Array(n) : new Float64Array(n), dx = out.slice();
+        reluReference(x, out);
+        reluBackwardReference(x, dout, dx);
+        const rx = resident(x), rd = resident(dout), rOut = resident(out.map(() => 7)), rDx = resident(dx.map(() => 7));
+        wasmKernels.relu!(rx, rOut);
+        wasmKernels.reluBackward!(rx, rd, rDx);
+        expectSameBits(rOut, out, `f32 ${f32} n=${n} relu`);
+        expectSameBits(rDx, dx, `f32 ${f32} n=${n} relu backward`);
+      }
+    }
+    // The reference itself: NaN and -0 give +0 forward; the mask multiplies, so dout's sign survives.
+    const out = new Float64Array(4), dx = new Float64Array(4);
+    reluReference(Float64Array.of(NaN, -0, -3, 2), out);
+    expectSameBits(out, Float64Array.of(0, 0, 0, 2), "reference relu");
+    reluBackwardReference(Float64Array.of(-1, 1, -1, 0), Float64Array.of(-5, -5, NaN, 4), dx);
+    expectSameBits(dx, Float64Array.of(-0, -5, NaN, 0), "reference relu backward");
+  });
+
+  it("ReLU on ordinary arrays (or a mix) falls back to the reference; mismatched lengths are refused", () => {
+    const rng = new Rng(14);
+    const x = randomArray(11, rng, true), dout = randomArray(11, rng, true);
+    const want = new Float32Array(11), wantDx = new Float32Array(11);
+    reluReference(x, want);
+    reluBackwardReference(x, dout, wantDx);
+    const out = resident(new Float32Array(11)), dx = new Float32Array(11);
+    wasmKernels.relu!(x, out);
+    wasmKernels.reluBackward!(resident(x), dout, dx);
+    expectSameBits(out, want, "relu from an ordinary array");
+    expectSameBits(dx, wantDx, "relu backward into an ordinary array");
+    expect(() => wasmKernels.relu!(resident(x), resident(new Float32Array(10)))).to.throw("relu: arrays of 11 and 10 entries (they must match)");
+    expect(() => wasmKernels.reluBackward!(x, dout, new Float32Array(12))).to.throw("reluBackward: arrays of 11 and 12 entries (they must match)");
   });
 
   it("the SGD update on ordinary arrays (or a mix) falls back to the reference with the same bits", () => {

@@ -75,6 +75,10 @@ export interface Kernels {
   allFinite?(s: Storage): boolean;
   /** Optional: one SGD update in place; reference: sgdStepReference (which defines the result bit for bit). */
   sgdStep?(p: SgdStepArgs): void;
+  /** Optional: out = x > 0 ? x : 0 entry by entry (same lengths and type); reference: reluReference, bit for bit. */
+  relu?(x: Storage, out: Storage): void;
+  /** Optional: dx = dout * (x > 0 ? 1 : 0) entry by entry; reference: reluBackwardReference, bit for bit. */
+  reluBackward?(x: Storage, dout: Storage, dx: Storage): void;
 }
 
 /**

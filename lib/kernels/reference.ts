@@ -219,7 +219,26 @@ export function sgdStepReference(p: SgdStepArgs): void {
   }
 }
 
+/** ReLU's forward: out = x > 0 ? x : 0 (so NaN and -0 give +0). */
+export function reluReference(x: Storage, out: Storage): void {
+  checkSameLength("relu", x, out);
+  for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
+}
+
+/** ReLU's backward: dx = dout * (x > 0 ? 1 : 0), a multiply so that dout's sign and NaN carry through. */
+export function reluBackwardReference(x: Storage, dout: Storage, dx: Storage): void {
+  checkSameLength("reluBackward", x, dout, dx);
+  for (let i = 0; i < dx.length; i++) dx[i] = dout[i]! * (x[i]! > 0 ? 1 : 0);
+}
+
+function checkSameLength(what: string, first: Storage, ...rest: Storage[]): void {
+  for (const s of rest) {
+    if (s.length !== first.length) throw new Error(`${what}: arrays of ${first.length} and ${s.length} entries (they must match)`);
+  }
+}
+
 export const referenceKernels: Kernels = {
   name: "reference (TypeScript)", gemm, im2col, col2im, allFinite: allFiniteReference, sgdStep: sgdStepReference,
+  relu: reluReference, reluBackward: reluBackwardReference,
 };
 registerReferenceKernels(referenceKernels);

@@ -5,7 +5,7 @@ import { Worker } from "worker_threads";
 import type { DType, Storage } from "../tensor/dtype";
 import { conv2dBackwardWith, conv2dForwardWith, planeSums } from "./conv";
 import { checkGemmArgs, setKernels, type Conv2dBackwardArgs, type Conv2dForwardArgs, type ConvGeometry, type GemmArgs, type Kernels, type SgdStepArgs } from "./kernels";
-import { allFiniteReference, referenceKernels, sgdStepReference } from "./reference";
+import { allFiniteReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "./reference";
 import { WasmHeap, type HeapBlock } from "./wasm-heap";
 
 /*
@@ -65,6 +65,10 @@ type ConvFn = (
 type SharedConvFn = (...args: number[]) => void;
 /** (ptr, n) -> 1 if all finite. */
 type AllFiniteFn = (ptr: number, n: number) => number;
+/** (x, out, n). */
+type ReluFn = (x: number, out: number, n: number) => void;
+/** (x, dout, dx, n). */
+type ReluBackwardFn = (x: number, dout: number, dx: number, n: number) => void;
 /** (w, g, v, n, lr, momentum, weightDecay, nesterov). */
 type SgdFn = (w: number, g: number, v: number, n: number, lr: number, mu: number, wd: number, nesterov: number) => void;
 
@@ -89,6 +93,10 @@ interface KernelExports {
   allFiniteF32: AllFiniteFn;
   sgdF64: SgdFn;
   sgdF32: SgdFn;
+  reluF64: ReluFn;
+  reluF32: ReluFn;
+  reluBackwardF64: ReluBackwardFn;
+  reluBackwardF32: ReluBackwardFn;
   /** SgdFn then (chunk, counter): shared by chunks of entries, like SharedGemmFn. */
   sgdSharedF64: SharedConvFn;
   sgdSharedF32: SharedConvFn;
@@ -672,6 +680,21 @@ class WasmEngine {
     this.shared(f64 ? "sgdSharedF64" : "sgdSharedF32", shared, shared);
   }
 
+  /** reluReference in the memory when x and out both live there (same bits). */
+  relu(x: Storage, out: Storage): void {
+    const px = this.addressOf(x), po = this.addressOf(out);
+    if (px < 0 || po < 0 || x.length !== out.length || !sameStorage(x, out)) return reluReference(x, out);
+    (x instanceof Float64Array ? this.ex.reluF64 : this.ex.reluF32)(px, po, x.length);
+  }
+
+  /** reluBackwardReference in the memory when x, dout and dx all live there (same bits). */
+  reluBackward(x: Storage, dout: Storage, dx: Storage): void {
+    const px = this.addressOf(x), pd = this.addressOf(dout), pdx = this.addressOf(dx);
+    const ok = px >= 0 && pd >= 0 && pdx >= 0 && x.length === dout.length && x.length === dx.length && sameStorage(x, dout, dx);
+    if (!ok) return reluBackwardReference(x, dout, dx);
+    (x instanceof Float64Array ? this.ex.reluBackwardF64 : this.ex.reluBackwardF32)(px, pd, pdx, x.length);
+  }
+
   /** Geometry the wasm loops can take as is (anything odd goes to the reference, which defines it). */
   private convOk(g: ConvGeometry): boolean {
     const ints = [g.channels, g.height, g.width, g.kernelH, g.kernelW, g.padH, g.padW, g.outH, g.outW];
@@ -682,7 +705,8 @@ class WasmEngine {
 
 function checkExports(ex: Record<string, unknown>): KernelExports {
   const fns = [
-    "gemmF64", "gemmF32", ...SHARED_FNS, "im2colF64", "im2colF32", "col2imF64", "col2imF32", "allFiniteF64", "allFiniteF32", "sgdF64", "sgdF32", "heapBase",
+    "gemmF64", "gemmF32", ...SHARED_FNS, "im2colF64", "im2colF32", "col2imF64", "col2imF32", "allFiniteF64", "allFiniteF32", "sgdF64", "sgdF32",
+    "reluF64", "reluF32", "reluBackwardF64", "reluBackwardF32", "heapBase",
   ];
   for (const name of fns) {
     if (typeof ex[name] !== "function") throw new Error(`wasm kernels: kernels.wasm does not export ${name} (rebuild with scripts/build-wasm.js)`);
@@ -765,6 +789,12 @@ export const wasmKernels: Kernels = {
   },
   sgdStep(p: SgdStepArgs): void {
     engine().sgdStep(p);
+  },
+  relu(x: Storage, out: Storage): void {
+    engine().relu(x, out);
+  },
+  reluBackward(x: Storage, dout: Storage, dx: Storage): void {
+    engine().reluBackward(x, dout, dx);
   },
 };
 
