@@ -229,6 +229,18 @@ describe("step arena", () => {
       expect(isWasmStorage(t.data)).to.equal(true);
     });
 
+    it("zeroes storage in the memory that the previous round wrote (odd lengths, both dtypes)", () => {
+      const arena = new StepArena(true);
+      const shapes: [number[], "float64" | "float32"][] = [[[37], "float32"], [[3, 5], "float64"], [[1001], "float32"]];
+      withArena(arena, () => shapes.map(([shape, dtype]) => Tensor.full(shape, 7, dtype)));
+      withArena(arena, () => shapes.map(([shape, dtype]) => Tensor.full(shape, -3, dtype)));
+      const again = withArena(arena, () => shapes.map(([shape, dtype]) => Tensor.zeros(shape, dtype).data));
+      for (const d of again) {
+        expect(isWasmStorage(d)).to.equal(true);
+        expect(Array.from(d).every((v) => Object.is(v, 0)), `${d.length} zeros`).to.equal(true);
+      }
+    });
+
     it("Conv2d writes its output and dx in place in the memory, with the copied path's bits", () => {
       for (const dtype of ["float64", "float32"] as DType[]) {
         const rng = new Rng(6);

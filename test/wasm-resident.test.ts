@@ -1,10 +1,10 @@
 // Storage that lives in the wasm kernels' memory (parameters, gradients, optimizer state): allocated
 // zeroed, used in place by gemm and the batch convolution with the same results as copied operands,
-// and the elementwise kernels on it (the optimizer's finiteness check, the SGD update, ReLU) give exactly
+// and the elementwise kernels on it (the optimizer's finiteness check, the SGD update, ReLU, column sums, zeroing) give exactly
 // the reference's bits. The heap's size classes, reuse and refusal when the memory cannot grow.
 import { expect } from "chai";
 import { setKernels, type GemmArgs, type Kernels } from "../lib/kernels/kernels";
-import { allFiniteReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "../lib/kernels/reference";
+import { allFiniteReference, columnSumsReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "../lib/kernels/reference";
 import { isWasmStorage, setWasmAwaitWorkerForTests, setWasmThreads, wasmKernels, wasmKernelsError, wasmKernelsInfo, wasmKernelsSupported } from "../lib/kernels/wasm";
 import { WasmHeap } from "../lib/kernels/wasm-heap";
 import { Linear } from "../lib/layers/linear";
@@ -280,6 +280,43 @@ describe("wasm kernels on storage in their own memory", function () {
     expectSameBits(dx, wantDx, "relu backward into an ordinary array");
     expect(() => wasmKernels.relu!(resident(x), resident(new Float32Array(10)))).to.throw("relu: arrays of 11 and 10 entries (they must match)");
     expect(() => wasmKernels.reluBackward!(x, dout, new Float32Array(12))).to.throw("reluBackward: arrays of 11 and 12 entries (they must match)");
+  });
+
+  it("column sums (a bias gradient) in the memory give exactly the reference's bits, and fall back off it", () => {
+    const rng = new Rng(15);
+    for (const f32 of [false, true]) {
+      for (const [rows, cols] of [[0, 5], [1, 1], [3, 7], [64, 10], [64, 256], [5, 33]] as const) {
+        const src = randomArray(rows * cols, rng, f32);
+        if (src.length > 3) { src[1] = -0; src[2] = 1e30; }
+        const want = f32 ? new Float32Array(cols) : new Float64Array(cols);
+        columnSumsReference(src, rows, cols, want);
+        const got = resident(want.map(() => 9));
+        wasmKernels.columnSums!(resident(src), rows, cols, got);
+        expectSameBits(got, want, `f32 ${f32} ${rows}x${cols}`);
+        const plain = want.map(() => 9);
+        wasmKernels.columnSums!(src, rows, cols, plain);
+        expectSameBits(plain, want, `f32 ${f32} ${rows}x${cols} off the memory`);
+      }
+    }
+    // The reference adds in the storage's type: float32 partial sums round on every add.
+    const sum = new Float32Array(1);
+    columnSumsReference(Float32Array.of(1, 2 ** -24, 2 ** -24), 3, 1, sum);
+    expect(sum[0]).to.equal(1);
+    expect(() => wasmKernels.columnSums!(resident(new Float32Array(6)), 3, 3, resident(new Float32Array(3))))
+      .to.throw("columnSums: 3x3 needs 9 source and 3 destination entries, got 6 and 3");
+  });
+
+  it("fillZero zeroes storage in the memory (and ordinary arrays) and nothing around it", () => {
+    for (const dtype of DTYPES) {
+      const s = wasmKernels.allocate!(dtype, 21)!;
+      s.fill(5);
+      const mid = s.subarray(3, 17);
+      wasmKernels.fillZero!(mid);
+      expect(Array.from(s)).to.deep.equal([5, 5, 5, ...new Array(14).fill(0), 5, 5, 5, 5]);
+      const plain = dtype === "float64" ? new Float64Array(4).fill(2) : new Float32Array(4).fill(2);
+      wasmKernels.fillZero!(plain);
+      expect(Array.from(plain)).to.deep.equal([0, 0, 0, 0]);
+    }
   });
 
   it("the SGD update on ordinary arrays (or a mix) falls back to the reference with the same bits", () => {

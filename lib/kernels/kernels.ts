@@ -79,6 +79,13 @@ export interface Kernels {
   relu?(x: Storage, out: Storage): void;
   /** Optional: dx = dout * (x > 0 ? 1 : 0) entry by entry; reference: reluBackwardReference, bit for bit. */
   reluBackward?(x: Storage, dout: Storage, dx: Storage): void;
+  /**
+   * Optional: dst[j] = sum over i < rows of src[i * cols + j] (a bias gradient), added in row order in
+   * the storage's type; reference: columnSumsReference, bit for bit.
+   */
+  columnSums?(src: Storage, rows: number, cols: number, dst: Storage): void;
+  /** Optional: s.fill(0), for storage that JavaScript fills slowly (V8 fills shared buffers entry by entry). */
+  fillZero?(s: Storage): void;
 }
 
 /**

@@ -231,6 +231,18 @@ export function reluBackwardReference(x: Storage, dout: Storage, dx: Storage): v
   for (let i = 0; i < dx.length; i++) dx[i] = dout[i]! * (x[i]! > 0 ? 1 : 0);
 }
 
+/** dst[j] = sum over i < rows of src[i * cols + j], in row order (each add rounded to the storage's type). */
+export function columnSumsReference(src: Storage, rows: number, cols: number, dst: Storage): void {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
+    throw new Error(`columnSums: rows and cols must be non-negative integers, got ${rows} and ${cols}`);
+  }
+  if (src.length < rows * cols || dst.length < cols) {
+    throw new Error(`columnSums: ${rows}x${cols} needs ${rows * cols} source and ${cols} destination entries, got ${src.length} and ${dst.length}`);
+  }
+  dst.fill(0, 0, cols);
+  for (let i = 0; i < rows; i++) for (let j = 0, row = i * cols; j < cols; j++) dst[j] += src[row + j]!;
+}
+
 function checkSameLength(what: string, first: Storage, ...rest: Storage[]): void {
   for (const s of rest) {
     if (s.length !== first.length) throw new Error(`${what}: arrays of ${first.length} and ${s.length} entries (they must match)`);
@@ -239,6 +251,6 @@ function checkSameLength(what: string, first: Storage, ...rest: Storage[]): void
 
 export const referenceKernels: Kernels = {
   name: "reference (TypeScript)", gemm, im2col, col2im, allFinite: allFiniteReference, sgdStep: sgdStepReference,
-  relu: reluReference, reluBackward: reluBackwardReference,
+  relu: reluReference, reluBackward: reluBackwardReference, columnSums: columnSumsReference,
 };
 registerReferenceKernels(referenceKernels);

@@ -5,7 +5,7 @@ import { Worker } from "worker_threads";
 import type { DType, Storage } from "../tensor/dtype";
 import { conv2dBackwardWith, conv2dForwardWith, planeSums } from "./conv";
 import { checkGemmArgs, setKernels, type Conv2dBackwardArgs, type Conv2dForwardArgs, type ConvGeometry, type GemmArgs, type Kernels, type SgdStepArgs } from "./kernels";
-import { allFiniteReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "./reference";
+import { allFiniteReference, columnSumsReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "./reference";
 import { WasmHeap, type HeapBlock } from "./wasm-heap";
 
 /*
@@ -65,6 +65,8 @@ type ConvFn = (
 type SharedConvFn = (...args: number[]) => void;
 /** (ptr, n) -> 1 if all finite. */
 type AllFiniteFn = (ptr: number, n: number) => number;
+/** (src, rows, cols, dst). */
+type ColumnSumsFn = (src: number, rows: number, cols: number, dst: number) => void;
 /** (x, out, n). */
 type ReluFn = (x: number, out: number, n: number) => void;
 /** (x, dout, dx, n). */
@@ -97,6 +99,9 @@ interface KernelExports {
   reluF32: ReluFn;
   reluBackwardF64: ReluBackwardFn;
   reluBackwardF32: ReluBackwardFn;
+  columnSumsF64: ColumnSumsFn;
+  columnSumsF32: ColumnSumsFn;
+  zeroBytes: (ptr: number, bytes: number) => void;
   /** SgdFn then (chunk, counter): shared by chunks of entries, like SharedGemmFn. */
   sgdSharedF64: SharedConvFn;
   sgdSharedF32: SharedConvFn;
@@ -316,7 +321,7 @@ class WasmEngine {
     if (block === null) return null;
     this.refreshViews();
     const s = dtype === "float64" ? new Float64Array(this.memory.buffer, block.ptr, length) : new Float32Array(this.memory.buffer, block.ptr, length);
-    s.fill(0);
+    this.ex.zeroBytes(block.ptr, length * sz);
     this.registry?.register(s, block);
     return s;
   }
@@ -563,9 +568,8 @@ class WasmEngine {
     const pdout = this.operand(p.dout, 0, n * F * plane, area + odout);
     // Address 0 tells the kernel to skip the input's gradient.
     const pparts = area + oparts, pcols = area + ocols, pdx = dx === null ? 0 : homeDx >= 0 ? homeDx : area + odx;
-    const view = sz === 8 ? this.f64 : this.f32;
-    if (dx !== null) view.fill(0, pdx / sz, pdx / sz + n * image); // col2im adds into dx
-    view.fill(0, pparts / sz, pparts / sz + F * rows); // dW of an empty batch
+    if (dx !== null) this.ex.zeroBytes(pdx, n * image * sz); // col2im adds into dx
+    this.ex.zeroBytes(pparts, F * rows * sz); // dW of an empty batch
     const counter = this.ctlByte + CTL_COUNTER * 4;
     const args = (t: Scratch, cols: number): number[] => [
       px, pw, pdout, pparts, pdx, n, per, counter, ...geometryArgs(g), F, cols, cols + colsBytes, t.packA, t.packB, t.tile,
@@ -574,6 +578,7 @@ class WasmEngine {
     this.sharedOrAlone(sz === 8 ? "convBackwardF64" : "convBackwardF32", args(s0, pcols), args(s1, pcols + 2 * colsBytes), n > per);
     // dW = part 0 + part 1 + ... in that order (in the storage type, as the kernel accumulates).
     const dw = p.dWeight;
+    const view = sz === 8 ? this.f64 : this.f32;
     const base = pparts / sz;
     for (let j = 0; j < F * rows; j++) dw[j] = view[base + j]!;
     for (let c = 1; c < parts; c++) {
@@ -695,6 +700,22 @@ class WasmEngine {
     (x instanceof Float64Array ? this.ex.reluBackwardF64 : this.ex.reluBackwardF32)(px, pd, pdx, x.length);
   }
 
+  /** columnSumsReference in the memory when src and dst both live there (same bits). */
+  columnSums(src: Storage, rows: number, cols: number, dst: Storage): void {
+    const ps = this.addressOf(src), pd = this.addressOf(dst);
+    const ok = ps >= 0 && pd >= 0 && sameStorage(src, dst) && Number.isInteger(rows) && Number.isInteger(cols) &&
+      rows >= 0 && cols >= 0 && src.length >= rows * cols && dst.length >= cols;
+    if (!ok) return columnSumsReference(src, rows, cols, dst);
+    (src instanceof Float64Array ? this.ex.columnSumsF64 : this.ex.columnSumsF32)(ps, rows, cols, pd);
+  }
+
+  /** s.fill(0) through the memory's bulk fill when s lives there. */
+  fillZero(s: Storage): void {
+    const at = this.addressOf(s);
+    if (at < 0) s.fill(0);
+    else this.ex.zeroBytes(at, s.byteLength);
+  }
+
   /** Geometry the wasm loops can take as is (anything odd goes to the reference, which defines it). */
   private convOk(g: ConvGeometry): boolean {
     const ints = [g.channels, g.height, g.width, g.kernelH, g.kernelW, g.padH, g.padW, g.outH, g.outW];
@@ -706,7 +727,7 @@ class WasmEngine {
 function checkExports(ex: Record<string, unknown>): KernelExports {
   const fns = [
     "gemmF64", "gemmF32", ...SHARED_FNS, "im2colF64", "im2colF32", "col2imF64", "col2imF32", "allFiniteF64", "allFiniteF32", "sgdF64", "sgdF32",
-    "reluF64", "reluF32", "reluBackwardF64", "reluBackwardF32", "heapBase",
+    "reluF64", "reluF32", "reluBackwardF64", "reluBackwardF32", "columnSumsF64", "columnSumsF32", "zeroBytes", "heapBase",
   ];
   for (const name of fns) {
     if (typeof ex[name] !== "function") throw new Error(`wasm kernels: kernels.wasm does not export ${name} (rebuild with scripts/build-wasm.js)`);
@@ -795,6 +816,12 @@ export const wasmKernels: Kernels = {
   },
   reluBackward(x: Storage, dout: Storage, dx: Storage): void {
     engine().reluBackward(x, dout, dx);
+  },
+  columnSums(src: Storage, rows: number, cols: number, dst: Storage): void {
+    engine().columnSums(src, rows, cols, dst);
+  },
+  fillZero(s: Storage): void {
+    engine().fillZero(s);
   },
 };
 

@@ -1,4 +1,5 @@
 import { kernels } from "../kernels/kernels";
+import { columnSumsReference } from "../kernels/reference";
 import type { DType } from "../tensor/dtype";
 import { Tensor } from "../tensor/tensor";
 import { shapeStr } from "../tensor/shape";
@@ -66,9 +67,8 @@ export class Linear extends Layer {
     });
     // db = column sums of dout
     if (this.bias !== null) {
-      const db = this.bias.grad.data, d = dout.data, f = this.outFeatures;
-      db.fill(0);
-      for (let i = 0; i < n; i++) for (let j = 0, row = i * f; j < f; j++) db[j] += d[row + j]!;
+      if (k.columnSums !== undefined) k.columnSums(dout.data, n, this.outFeatures, this.bias.grad.data);
+      else columnSumsReference(dout.data, n, this.outFeatures, this.bias.grad.data);
     }
     // dx = dout W^T (skipped when nothing needs it: the layer's input is the data)
     if (!this.inputGrad) return skippedInputGrad(x.dtype);

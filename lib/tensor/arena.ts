@@ -32,7 +32,9 @@ export class StepArena {
     if (main !== null && this.used + bytes <= main.byteLength) {
       const s = view(main, this.used, dtype, length);
       this.used += bytes;
-      s.fill(0);
+      // The chunk's kernels may zero faster than fill(0) (shared WebAssembly memory).
+      if (this.chunkOwner?.fillZero !== undefined) this.chunkOwner.fillZero(s);
+      else s.fill(0);
       return s;
     }
     // Overflow: a chunk of its own this round; the next round's main chunk holds everything.
