@@ -130,6 +130,19 @@ describe("step arena", () => {
     expect(Array.from(again)).to.deep.equal(new Array(100).fill(0));
   });
 
+  it("clone and astype inside a step copy into the arena; outsideArena(() => t.clone()) keeps a copy past it", () => {
+    const arena = new StepArena(true);
+    const src = Tensor.from([1, -2, 3.5], [3]);
+    const { inside, cast, kept } = withArena(arena, () => ({ inside: src.clone(), cast: src.astype("float32"), kept: outsideArena(() => src.clone()) }));
+    expect(Array.from(inside.data)).to.deep.equal([1, -2, 3.5]);
+    expect(Array.from(cast.data)).to.deep.equal([1, -2, 3.5]);
+    withArena(arena, () => Tensor.zeros([1]));
+    // The next round poisons the last one's storage: the arena copies are gone, the kept one is not.
+    expect(Number.isNaN(inside.data[0])).to.equal(true);
+    expect(Number.isNaN(cast.data[0])).to.equal(true);
+    expect(Array.from(kept.data)).to.deep.equal([1, -2, 3.5]);
+  });
+
   it("grows after a round that needed more, keeping the earlier rounds' room", () => {
     const arena = new StepArena();
     withArena(arena, () => Tensor.zeros([10]));

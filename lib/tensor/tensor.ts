@@ -244,8 +244,11 @@ export class Tensor {
     return this.reshape([...this.shape.slice(0, startAxis), sizeOf(this.shape.slice(startAxis))]);
   }
 
+  /** A copy, in a step arena's storage when one is active (like every new tensor). */
   clone(): Tensor {
-    return new Tensor(this.data.slice(), this.shape);
+    const out = allocate(this.dtype, this.size);
+    out.set(this.data);
+    return new Tensor(out, this.shape);
   }
 
   astype(dtype: DType): Tensor {
