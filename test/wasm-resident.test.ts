@@ -7,6 +7,7 @@ import { setKernels, type GemmArgs, type Kernels } from "../lib/kernels/kernels"
 import { allFiniteReference, columnSumsReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "../lib/kernels/reference";
 import { isWasmStorage, setWasmAwaitWorkerForTests, setWasmThreads, wasmKernels, wasmKernelsError, wasmKernelsInfo, wasmKernelsSupported } from "../lib/kernels/wasm";
 import { WasmHeap } from "../lib/kernels/wasm-heap";
+import { planeSums } from "../lib/kernels/conv";
 import { Linear } from "../lib/layers/linear";
 import { Conv2d } from "../lib/layers/conv2d";
 import { SGD } from "../lib/optim/sgd";
@@ -153,6 +154,30 @@ describe("wasm kernels on storage in their own memory", function () {
         expect(conv.backward(dout).shape).to.deep.equal([0]);
         expectSameBits(conv.weight.grad.data, dW, `${dtype} dW`);
         expectSameBits(conv.bias!.grad.data, db, `${dtype} db`);
+      }
+    });
+  }
+
+  for (const threads of [false, true]) {
+    it(`a convolution's bias gradient in the memory is bitwise planeSums (odd planes, ${threads ? "shared with the worker" : "one thread"})`, () => {
+      setKernels(wasmKernels);
+      setWasmThreads(threads, true);
+      setWasmAwaitWorkerForTests(threads);
+      // 16 x 8 planes of 23 x 23 = 67712 entries: enough to be shared; 2 x 3 planes of 7 x 7 are not.
+      for (const [n, F, size] of [[2, 3, 7], [16, 8, 23]] as const) {
+        for (const dtype of DTYPES) {
+          const rng = new Rng(16);
+          const conv = new Conv2d(2, F, 3, { padding: 1, rng, dtype });
+          const x = Tensor.randn([n, 2, size, size], rng, { dtype });
+          const out = conv.forward(x);
+          const dout = Tensor.randn(out.shape, rng, { dtype });
+          const before = wasmKernelsInfo().joinedProducts;
+          conv.backward(dout);
+          const want = dtype === "float64" ? new Float64Array(F) : new Float32Array(F);
+          planeSums(dout.data, n, F, size * size, want);
+          expectSameBits(conv.bias!.grad.data, want, `${dtype} ${n}x${F}x${size}x${size} db`);
+          if (threads && n === 16) expect(wasmKernelsInfo().joinedProducts - before, "the worker joined the convolution and the sums").to.equal(2);
+        }
       }
     });
   }

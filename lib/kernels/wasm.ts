@@ -75,7 +75,10 @@ type ReluBackwardFn = (x: number, dout: number, dx: number, n: number) => void;
 type SgdFn = (w: number, g: number, v: number, n: number, lr: number, mu: number, wd: number, nesterov: number) => void;
 
 /** The functions a worker can join, by index (the index is what the control block carries). */
-const SHARED_FNS = ["gemmSharedF64", "gemmSharedF32", "convForwardF64", "convForwardF32", "convBackwardF64", "convBackwardF32", "sgdSharedF64", "sgdSharedF32"] as const;
+const SHARED_FNS = [
+  "gemmSharedF64", "gemmSharedF32", "convForwardF64", "convForwardF32", "convBackwardF64", "convBackwardF32", "sgdSharedF64", "sgdSharedF32",
+  "planeSumsSharedF64", "planeSumsSharedF32",
+] as const;
 type SharedName = (typeof SHARED_FNS)[number];
 
 interface KernelExports {
@@ -105,6 +108,9 @@ interface KernelExports {
   /** SgdFn then (chunk, counter): shared by chunks of entries, like SharedGemmFn. */
   sgdSharedF64: SharedConvFn;
   sgdSharedF32: SharedConvFn;
+  /** (dout, n, F, plane, db, chunk, counter): a convolution's bias gradient, shared by chunks of filters. */
+  planeSumsSharedF64: SharedConvFn;
+  planeSumsSharedF32: SharedConvFn;
   heapBase: () => number;
   KC: { readonly value: number };
   MC: { readonly value: number };
@@ -125,9 +131,9 @@ const PARALLEL_MIN_MACS = 1 << 18;
  */
 const MAX_CHUNKS = 4;
 const MIN_CHUNK = 128;
-/** Elementwise updates (SGD) of at least this many entries are shared with the worker, in at most this many chunks. */
+/** Elementwise work (the SGD update, a convolution's bias sums) of at least this many entries is shared with the worker, in at most this many chunks. */
 const PARALLEL_MIN_ENTRIES = 1 << 16;
-const MAX_SGD_CHUNKS = 8;
+const MAX_ELEMENTWISE_CHUNKS = 8;
 /** Busy-wait iterations before blocking in Atomics.wait (a futex wake-up costs tens of microseconds). */
 const SPIN = 20000;
 /**
@@ -586,7 +592,7 @@ class WasmEngine {
       for (let j = 0; j < F * rows; j++) dw[j] += view[off + j]!;
     }
     if (dx !== null && homeDx < 0) this.take(dx, 0, n * image, pdx);
-    if (p.dBias !== null) planeSums(p.dout, n, F, plane, p.dBias);
+    if (p.dBias !== null) this.planeSums(pdout, n, F, plane, p.dBias, sz);
     return true;
   }
 
@@ -680,7 +686,7 @@ class WasmEngine {
       return;
     }
     // A large layer's update (memory-bound, ~0.1 ms for 200k float32 weights) is shared with the worker by chunks.
-    const chunk = Math.ceil(w.length / MAX_SGD_CHUNKS / 16) * 16;
+    const chunk = Math.ceil(w.length / MAX_ELEMENTWISE_CHUNKS / 16) * 16;
     const shared = [...args, chunk, this.ctlByte + CTL_COUNTER * 4];
     this.shared(f64 ? "sgdSharedF64" : "sgdSharedF32", shared, shared);
   }
@@ -714,6 +720,25 @@ class WasmEngine {
     const at = this.addressOf(s);
     if (at < 0) s.fill(0);
     else this.ex.zeroBytes(at, s.byteLength);
+  }
+
+  /** planeSums (lib/kernels/conv.ts) of dout at byte address pdout into db, shared by filters (same bits). */
+  private planeSums(pdout: number, n: number, F: number, plane: number, db: Storage, sz: number): void {
+    const pdb = this.addressOf(db);
+    if (pdb < 0 || db.length < F) {
+      const view = sz === 8 ? this.f64 : this.f32;
+      planeSums(view.subarray(pdout / sz, pdout / sz + n * F * plane), n, F, plane, db);
+      return;
+    }
+    const name = sz === 8 ? "planeSumsSharedF64" : "planeSumsSharedF32";
+    const counter = this.ctlByte + CTL_COUNTER * 4;
+    if (n * F * plane < PARALLEL_MIN_ENTRIES) {
+      Atomics.store(this.ctl, CTL_COUNTER, 0);
+      this.ex[name](pdout, n, F, plane, pdb, F, counter);
+      return;
+    }
+    const args = [pdout, n, F, plane, pdb, Math.ceil(F / MAX_ELEMENTWISE_CHUNKS), counter];
+    this.shared(name, args, args);
   }
 
   /** Geometry the wasm loops can take as is (anything odd goes to the reference, which defines it). */
