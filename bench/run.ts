@@ -343,13 +343,14 @@ async function main(): Promise<void> {
     }
   }
 
-  // What faster products cannot speed up: the same epoch with products that do nothing (their outputs
-  // stay zero, which the rest of the step handles like any other values). Storage and the elementwise
-  // kernels (finiteness check, SGD update, ReLU, bias sums, zeroing) stay the wasm kernels' own, as in
-  // the wasm rows.
+  // What faster products cannot speed up: the same epoch with products (and whole-batch convolutions)
+  // that do nothing (their outputs stay zero, which the rest of the step handles like any other
+  // values). Storage and the elementwise kernels (finiteness check, SGD update, ReLU, bias sums,
+  // zeroing) stay the wasm kernels' own, as in the wasm rows.
   const w = wasmKernels;
   const noop: Kernels = {
     name: "no-op", gemm: () => undefined, im2col: () => undefined, col2im: () => undefined,
+    conv2dForward: () => undefined, conv2dBackward: () => undefined,
     ...(wasmError === null ? {
       allocate: w.allocate, allFinite: w.allFinite, sgdStep: w.sgdStep, relu: w.relu, reluBackward: w.reluBackward,
       columnSums: w.columnSums, fillZero: w.fillZero,
@@ -666,7 +667,7 @@ function report(r: ReportInput): string {
   out.push("Each pass runs in a step arena, as `train()` runs a step (`lib/tensor/arena.ts`): the output and dx reuse the previous pass's storage " +
     "instead of fresh 8-16 MB arrays (whose page faults and garbage collections made earlier runs' medians several times their minimums), and " +
     "under the wasm kernels that storage, x and the upstream gradient live in the WebAssembly memory, where the kernels read and write them in place. " +
-    "The no-op row runs `Conv2d` with kernels that do nothing (the generic per-image loop: bias fill, db sums, the output and dx): no kernel can go below it.", "");
+    "The no-op row runs `Conv2d` with a whole-batch convolution that does nothing: what is left is the layer's own work (checks, the output and dx), which no kernel can go below.", "");
   for (const dtype of DTYPES) {
     const best = bestWasm(r.conv, dtype, r.wasmConfigs);
     const torchBest = torch === null ? undefined : Object.entries(torch.conv).filter(([k]) => k.startsWith(dtype + "/")).map(([, t]) => t.median).sort((a, b) => a - b)[0];
