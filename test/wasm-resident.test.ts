@@ -1,10 +1,10 @@
 // Storage that lives in the wasm kernels' memory (parameters, gradients, optimizer state): allocated
 // zeroed, used in place by gemm and the batch convolution with the same results as copied operands,
-// and the elementwise kernels on it (the optimizer's finiteness check, the SGD update, ReLU, column sums, zeroing) give exactly
+// and the elementwise kernels on it (the optimizer's finiteness check, the SGD update, ReLU, bias sums, zeroing, max pooling) give exactly
 // the reference's bits. The heap's size classes, reuse and refusal when the memory cannot grow.
 import { expect } from "chai";
 import { setKernels, type GemmArgs, type Kernels } from "../lib/kernels/kernels";
-import { allFiniteReference, columnSumsReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "../lib/kernels/reference";
+import { allFiniteReference, columnSumsReference, maxPoolBackwardReference, maxPoolReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "../lib/kernels/reference";
 import { isWasmStorage, setWasmAwaitWorkerForTests, setWasmThreads, wasmKernels, wasmKernelsError, wasmKernelsInfo, wasmKernelsSupported } from "../lib/kernels/wasm";
 import { WasmHeap } from "../lib/kernels/wasm-heap";
 import { planeSums } from "../lib/kernels/conv";
@@ -342,6 +342,51 @@ describe("wasm kernels on storage in their own memory", function () {
       wasmKernels.fillZero!(plain);
       expect(Array.from(plain)).to.deep.equal([0, 0, 0, 0]);
     }
+  });
+
+  it("max pooling in the memory gives the reference's values and argmax, ties to the first pixel (2x2 SIMD path and others)", () => {
+    const rng = new Rng(17);
+    // [planes, h, w, kh, kw, sh, sw]: 2x2/2 with widths that leave SIMD tails and an odd height; overlapping and 3x3 windows.
+    const cases = [[3, 8, 16, 2, 2, 2, 2], [2, 7, 22, 2, 2, 2, 2], [2, 4, 4, 2, 2, 2, 2], [2, 6, 9, 2, 2, 1, 1], [1, 9, 11, 3, 3, 2, 2], [2, 5, 8, 1, 2, 1, 2]] as const;
+    for (const f32 of [false, true]) {
+      for (const [planes, h, w, kh, kw, sh, sw] of cases) {
+        const x = randomArray(planes * h * w, rng, f32);
+        // Small integers make ties common (and -0 against 0 a tie).
+        for (let i = 0; i < x.length; i++) x[i] = Math.round(x[i]! * 1.5);
+        x[0] = -0;
+        const outH = Math.floor((h - kh) / sh) + 1, outW = Math.floor((w - kw) / sw) + 1, count = planes * outH * outW;
+        const args = { planes, h, w, kh, kw, sh, sw, outH, outW };
+        const want = f32 ? new Float32Array(count) : new Float64Array(count), wantArg = new Int32Array(count);
+        maxPoolReference({ ...args, x, out: want, argmax: wantArg });
+        const got = resident(want.map(() => 9)), arg = resident(new Float32Array(count));
+        const gotArg = new Int32Array(arg.buffer, arg.byteOffset, count);
+        wasmKernels.maxPool!({ ...args, x: resident(x), out: got, argmax: gotArg });
+        const what = `f32 ${f32} ${JSON.stringify(args)}`;
+        expectSameBits(got, want, `${what} out`);
+        expect(Array.from(gotArg), `${what} argmax`).to.deep.equal(Array.from(wantArg));
+        // Backward: overlapping windows add into the same pixel, in order.
+        const dout = randomArray(count, rng, f32);
+        const wantDx = f32 ? new Float32Array(x.length) : new Float64Array(x.length);
+        maxPoolBackwardReference(wantArg, dout, wantDx);
+        const gotDx = resident(wantDx.map(() => 0));
+        wasmKernels.maxPoolBackward!(gotArg, resident(dout), gotDx);
+        expectSameBits(gotDx, wantDx, `${what} dx`);
+      }
+    }
+  });
+
+  it("max pooling off the memory falls back to the reference; the backward skips indices outside dx as a typed array does", () => {
+    const x = Float64Array.of(1, 5, 2, 2, 7, 0, 7, 3);
+    const out = new Float64Array(2), argmax = new Int32Array(2);
+    wasmKernels.maxPool!({ x, planes: 2, h: 2, w: 2, kh: 2, kw: 2, sh: 2, sw: 2, outH: 1, outW: 1, out, argmax });
+    expect(Array.from(out)).to.deep.equal([5, 7]);
+    expect(Array.from(argmax)).to.deep.equal([1, 4]);
+    const idx = resident(new Float32Array(3));
+    const bad = new Int32Array(idx.buffer, idx.byteOffset, 3);
+    bad.set([-1, 2, 4]);
+    const dx = resident(new Float64Array(4));
+    wasmKernels.maxPoolBackward!(bad, resident(Float64Array.of(10, 20, 30)), dx);
+    expect(Array.from(dx)).to.deep.equal([0, 0, 20, 0]);
   });
 
   it("the SGD update on ordinary arrays (or a mix) falls back to the reference with the same bits", () => {

@@ -86,6 +86,10 @@ export interface Kernels {
   columnSums?(src: Storage, rows: number, cols: number, dst: Storage): void;
   /** Optional: s.fill(0), for storage that JavaScript fills slowly (V8 fills shared buffers entry by entry). */
   fillZero?(s: Storage): void;
+  /** Optional: max pooling without padding; reference: maxPoolReference, bit for bit (ties go to the first pixel). */
+  maxPool?(p: MaxPoolArgs): void;
+  /** Optional: dx[argmax[o]] += dout[o] in order of o (dx already zeroed); reference: maxPoolBackwardReference. */
+  maxPoolBackward?(argmax: Int32Array, dout: Storage, dx: Storage): void;
 }
 
 /**
@@ -103,6 +107,26 @@ export interface SgdStepArgs {
   momentum: number;
   weightDecay: number;
   nesterov: boolean;
+}
+
+/**
+ * Max pooling of `planes` planes of h x w (x is [N, C, H, W] with planes = N C) by windows of kh x kw
+ * at stride sh x sw, without padding: out[o] = the window's maximum, argmax[o] = its flat index in x.
+ */
+export interface MaxPoolArgs {
+  x: Storage;
+  planes: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  outH: number;
+  outW: number;
+  /** planes * outH * outW entries each; overwritten. */
+  out: Storage;
+  argmax: Int32Array;
 }
 
 /** A batch x [n, C, H, W] convolved with weight [F, C*kh*kw] (+ bias [F]) into out [n, F, outH, outW]. */

@@ -1,5 +1,5 @@
 import type { Storage } from "../tensor/dtype";
-import { checkGemmArgs, registerReferenceKernels, type ConvGeometry, type GemmArgs, type Kernels, type SgdStepArgs } from "./kernels";
+import { checkGemmArgs, registerReferenceKernels, type ConvGeometry, type GemmArgs, type Kernels, type MaxPoolArgs, type SgdStepArgs } from "./kernels";
 
 /*
  * Reference kernels in plain TypeScript.
@@ -243,6 +243,35 @@ export function columnSumsReference(src: Storage, rows: number, cols: number, ds
   for (let i = 0; i < rows; i++) for (let j = 0, row = i * cols; j < cols; j++) dst[j] += src[row + j]!;
 }
 
+/**
+ * Max pooling without padding (see MaxPoolArgs): the window's corner is computed directly, and a strict
+ * > keeps the first maximum in row-major order on ties.
+ */
+export function maxPoolReference(p: MaxPoolArgs): void {
+  const { x, planes, h, w, kh, kw, sh, sw, outH, outW, out, argmax } = p;
+  let o = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * h * w;
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++, o++) {
+        const corner = base + oy * sh * w + ox * sw;
+        let best = corner;
+        for (let u = 0; u < kh; u++) {
+          const row = corner + u * w;
+          for (let v = 0; v < kw; v++) if (x[row + v]! > x[best]!) best = row + v;
+        }
+        argmax[o] = best;
+        out[o] = x[best]!;
+      }
+    }
+  }
+}
+
+/** Max pooling's backward: dx[argmax[o]] += dout[o] (overlapping windows can share a maximum, hence +=). */
+export function maxPoolBackwardReference(argmax: Int32Array, dout: Storage, dx: Storage): void {
+  for (let o = 0; o < argmax.length; o++) dx[argmax[o]!] += dout[o]!;
+}
+
 function checkSameLength(what: string, first: Storage, ...rest: Storage[]): void {
   for (const s of rest) {
     if (s.length !== first.length) throw new Error(`${what}: arrays of ${first.length} and ${s.length} entries (they must match)`);
@@ -252,5 +281,6 @@ function checkSameLength(what: string, first: Storage, ...rest: Storage[]): void
 export const referenceKernels: Kernels = {
   name: "reference (TypeScript)", gemm, im2col, col2im, allFinite: allFiniteReference, sgdStep: sgdStepReference,
   relu: reluReference, reluBackward: reluBackwardReference, columnSums: columnSumsReference,
+  maxPool: maxPoolReference, maxPoolBackward: maxPoolBackwardReference,
 };
 registerReferenceKernels(referenceKernels);

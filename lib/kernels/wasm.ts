@@ -4,8 +4,8 @@ import { setFlagsFromString } from "v8";
 import { Worker } from "worker_threads";
 import type { DType, Storage } from "../tensor/dtype";
 import { conv2dBackwardWith, conv2dForwardWith, planeSums } from "./conv";
-import { checkGemmArgs, setKernels, type Conv2dBackwardArgs, type Conv2dForwardArgs, type ConvGeometry, type GemmArgs, type Kernels, type SgdStepArgs } from "./kernels";
-import { allFiniteReference, columnSumsReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "./reference";
+import { checkGemmArgs, setKernels, type Conv2dBackwardArgs, type Conv2dForwardArgs, type ConvGeometry, type GemmArgs, type Kernels, type MaxPoolArgs, type SgdStepArgs } from "./kernels";
+import { allFiniteReference, columnSumsReference, maxPoolBackwardReference, maxPoolReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "./reference";
 import { WasmHeap, type HeapBlock } from "./wasm-heap";
 
 /*
@@ -67,6 +67,10 @@ type SharedConvFn = (...args: number[]) => void;
 type AllFiniteFn = (ptr: number, n: number) => number;
 /** (src, rows, cols, dst). */
 type ColumnSumsFn = (src: number, rows: number, cols: number, dst: number) => void;
+/** (x, planes, h, w, kh, kw, sh, sw, outH, outW, out, argmax). */
+type MaxPoolFn = (...args: number[]) => void;
+/** (argmax, dout, count, dx, dxLength). */
+type MaxPoolBackwardFn = (argmax: number, dout: number, count: number, dx: number, dxLength: number) => void;
 /** (x, out, n). */
 type ReluFn = (x: number, out: number, n: number) => void;
 /** (x, dout, dx, n). */
@@ -105,6 +109,10 @@ interface KernelExports {
   columnSumsF64: ColumnSumsFn;
   columnSumsF32: ColumnSumsFn;
   zeroBytes: (ptr: number, bytes: number) => void;
+  maxPoolF64: MaxPoolFn;
+  maxPoolF32: MaxPoolFn;
+  maxPoolBackwardF64: MaxPoolBackwardFn;
+  maxPoolBackwardF32: MaxPoolBackwardFn;
   /** SgdFn then (chunk, counter): shared by chunks of entries, like SharedGemmFn. */
   sgdSharedF64: SharedConvFn;
   sgdSharedF32: SharedConvFn;
@@ -333,7 +341,7 @@ class WasmEngine {
   }
 
   /** Byte address of s[0] if s lives in the memory, else -1. */
-  addressOf(s: Storage): number {
+  addressOf(s: Storage | Int32Array): number {
     return this.buffers.has(s.buffer) ? s.byteOffset : -1;
   }
 
@@ -722,6 +730,25 @@ class WasmEngine {
     else this.ex.zeroBytes(at, s.byteLength);
   }
 
+  /** maxPoolReference in the memory when x, out and argmax live there (same bits). */
+  maxPool(p: MaxPoolArgs): void {
+    const px = this.addressOf(p.x), po = this.addressOf(p.out), pa = this.addressOf(p.argmax);
+    const count = p.planes * p.outH * p.outW;
+    const dims = [p.planes, p.h, p.w, p.kh, p.kw, p.sh, p.sw, p.outH, p.outW];
+    const ok = px >= 0 && po >= 0 && pa >= 0 && sameStorage(p.x, p.out) && dims.every((v) => Number.isInteger(v) && v >= 0) &&
+      p.kh >= 1 && p.kw >= 1 && (p.outH - 1) * p.sh + p.kh <= p.h && (p.outW - 1) * p.sw + p.kw <= p.w &&
+      p.x.length >= p.planes * p.h * p.w && p.out.length >= count && p.argmax.length >= count;
+    if (!ok) return maxPoolReference(p);
+    (p.x instanceof Float64Array ? this.ex.maxPoolF64 : this.ex.maxPoolF32)(px, ...dims, po, pa);
+  }
+
+  /** maxPoolBackwardReference in the memory when argmax, dout and dx live there (same bits). */
+  maxPoolBackward(argmax: Int32Array, dout: Storage, dx: Storage): void {
+    const pa = this.addressOf(argmax), pd = this.addressOf(dout), pdx = this.addressOf(dx);
+    if (pa < 0 || pd < 0 || pdx < 0 || !sameStorage(dout, dx) || dout.length < argmax.length) return maxPoolBackwardReference(argmax, dout, dx);
+    (dx instanceof Float64Array ? this.ex.maxPoolBackwardF64 : this.ex.maxPoolBackwardF32)(pa, pd, argmax.length, pdx, dx.length);
+  }
+
   /** planeSums (lib/kernels/conv.ts) of dout at byte address pdout into db, shared by filters (same bits). */
   private planeSums(pdout: number, n: number, F: number, plane: number, db: Storage, sz: number): void {
     const pdb = this.addressOf(db);
@@ -752,7 +779,8 @@ class WasmEngine {
 function checkExports(ex: Record<string, unknown>): KernelExports {
   const fns = [
     "gemmF64", "gemmF32", ...SHARED_FNS, "im2colF64", "im2colF32", "col2imF64", "col2imF32", "allFiniteF64", "allFiniteF32", "sgdF64", "sgdF32",
-    "reluF64", "reluF32", "reluBackwardF64", "reluBackwardF32", "columnSumsF64", "columnSumsF32", "zeroBytes", "heapBase",
+    "reluF64", "reluF32", "reluBackwardF64", "reluBackwardF32", "columnSumsF64", "columnSumsF32", "zeroBytes",
+    "maxPoolF64", "maxPoolF32", "maxPoolBackwardF64", "maxPoolBackwardF32", "heapBase",
   ];
   for (const name of fns) {
     if (typeof ex[name] !== "function") throw new Error(`wasm kernels: kernels.wasm does not export ${name} (rebuild with scripts/build-wasm.js)`);
@@ -847,6 +875,12 @@ export const wasmKernels: Kernels = {
   },
   fillZero(s: Storage): void {
     engine().fillZero(s);
+  },
+  maxPool(p: MaxPoolArgs): void {
+    engine().maxPool(p);
+  },
+  maxPoolBackward(argmax: Int32Array, dout: Storage, dx: Storage): void {
+    engine().maxPoolBackward(argmax, dout, dx);
   },
 };
 

@@ -1,4 +1,6 @@
-import { convOutputSize } from "../kernels/kernels";
+import { convOutputSize, kernels } from "../kernels/kernels";
+import { maxPoolBackwardReference, maxPoolReference } from "../kernels/reference";
+import { allocateIndices } from "../tensor/dtype";
 import { shapeStr } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
 import { pair, type Pair } from "./conv2d";
@@ -14,7 +16,7 @@ interface PoolGeometry {
  * window (i, j) covers rows i sh - ph ... i sh - ph + kh - 1 (likewise columns), Ho = floor((H + 2 ph - kh) / sh) + 1.
  * Padded positions are never read: they are -inf for max pooling and (optionally) zeros for average
  * pooling. Padding is limited to half the window, as in PyTorch, so every window holds a real pixel.
- * (The kernels interface has no pooling kernel, so these loops are plain TypeScript.)
+ * (Max pooling without padding is a kernel; the padded and average cases are these plain loops.)
  */
 abstract class Pool2d extends Layer {
   readonly kernelSize: [number, number];
@@ -104,10 +106,14 @@ export class MaxPool2d extends Pool2d {
   forward(x: Tensor): Tensor {
     const g = this.geometry(x);
     const out = Tensor.zeros([g.n, g.c, g.outH, g.outW], x.dtype);
-    const argmax = new Int32Array(out.size);
+    const argmax = allocateIndices(out.size);
     const xd = x.data;
     if (g.ph === 0 && g.pw === 0) {
-      maxPoolUnpadded(g, xd, out.data, argmax);
+      // The usual case (2x2, stride 2) is a kernel: the window's corner is computed directly.
+      const k = kernels();
+      const args = { x: xd, planes: g.n * g.c, h: g.h, w: g.w, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, outH: g.outH, outW: g.outW, out: out.data, argmax };
+      if (k.maxPool !== undefined) k.maxPool(args);
+      else maxPoolReference(args);
     } else {
       this.windows(g, (o, offsets, count) => {
         let best = offsets[0]!;
@@ -124,34 +130,10 @@ export class MaxPool2d extends Pool2d {
   backward(dout: Tensor): Tensor {
     const { inShape, dtype, argmax } = this.checkDout(this.cache, dout);
     const dx = Tensor.zeros(inShape, dtype);
-    // Overlapping windows can share a max, hence += .
-    for (let o = 0; o < argmax.length; o++) dx.data[argmax[o]!] += dout.data[o]!;
+    const k = kernels();
+    if (k.maxPoolBackward !== undefined) k.maxPoolBackward(argmax, dout.data, dx.data);
+    else maxPoolBackwardReference(argmax, dout.data, dx.data);
     return dx;
-  }
-}
-
-/**
- * Max pooling without padding (the usual 2x2 / stride 2 case), the same windows and tie rule as the
- * general walk but with the window's corner computed directly: no offset list and no callback per
- * output, which made pooling a tenth of a CNN's step.
- */
-function maxPoolUnpadded(g: PoolGeometry, xd: ArrayLike<number>, out: { [i: number]: number }, argmax: Int32Array): void {
-  let o = 0;
-  for (let plane = 0; plane < g.n * g.c; plane++) {
-    const base = plane * g.h * g.w;
-    for (let oy = 0; oy < g.outH; oy++) {
-      for (let ox = 0; ox < g.outW; ox++, o++) {
-        const corner = base + oy * g.sh * g.w + ox * g.sw;
-        let best = corner;
-        for (let u = 0; u < g.kh; u++) {
-          const row = corner + u * g.w;
-          // Strict > keeps the first maximum (row-major) on ties.
-          for (let v = 0; v < g.kw; v++) if (xd[row + v]! > xd[best]!) best = row + v;
-        }
-        argmax[o] = best;
-        out[o] = xd[best]!;
-      }
-    }
   }
 }
 

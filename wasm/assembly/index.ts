@@ -7,6 +7,7 @@ export { allFiniteF64, allFiniteF32, sgdF64, sgdF32, sgdSharedF64, sgdSharedF32 
 export { reluF64, reluF32, reluBackwardF64, reluBackwardF32 } from "./relu";
 export { columnSumsF64, columnSumsF32, planeSumsSharedF64, planeSumsSharedF32 } from "./bias-grad";
 export { zeroBytes } from "./fill";
+export { maxPoolF64, maxPoolF32, maxPoolBackwardF64, maxPoolBackwardF32 } from "./pool";
 
 /** First byte past the module's own static data: the host's layout starts here. */
 export function heapBase(): usize {
