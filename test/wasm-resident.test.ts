@@ -1,18 +1,20 @@
 // Storage that lives in the wasm kernels' memory (parameters, gradients, optimizer state): allocated
 // zeroed, used in place by gemm and the batch convolution with the same results as copied operands,
-// and the elementwise kernels on it (the optimizer's finiteness check, the SGD update, ReLU, bias sums, zeroing, max pooling) give exactly
+// and the elementwise kernels on it (the optimizer's finiteness check, the SGD update, ReLU, bias sums, zeroing, max pooling, BatchNorm) give exactly
 // the reference's bits. The heap's size classes, reuse and refusal when the memory cannot grow.
 import { expect } from "chai";
 import { setKernels, type GemmArgs, type Kernels } from "../lib/kernels/kernels";
-import { allFiniteReference, columnSumsReference, maxPoolBackwardReference, maxPoolReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "../lib/kernels/reference";
+import { allFiniteReference, channelReduceReference, columnSumsReference, maxPoolBackwardReference, maxPoolReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "../lib/kernels/reference";
 import { isWasmStorage, setWasmAwaitWorkerForTests, setWasmThreads, wasmKernels, wasmKernelsError, wasmKernelsInfo, wasmKernelsSupported } from "../lib/kernels/wasm";
 import { WasmHeap } from "../lib/kernels/wasm-heap";
 import { planeSums } from "../lib/kernels/conv";
 import { Linear } from "../lib/layers/linear";
 import { Conv2d } from "../lib/layers/conv2d";
+import { BatchNorm1d, BatchNorm2d } from "../lib/layers/batchnorm";
 import { SGD } from "../lib/optim/sgd";
 import { Rng } from "../lib/random";
 import type { DType, Storage } from "../lib/tensor/dtype";
+import { StepArena, withArena } from "../lib/tensor/arena";
 import { Tensor } from "../lib/tensor/tensor";
 import { randomArray } from "./helpers/gemm-case";
 
@@ -387,6 +389,52 @@ describe("wasm kernels on storage in their own memory", function () {
     const dx = resident(new Float64Array(4));
     wasmKernels.maxPoolBackward!(bad, resident(Float64Array.of(10, 20, 30)), dx);
     expect(Array.from(dx)).to.deep.equal([0, 0, 20, 0]);
+  });
+
+  it("BatchNorm1d/2d in the memory give the reference kernels' bits: outputs, dx, dgamma, dbeta and running statistics", () => {
+    // [layer, input shape]: planes of 35 (a tail of 3 after the 4-way sums), 1 (BatchNorm1d) and 64.
+    const cases = [[2, [3, 2, 5, 7]], [1, [6, 5]], [2, [4, 3, 8, 8]]] as const;
+    for (const dtype of DTYPES) {
+      for (const [rank, shape] of cases) {
+        // In a step arena, so that under the wasm kernels x, dout and the layer's outputs live in their memory.
+        const run = (k: Kernels): Storage[] => withArena(new StepArena(), () => {
+          setKernels(k);
+          const rng = new Rng(18);
+          const bn = rank === 2 ? new BatchNorm2d(shape[1], { dtype }) : new BatchNorm1d(shape[1], { dtype });
+          bn.gamma.value.data.set(randomArray(shape[1], rng).map((v) => 1 + v / 4));
+          bn.beta.value.data.set(randomArray(shape[1], rng));
+          const x = Tensor.randn([...shape], rng, { dtype }).mulInPlace(3).addInPlace(1);
+          const dout = Tensor.randn([...shape], rng, { dtype });
+          expect(isWasmStorage(x.data) && isWasmStorage(dout.data)).to.equal(k === wasmKernels);
+          const out = bn.forward(x).data.slice(), dx = bn.backward(dout).data.slice();
+          bn.eval();
+          const evalOut = bn.forward(x).data.slice(), evalDx = bn.backward(dout).data.slice();
+          return [out, dx, bn.gamma.grad.data.slice(), bn.beta.grad.data.slice(), bn.runningMean.data.slice(), bn.runningVar.data.slice(), evalOut, evalDx];
+        });
+        const want = run(referenceKernels), got = run(wasmKernels);
+        const names = ["out", "dx", "dgamma", "dbeta", "runningMean", "runningVar", "eval out", "eval dx"];
+        names.forEach((name, i) => expectSameBits(got[i]!, want[i]!, `${dtype} ${JSON.stringify(shape)} ${name}`));
+      }
+    }
+  });
+
+  it("BatchNorm's per-channel sums in the memory are the reference's (sum, squared deviation, product), and fall back off it", () => {
+    const rng = new Rng(19);
+    for (const f32 of [false, true]) {
+      const [n, C, inner] = [3, 4, 13];
+      const a = randomArray(n * C * inner, rng, f32), b = randomArray(n * C * inner, rng, f32);
+      const mean = Float64Array.from(randomArray(C, rng));
+      for (const [term, bb, mu] of [["sum", null, null], ["squaredDeviation", null, mean], ["product", b, null]] as const) {
+        const want = new Float64Array(C), got = new Float64Array(C), plain = new Float64Array(C);
+        channelReduceReference({ term, a, b: bb, mean: mu, n, C, inner, out: want });
+        wasmKernels.channelReduce!({ term, a: resident(a), b: bb === null ? null : resident(bb), mean: mu, n, C, inner, out: got });
+        wasmKernels.channelReduce!({ term, a, b: bb, mean: mu, n, C, inner, out: plain });
+        expectSameBits(got, want, `f32 ${f32} ${term}`);
+        expectSameBits(plain, want, `f32 ${f32} ${term} off the memory`);
+      }
+    }
+    expect(() => channelReduceReference({ term: "product", a: new Float64Array(4), b: null, mean: null, n: 1, C: 1, inner: 4, out: new Float64Array(1) }))
+      .to.throw('channelReduce: "product" needs b');
   });
 
   it("the SGD update on ordinary arrays (or a mix) falls back to the reference with the same bits", () => {

@@ -90,6 +90,12 @@ export interface Kernels {
   maxPool?(p: MaxPoolArgs): void;
   /** Optional: dx[argmax[o]] += dout[o] in order of o (dx already zeroed); reference: maxPoolBackwardReference. */
   maxPoolBackward?(argmax: Int32Array, dout: Storage, dx: Storage): void;
+  /** Optional: BatchNorm's per-channel sums; reference: channelReduceReference, bit for bit. */
+  channelReduce?(p: ChannelReduceArgs): void;
+  /** Optional: BatchNorm's xhat and output; reference: batchNormNormalizeReference, bit for bit. */
+  batchNormNormalize?(p: BatchNormNormalizeArgs): void;
+  /** Optional: BatchNorm's dx; reference: batchNormBackwardReference, bit for bit. */
+  batchNormBackward?(p: BatchNormBackwardArgs): void;
 }
 
 /**
@@ -127,6 +133,54 @@ export interface MaxPoolArgs {
   /** planes * outH * outW entries each; overwritten. */
   out: Storage;
   argmax: Int32Array;
+}
+
+/**
+ * Per-channel sums over a [n, C, inner] layout (inner = H W, or 1), in float64 whatever the storage:
+ * out[f] = sum over images of the plane's sum of the term ("sum": a; "squaredDeviation": (a - mean[f])^2;
+ * "product": a b). Each plane is summed as four interleaved partial sums (see channelReduceReference).
+ */
+export interface ChannelReduceArgs {
+  term: "sum" | "squaredDeviation" | "product";
+  a: Storage;
+  /** The second factor for "product", else null. */
+  b: Storage | null;
+  /** Per-channel means for "squaredDeviation", else null. */
+  mean: Float64Array | null;
+  n: number;
+  C: number;
+  inner: number;
+  /** C entries, overwritten. */
+  out: Float64Array;
+}
+
+/** xhat = (x - mean[f]) invstd[f] and out = gamma[f] xhat + beta[f] over [n, C, inner] (arithmetic in float64). */
+export interface BatchNormNormalizeArgs {
+  x: Storage;
+  n: number;
+  C: number;
+  inner: number;
+  mean: Float64Array;
+  invstd: Float64Array;
+  gamma: Storage;
+  beta: Storage;
+  /** Overwritten, like out. */
+  xhat: Storage;
+  out: Storage;
+}
+
+/** dx = k1[f] dy + k0[f] + k2[f] xhat over [n, C, inner] (arithmetic in float64, added in that order). */
+export interface BatchNormBackwardArgs {
+  dy: Storage;
+  xhat: Storage;
+  n: number;
+  C: number;
+  inner: number;
+  k1: Float64Array;
+  k0: Float64Array;
+  k2: Float64Array;
+  /** Overwritten. */
+  dx: Storage;
 }
 
 /** A batch x [n, C, H, W] convolved with weight [F, C*kh*kw] (+ bias [F]) into out [n, F, outH, outW]. */

@@ -1,5 +1,8 @@
 import type { Storage } from "../tensor/dtype";
-import { checkGemmArgs, registerReferenceKernels, type ConvGeometry, type GemmArgs, type Kernels, type MaxPoolArgs, type SgdStepArgs } from "./kernels";
+import {
+  checkGemmArgs, registerReferenceKernels, type BatchNormBackwardArgs, type BatchNormNormalizeArgs, type ChannelReduceArgs, type ConvGeometry,
+  type GemmArgs, type Kernels, type MaxPoolArgs, type SgdStepArgs,
+} from "./kernels";
 
 /*
  * Reference kernels in plain TypeScript.
@@ -272,6 +275,75 @@ export function maxPoolBackwardReference(argmax: Int32Array, dout: Storage, dx: 
   for (let o = 0; o < argmax.length; o++) dx[argmax[o]!] += dout[o]!;
 }
 
+/**
+ * BatchNorm's per-channel sums (see ChannelReduceArgs). A plane's four partial sums take entries
+ * j = 0, 1, 2, 3 mod 4 (the tail goes to the first) and are added as ((s0 + s1) + s2) + s3: one running
+ * sum would wait on every add.
+ */
+export function channelReduceReference(p: ChannelReduceArgs): void {
+  const { term, a, n, C, inner, out } = p;
+  const b = p.b ?? a, mean = p.mean ?? out;
+  if ((term === "product" && p.b === null) || (term === "squaredDeviation" && p.mean === null)) {
+    throw new Error(`channelReduce: "${term}" needs ${term === "product" ? "b" : "mean"}`);
+  }
+  out.fill(0, 0, C);
+  for (let s = 0, start = 0; s < n; s++) {
+    for (let f = 0; f < C; f++, start += inner) {
+      const mu = term === "squaredDeviation" ? mean[f]! : 0;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let j = 0;
+      if (term === "sum") {
+        for (; j + 4 <= inner; j += 4) {
+          const i = start + j;
+          s0 += a[i]!; s1 += a[i + 1]!; s2 += a[i + 2]!; s3 += a[i + 3]!;
+        }
+        for (; j < inner; j++) s0 += a[start + j]!;
+      } else if (term === "squaredDeviation") {
+        for (; j + 4 <= inner; j += 4) {
+          const i = start + j;
+          const d0 = a[i]! - mu, d1 = a[i + 1]! - mu, d2 = a[i + 2]! - mu, d3 = a[i + 3]! - mu;
+          s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3;
+        }
+        for (; j < inner; j++) s0 += (a[start + j]! - mu) * (a[start + j]! - mu);
+      } else {
+        for (; j + 4 <= inner; j += 4) {
+          const i = start + j;
+          s0 += a[i]! * b[i]!; s1 += a[i + 1]! * b[i + 1]!; s2 += a[i + 2]! * b[i + 2]!; s3 += a[i + 3]! * b[i + 3]!;
+        }
+        for (; j < inner; j++) s0 += a[start + j]! * b[start + j]!;
+      }
+      out[f] += s0 + s1 + s2 + s3;
+    }
+  }
+}
+
+/** BatchNorm's forward pass over the values (see BatchNormNormalizeArgs); out uses xhat before rounding. */
+export function batchNormNormalizeReference(p: BatchNormNormalizeArgs): void {
+  const { x, n, C, inner, mean, invstd, gamma, beta, xhat, out } = p;
+  for (let s = 0, i = 0; s < n; s++) {
+    for (let f = 0; f < C; f++) {
+      // Constants hoisted per plane: the inner loop is two multiply-adds per value.
+      const mu = mean[f]!, is = invstd[f]!, g = gamma[f]!, b = beta[f]!;
+      for (const end = i + inner; i < end; i++) {
+        const h = (x[i]! - mu) * is;
+        xhat[i] = h;
+        out[i] = g * h + b;
+      }
+    }
+  }
+}
+
+/** BatchNorm's dx (see BatchNormBackwardArgs). */
+export function batchNormBackwardReference(p: BatchNormBackwardArgs): void {
+  const { dy, xhat, n, C, inner, k1, k0, k2, dx } = p;
+  for (let s = 0, i = 0; s < n; s++) {
+    for (let f = 0; f < C; f++) {
+      const a = k1[f]!, c = k0[f]!, e = k2[f]!;
+      for (const end = i + inner; i < end; i++) dx[i] = a * dy[i]! + c + e * xhat[i]!;
+    }
+  }
+}
+
 function checkSameLength(what: string, first: Storage, ...rest: Storage[]): void {
   for (const s of rest) {
     if (s.length !== first.length) throw new Error(`${what}: arrays of ${first.length} and ${s.length} entries (they must match)`);
@@ -282,5 +354,6 @@ export const referenceKernels: Kernels = {
   name: "reference (TypeScript)", gemm, im2col, col2im, allFinite: allFiniteReference, sgdStep: sgdStepReference,
   relu: reluReference, reluBackward: reluBackwardReference, columnSums: columnSumsReference,
   maxPool: maxPoolReference, maxPoolBackward: maxPoolBackwardReference,
+  channelReduce: channelReduceReference, batchNormNormalize: batchNormNormalizeReference, batchNormBackward: batchNormBackwardReference,
 };
 registerReferenceKernels(referenceKernels);

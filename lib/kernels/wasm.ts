@@ -4,8 +4,13 @@ import { setFlagsFromString } from "v8";
 import { Worker } from "worker_threads";
 import type { DType, Storage } from "../tensor/dtype";
 import { conv2dBackwardWith, conv2dForwardWith, planeSums } from "./conv";
-import { checkGemmArgs, setKernels, type Conv2dBackwardArgs, type Conv2dForwardArgs, type ConvGeometry, type GemmArgs, type Kernels, type MaxPoolArgs, type SgdStepArgs } from "./kernels";
-import { allFiniteReference, columnSumsReference, maxPoolBackwardReference, maxPoolReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "./reference";
+import {
+  checkGemmArgs, setKernels, type BatchNormBackwardArgs, type BatchNormNormalizeArgs, type ChannelReduceArgs, type Conv2dBackwardArgs,
+  type Conv2dForwardArgs, type ConvGeometry, type GemmArgs, type Kernels, type MaxPoolArgs, type SgdStepArgs,
+} from "./kernels";
+import {
+  allFiniteReference, batchNormBackwardReference, batchNormNormalizeReference, channelReduceReference, columnSumsReference, maxPoolBackwardReference, maxPoolReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference,
+} from "./reference";
 import { WasmHeap, type HeapBlock } from "./wasm-heap";
 
 /*
@@ -71,6 +76,10 @@ type ColumnSumsFn = (src: number, rows: number, cols: number, dst: number) => vo
 type MaxPoolFn = (...args: number[]) => void;
 /** (argmax, dout, count, dx, dxLength). */
 type MaxPoolBackwardFn = (argmax: number, dout: number, count: number, dx: number, dxLength: number) => void;
+/** (mode, a, b, mean, n, C, inner, out): mode 0 sum, 1 squared deviation, 2 product. */
+type ChannelReduceFn = (mode: number, a: number, b: number, mean: number, n: number, C: number, inner: number, out: number) => void;
+/** (x, n, C, inner, mean, invstd, gamma, beta, xhat, out) for normalize; (dy, xhat, n, C, inner, k1, k0, k2, dx) for backward. */
+type BatchNormFn = (...args: number[]) => void;
 /** (x, out, n). */
 type ReluFn = (x: number, out: number, n: number) => void;
 /** (x, dout, dx, n). */
@@ -113,6 +122,12 @@ interface KernelExports {
   maxPoolF32: MaxPoolFn;
   maxPoolBackwardF64: MaxPoolBackwardFn;
   maxPoolBackwardF32: MaxPoolBackwardFn;
+  channelReduceF64: ChannelReduceFn;
+  channelReduceF32: ChannelReduceFn;
+  batchNormNormalizeF64: BatchNormFn;
+  batchNormNormalizeF32: BatchNormFn;
+  batchNormBackwardF64: BatchNormFn;
+  batchNormBackwardF32: BatchNormFn;
   /** SgdFn then (chunk, counter): shared by chunks of entries, like SharedGemmFn. */
   sgdSharedF64: SharedConvFn;
   sgdSharedF32: SharedConvFn;
@@ -749,6 +764,56 @@ class WasmEngine {
     (dx instanceof Float64Array ? this.ex.maxPoolBackwardF64 : this.ex.maxPoolBackwardF32)(pa, pd, argmax.length, pdx, dx.length);
   }
 
+  /** channelReduceReference in the memory when the values live there (the C sums cross over). */
+  channelReduce(p: ChannelReduceArgs): void {
+    const { n, C, inner } = p;
+    const size = n * C * inner;
+    const pa = this.addressOf(p.a), pb = p.b === null ? 0 : this.addressOf(p.b);
+    const needs = p.term === "product" ? p.b !== null : p.term === "squaredDeviation" ? p.mean !== null : true;
+    const ok = needs && pa >= 0 && pb >= 0 && (p.b === null || sameStorage(p.a, p.b)) && p.a.length >= size && (p.b === null || p.b.length >= size) &&
+      p.out.length >= C && (p.mean === null || p.mean.length >= C);
+    const area = ok ? this.operandArea(2 * align(C * 8)) : -1;
+    if (area < 0) return channelReduceReference(p);
+    const pmean = area, pout = area + align(C * 8);
+    if (p.mean !== null) this.put(p.mean, 0, C, pmean);
+    const mode = p.term === "sum" ? 0 : p.term === "squaredDeviation" ? 1 : 2;
+    (p.a instanceof Float64Array ? this.ex.channelReduceF64 : this.ex.channelReduceF32)(mode, pa, pb, pmean, n, C, inner, pout);
+    this.take(p.out, 0, C, pout);
+  }
+
+  /** batchNormNormalizeReference in the memory when x, xhat and out live there. */
+  batchNormNormalize(p: BatchNormNormalizeArgs): void {
+    const { n, C, inner } = p;
+    const size = n * C * inner;
+    const px = this.addressOf(p.x), ph = this.addressOf(p.xhat), po = this.addressOf(p.out);
+    const ok = px >= 0 && ph >= 0 && po >= 0 && sameStorage(p.x, p.xhat, p.out, p.gamma, p.beta) && [p.x, p.xhat, p.out].every((s) => s.length >= size) &&
+      [p.gamma, p.beta, p.mean, p.invstd].every((s) => s.length >= C);
+    const sz = p.x instanceof Float64Array ? 8 : 4;
+    const area = ok ? this.operandArea(2 * align(C * 8) + 2 * align(C * sz)) : -1;
+    if (area < 0) return batchNormNormalizeReference(p);
+    const pmean = area, pinv = pmean + align(C * 8), pg = pinv + align(C * 8), pbeta = pg + align(C * sz);
+    this.put(p.mean, 0, C, pmean);
+    this.put(p.invstd, 0, C, pinv);
+    const g = this.operand(p.gamma, 0, C, pg), b = this.operand(p.beta, 0, C, pbeta);
+    (sz === 8 ? this.ex.batchNormNormalizeF64 : this.ex.batchNormNormalizeF32)(px, n, C, inner, pmean, pinv, g, b, ph, po);
+  }
+
+  /** batchNormBackwardReference in the memory when dy, xhat and dx live there. */
+  batchNormBackward(p: BatchNormBackwardArgs): void {
+    const { n, C, inner } = p;
+    const size = n * C * inner;
+    const pdy = this.addressOf(p.dy), ph = this.addressOf(p.xhat), pdx = this.addressOf(p.dx);
+    const ok = pdy >= 0 && ph >= 0 && pdx >= 0 && sameStorage(p.dy, p.xhat, p.dx) && [p.dy, p.xhat, p.dx].every((s) => s.length >= size) &&
+      [p.k1, p.k0, p.k2].every((s) => s.length >= C);
+    const area = ok ? this.operandArea(3 * align(C * 8)) : -1;
+    if (area < 0) return batchNormBackwardReference(p);
+    const pk1 = area, pk0 = pk1 + align(C * 8), pk2 = pk0 + align(C * 8);
+    this.put(p.k1, 0, C, pk1);
+    this.put(p.k0, 0, C, pk0);
+    this.put(p.k2, 0, C, pk2);
+    (p.dy instanceof Float64Array ? this.ex.batchNormBackwardF64 : this.ex.batchNormBackwardF32)(pdy, ph, n, C, inner, pk1, pk0, pk2, pdx);
+  }
+
   /** planeSums (lib/kernels/conv.ts) of dout at byte address pdout into db, shared by filters (same bits). */
   private planeSums(pdout: number, n: number, F: number, plane: number, db: Storage, sz: number): void {
     const pdb = this.addressOf(db);
@@ -780,7 +845,8 @@ function checkExports(ex: Record<string, unknown>): KernelExports {
   const fns = [
     "gemmF64", "gemmF32", ...SHARED_FNS, "im2colF64", "im2colF32", "col2imF64", "col2imF32", "allFiniteF64", "allFiniteF32", "sgdF64", "sgdF32",
     "reluF64", "reluF32", "reluBackwardF64", "reluBackwardF32", "columnSumsF64", "columnSumsF32", "zeroBytes",
-    "maxPoolF64", "maxPoolF32", "maxPoolBackwardF64", "maxPoolBackwardF32", "heapBase",
+    "maxPoolF64", "maxPoolF32", "maxPoolBackwardF64", "maxPoolBackwardF32",
+    "channelReduceF64", "channelReduceF32", "batchNormNormalizeF64", "batchNormNormalizeF32", "batchNormBackwardF64", "batchNormBackwardF32", "heapBase",
   ];
   for (const name of fns) {
     if (typeof ex[name] !== "function") throw new Error(`wasm kernels: kernels.wasm does not export ${name} (rebuild with scripts/build-wasm.js)`);
@@ -881,6 +947,15 @@ export const wasmKernels: Kernels = {
   },
   maxPoolBackward(argmax: Int32Array, dout: Storage, dx: Storage): void {
     engine().maxPoolBackward(argmax, dout, dx);
+  },
+  channelReduce(p: ChannelReduceArgs): void {
+    engine().channelReduce(p);
+  },
+  batchNormNormalize(p: BatchNormNormalizeArgs): void {
+    engine().batchNormNormalize(p);
+  },
+  batchNormBackward(p: BatchNormBackwardArgs): void {
+    engine().batchNormBackward(p);
   },
 };
 

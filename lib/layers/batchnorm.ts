@@ -1,6 +1,8 @@
+import { kernels, type ChannelReduceArgs } from "../kernels/kernels";
+import { batchNormBackwardReference, batchNormNormalizeReference, channelReduceReference } from "../kernels/reference";
 import { Tensor } from "../tensor/tensor";
 import { shapeStr } from "../tensor/shape";
-import type { DType } from "../tensor/dtype";
+import type { DType, Storage } from "../tensor/dtype";
 import { Layer, parameter, type StateBuffer, type Parameter } from "./layer";
 
 export interface BatchNormOptions {
@@ -73,9 +75,9 @@ abstract class BatchNorm extends Layer {
     const invstd = new Float64Array(C);
     if (training) {
       // Two passes (mean, then squared deviations) avoid the cancellation of E[x^2] - E[x]^2.
-      const s = channelSums(x.data, n, C, inner);
+      const s = channelReduce("sum", x.data, null, null, n, C, inner);
       for (let f = 0; f < C; f++) mean[f] = s[f]! / m;
-      const v = channelSquaredDeviations(x.data, mean, n, C, inner);
+      const v = channelReduce("squaredDeviation", x.data, null, mean, n, C, inner);
       const mom = this.momentum;
       for (let f = 0; f < C; f++) {
         const variance = v[f]! / m;
@@ -92,20 +94,10 @@ abstract class BatchNorm extends Layer {
 
     const out = Tensor.zerosLike(x);
     const xhat = Tensor.zerosLike(x);
-    const g = this.gamma.value.data;
-    const b = this.beta.value.data;
-    const xd = x.data, hd = xhat.data, od = out.data;
-    for (let s = 0, i = 0; s < n; s++) {
-      for (let f = 0; f < C; f++) {
-        // Constants hoisted per plane: the inner loop is two multiply-adds per value.
-        const mu = mean[f]!, is = invstd[f]!, gf = g[f]!, bf = b[f]!;
-        for (const end = i + inner; i < end; i++) {
-          const h = (xd[i]! - mu) * is;
-          hd[i] = h;
-          od[i] = gf * h + bf;
-        }
-      }
-    }
+    const args = { x: x.data, n, C, inner, mean, invstd, gamma: this.gamma.value.data, beta: this.beta.value.data, xhat: xhat.data, out: out.data };
+    const k = kernels();
+    if (k.batchNormNormalize !== undefined) k.batchNormNormalize(args);
+    else batchNormNormalizeReference(args);
     this.cache = { xhat, invstd, training, inner, outShape: out.shape };
     return out;
   }
@@ -119,8 +111,8 @@ abstract class BatchNorm extends Layer {
     const n = xhat.shape[0]!;
     const C = this.features;
     const m = n * inner;
-    const sumDy = channelSums(dout.data, n, C, inner);
-    const sumDyXhat = channelDots(dout.data, xhat.data, n, C, inner);
+    const sumDy = channelReduce("sum", dout.data, null, null, n, C, inner);
+    const sumDyXhat = channelReduce("product", dout.data, xhat.data, null, n, C, inner);
     this.beta.grad.data.set(sumDy);
     this.gamma.grad.data.set(sumDyXhat);
 
@@ -139,13 +131,10 @@ abstract class BatchNorm extends Layer {
       } // eval: fixed statistics, so dx = dy gamma invstd (k0 = k2 = 0).
     }
     const dx = Tensor.zerosLike(xhat);
-    const dxd = dx.data, dyd = dout.data, hd = xhat.data;
-    for (let s = 0, i = 0; s < n; s++) {
-      for (let f = 0; f < C; f++) {
-        const a = k1[f]!, c = k0[f]!, e = k2[f]!;
-        for (const end = i + inner; i < end; i++) dxd[i] = a * dyd[i]! + c + e * hd[i]!;
-      }
-    }
+    const args = { dy: dout.data, xhat: xhat.data, n, C, inner, k1, k0, k2, dx: dx.data };
+    const k = kernels();
+    if (k.batchNormBackward !== undefined) k.batchNormBackward(args);
+    else batchNormBackwardReference(args);
     return dx;
   }
 
@@ -162,50 +151,13 @@ abstract class BatchNorm extends Layer {
   }
 }
 
-/*
- * Per-feature reductions over an [n, C, inner] layout, visited in memory order and accumulated in
- * float64 whatever the storage type. Three plain loops rather than one taking a callback: the
- * callback was called per value and made these the slowest part of a CNN's step.
- */
-
-/** sum of a over each feature. */
-function channelSums(a: ArrayLike<number>, n: number, C: number, inner: number): Float64Array {
-  const sums = new Float64Array(C);
-  for (let s = 0, i = 0; s < n; s++) {
-    for (let f = 0; f < C; f++) {
-      let acc = 0;
-      for (const end = i + inner; i < end; i++) acc += a[i]!;
-      sums[f]! += acc;
-    }
-  }
-  return sums;
-}
-
-/** sum of (a - mean)^2 over each feature. */
-function channelSquaredDeviations(a: ArrayLike<number>, mean: Float64Array, n: number, C: number, inner: number): Float64Array {
-  const sums = new Float64Array(C);
-  for (let s = 0, i = 0; s < n; s++) {
-    for (let f = 0; f < C; f++) {
-      const mu = mean[f]!;
-      let acc = 0;
-      for (const end = i + inner; i < end; i++) acc += (a[i]! - mu) * (a[i]! - mu);
-      sums[f]! += acc;
-    }
-  }
-  return sums;
-}
-
-/** sum of a * b over each feature. */
-function channelDots(a: ArrayLike<number>, b: ArrayLike<number>, n: number, C: number, inner: number): Float64Array {
-  const sums = new Float64Array(C);
-  for (let s = 0, i = 0; s < n; s++) {
-    for (let f = 0; f < C; f++) {
-      let acc = 0;
-      for (const end = i + inner; i < end; i++) acc += a[i]! * b[i]!;
-      sums[f]! += acc;
-    }
-  }
-  return sums;
+/** Per-channel float64 sums over [n, C, inner] (a kernel: see ChannelReduceArgs). */
+function channelReduce(term: ChannelReduceArgs["term"], a: Storage, b: Storage | null, mean: Float64Array | null, n: number, C: number, inner: number): Float64Array {
+  const args = { term, a, b, mean, n, C, inner, out: new Float64Array(C) };
+  const k = kernels();
+  if (k.channelReduce !== undefined) k.channelReduce(args);
+  else channelReduceReference(args);
+  return args.out;
 }
 
 /** BatchNorm over [N, D]: statistics per feature over the batch. */

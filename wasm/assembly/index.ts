@@ -8,6 +8,9 @@ export { reluF64, reluF32, reluBackwardF64, reluBackwardF32 } from "./relu";
 export { columnSumsF64, columnSumsF32, planeSumsSharedF64, planeSumsSharedF32 } from "./bias-grad";
 export { zeroBytes } from "./fill";
 export { maxPoolF64, maxPoolF32, maxPoolBackwardF64, maxPoolBackwardF32 } from "./pool";
+export {
+  channelReduceF64, channelReduceF32, batchNormNormalizeF64, batchNormNormalizeF32, batchNormBackwardF64, batchNormBackwardF32,
+} from "./batchnorm";
 
 /** First byte past the module's own static data: the host's layout starts here. */
 export function heapBase(): usize {
