@@ -118,6 +118,8 @@ interface KernelExports {
   columnSumsF64: ColumnSumsFn;
   columnSumsF32: ColumnSumsFn;
   zeroBytes: (ptr: number, bytes: number) => void;
+  addPartsF64: (parts: number, count: number, len: number, dst: number) => void;
+  addPartsF32: (parts: number, count: number, len: number, dst: number) => void;
   maxPoolF64: MaxPoolFn;
   maxPoolF32: MaxPoolFn;
   maxPoolBackwardF64: MaxPoolBackwardFn;
@@ -605,15 +607,11 @@ class WasmEngine {
     ];
     const [s0, s1] = this.scratch;
     this.sharedOrAlone(sz === 8 ? "convBackwardF64" : "convBackwardF32", args(s0, pcols), args(s1, pcols + 2 * colsBytes), n > per);
-    // dW = part 0 + part 1 + ... in that order (in the storage type, as the kernel accumulates).
-    const dw = p.dWeight;
-    const view = sz === 8 ? this.f64 : this.f32;
-    const base = pparts / sz;
-    for (let j = 0; j < F * rows; j++) dw[j] = view[base + j]!;
-    for (let c = 1; c < parts; c++) {
-      const off = base + c * F * rows;
-      for (let j = 0; j < F * rows; j++) dw[j] += view[off + j]!;
-    }
+    // dW = part 0 + part 1 + ... in that order (in the storage type, as the kernel accumulates), in
+    // place when dW lives in the memory (a parameter's gradient does), else added into part 0 and copied out.
+    const homeDw = this.addressOf(p.dWeight);
+    (sz === 8 ? this.ex.addPartsF64 : this.ex.addPartsF32)(pparts, parts, F * rows, homeDw >= 0 ? homeDw : pparts);
+    if (homeDw < 0) this.take(p.dWeight, 0, F * rows, pparts);
     if (dx !== null && homeDx < 0) this.take(dx, 0, n * image, pdx);
     if (p.dBias !== null) this.planeSums(pdout, n, F, plane, p.dBias, sz);
     return true;
@@ -845,7 +843,7 @@ function checkExports(ex: Record<string, unknown>): KernelExports {
   const fns = [
     "gemmF64", "gemmF32", ...SHARED_FNS, "im2colF64", "im2colF32", "col2imF64", "col2imF32", "allFiniteF64", "allFiniteF32", "sgdF64", "sgdF32",
     "reluF64", "reluF32", "reluBackwardF64", "reluBackwardF32", "columnSumsF64", "columnSumsF32", "zeroBytes",
-    "maxPoolF64", "maxPoolF32", "maxPoolBackwardF64", "maxPoolBackwardF32",
+    "addPartsF64", "addPartsF32", "maxPoolF64", "maxPoolF32", "maxPoolBackwardF64", "maxPoolBackwardF32",
     "channelReduceF64", "channelReduceF32", "batchNormNormalizeF64", "batchNormNormalizeF32", "batchNormBackwardF64", "batchNormBackwardF32", "heapBase",
   ];
   for (const name of fns) {

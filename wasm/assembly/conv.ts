@@ -99,3 +99,35 @@ export function convBackwardF32(
 ): void {
   convBackward<f32>(x, w, dout, dwParts, dx, n, per, counter, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW, filters, cols, dcols, packA, packB, tile);
 }
+
+/**
+ * dst = part 0 + part 1 + ... + part (count - 1), entry by entry in that order in the storage type: the
+ * backward's per-chunk dW buffers (len entries each, one after another at parts) added as the host's
+ * loop adds them.
+ */
+// @ts-ignore: decorator
+@inline function addParts<T>(parts: usize, count: i32, len: i32, dst: usize): void {
+  const step = 16 / sizeof<T>();
+  const stride = <usize>len * sizeof<T>();
+  let j = 0;
+  for (; j + step <= len; j += step) {
+    const o = <usize>j * sizeof<T>();
+    let acc = v128.load(parts + o);
+    for (let c = 1; c < count; c++) acc = v128.add<T>(acc, v128.load(parts + <usize>c * stride + o));
+    v128.store(dst + o, acc);
+  }
+  for (; j < len; j++) {
+    const o = <usize>j * sizeof<T>();
+    let acc = load<T>(parts + o);
+    for (let c = 1; c < count; c++) acc += load<T>(parts + <usize>c * stride + o);
+    store<T>(dst + o, acc);
+  }
+}
+
+export function addPartsF64(parts: usize, count: i32, len: i32, dst: usize): void {
+  addParts<f64>(parts, count, len, dst);
+}
+
+export function addPartsF32(parts: usize, count: i32, len: i32, dst: usize): void {
+  addParts<f32>(parts, count, len, dst);
+}

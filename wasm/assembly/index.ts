@@ -2,7 +2,7 @@
 // function works on raw linear memory that lib/kernels/wasm.ts lays out and grows.
 export { KC, MC, NC, gemmF64, gemmF32, gemmSharedF64, gemmSharedF32 } from "./gemm";
 export { im2colF64, im2colF32, col2imF64, col2imF32 } from "./im2col";
-export { convForwardF64, convForwardF32, convBackwardF64, convBackwardF32 } from "./conv";
+export { convForwardF64, convForwardF32, convBackwardF64, convBackwardF32, addPartsF64, addPartsF32 } from "./conv";
 export { allFiniteF64, allFiniteF32, sgdF64, sgdF32, sgdSharedF64, sgdSharedF32 } from "./elementwise";
 export { reluF64, reluF32, reluBackwardF64, reluBackwardF32 } from "./relu";
 export { columnSumsF64, columnSumsF32, planeSumsSharedF64, planeSumsSharedF32 } from "./bias-grad";
