@@ -4,7 +4,10 @@
 // the reference's bits. The heap's size classes, reuse and refusal when the memory cannot grow.
 import { expect } from "chai";
 import { setKernels, type GemmArgs, type Kernels } from "../lib/kernels/kernels";
-import { allFiniteReference, channelReduceReference, columnSumsReference, maxPoolBackwardReference, maxPoolReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference } from "../lib/kernels/reference";
+import {
+  allFiniteReference, channelReduceReference, columnSumsReference, maxPoolBackwardReference, maxPoolReference, referenceKernels,
+  reluBackwardReference, reluReference, sgdStepReference,
+} from "../lib/kernels/reference";
 import { isWasmStorage, setWasmAwaitWorkerForTests, setWasmThreads, wasmKernels, wasmKernelsError, wasmKernelsInfo, wasmKernelsSupported } from "../lib/kernels/wasm";
 import { WasmHeap } from "../lib/kernels/wasm-heap";
 import { planeSums } from "../lib/kernels/conv";

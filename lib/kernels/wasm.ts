@@ -9,7 +9,8 @@ import {
   type Conv2dForwardArgs, type ConvGeometry, type GemmArgs, type Kernels, type MaxPoolArgs, type SgdStepArgs,
 } from "./kernels";
 import {
-  allFiniteReference, batchNormBackwardReference, batchNormNormalizeReference, channelReduceReference, columnSumsReference, maxPoolBackwardReference, maxPoolReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference,
+  allFiniteReference, batchNormBackwardReference, batchNormNormalizeReference, channelReduceReference, columnSumsReference,
+  maxPoolBackwardReference, maxPoolReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference,
 } from "./reference";
 import { WasmHeap, type HeapBlock } from "./wasm-heap";
 
@@ -22,7 +23,9 @@ import { WasmHeap, type HeapBlock } from "./wasm-heap";
  * `allocate` (parameters, gradients, optimizer state) lives in that memory and is used in place; other
  * operands are copied into an operand area, the kernel runs, and the result is copied back
  * (typed-array copies are memcpy, small next to the O(mnk) product). The memory only grows; the pack
- * buffers and the operand area are reused from call to call.
+ * buffers and the operand area are reused from call to call. The elementwise kernels (ReLU, pooling,
+ * BatchNorm, bias sums, SGD) run in the memory only when their arrays already live there (a step
+ * arena's activations do) and otherwise call the reference loops: for them a copy costs as much as the work.
  *
  * The memory is shared so that one worker thread can help with large products: C is cut into a few
  * wide chunks of columns (or rows) that the calling thread and the worker take from an atomic counter,
