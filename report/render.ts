@@ -20,6 +20,8 @@ export interface StoredResult {
   date: string;
   /** The kernels that ran (results stored before this field existed used the reference kernels). */
   kernels?: string;
+  /** The machine it ran on (results stored before this field existed do not say). */
+  machine?: string;
 }
 
 const kernelsOf = (r: StoredResult): string => r.kernels ?? "reference (TypeScript)";
@@ -50,7 +52,8 @@ export function renderResults(results: StoredResult[], opts: { machine: string; 
   const lines = [
     "# Results",
     "",
-    `Reproduced by \`npm run report\` on ${opts.machine}. Experiments ran for ${(total / 60).toFixed(1)} minutes in all` +
+    `Reproduced by \`npm run report\` on ${opts.machine}${results.every((r) => r.machine === opts.machine) ? "" : " (the latest run; experiments ran on different machines, as each section states where recorded)"}. ` +
+      `Experiments ran for ${(total / 60).toFixed(1)} minutes in all` +
       ` (kernels: ${[...new Set(results.map(kernelsOf))].map((k) => `${k} for ${results.filter((r) => kernelsOf(r) === k).length}`).join(", ")} of the ${results.length} experiments);`,
     "each section states its setting, seed, kernels and time. `npm run report -- --only NAME` reruns one experiment.",
     "",
@@ -64,7 +67,8 @@ export function renderResults(results: StoredResult[], opts: { machine: string; 
     lines.push(`Not run yet: ${opts.missing.map((e) => `${e.title} (\`${e.name}\`, expected ${e.estimate})`).join("; ")}.`, "");
   }
   for (const r of results) {
-    lines.push(`## ${r.title}`, "", `Published: ${r.published}.`, "", `Setting: ${r.setting}. Seed ${r.seed}. ${r.seconds.toFixed(1)} s with the ${kernelsOf(r)} kernels on ${r.date.slice(0, 10)}${r.quick ? " (quick setting)" : ""}.`, "");
+    lines.push(`## ${r.title}`, "", `Published: ${r.published}.`, "", `Setting: ${r.setting}. Seed ${r.seed}. ${r.seconds.toFixed(1)} s with the ${kernelsOf(r)} kernels on ${r.date.slice(0, 10)} ` +
+      `(${r.machine ?? "machine not recorded"})${r.quick ? " (quick setting)" : ""}.`, "");
     lines.push(markdownTable([Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [k, Number.isInteger(v) ? v : Number(v.toPrecision(6))]))]), "");
     for (const t of r.tables) lines.push(`**${t.title}**`, "", markdownTable(t.rows), "");
     if (r.target && !meets(r.target, r.metrics[r.target.metric] ?? NaN)) {

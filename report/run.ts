@@ -43,6 +43,7 @@ export async function runExperiment(e: Experiment, opts: { quick: boolean; outDi
     name: e.name, title: e.title, published: e.published, ...(e.target ? { target: e.target } : {}), ...(e.whenMissed ? { whenMissed: e.whenMissed } : {}),
     metrics: result.metrics, tables: result.tables ?? [], notes: result.notes ?? [], figures,
     seconds: result.seconds, seed: result.seed, setting: result.setting, quick: opts.quick, date: new Date().toISOString(), kernels: kernels().name,
+    machine: machine(),
   };
   writeFileSync(join(opts.outDir, "results", `${e.name}.json`), JSON.stringify(stored, null, 1) + "\n");
   console.error(`${e.name}: done in ${result.seconds.toFixed(1)} s`);

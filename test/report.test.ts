@@ -29,7 +29,8 @@ describe("report (quick setting)", function () {
     // Which kernels ran is stated overall and per experiment (the WebAssembly ones where supported).
     const n = experiments.length;
     expect(md).to.match(new RegExp(`\\(kernels: (wasm \\(SIMD128\\)|reference \\(TypeScript\\)) for ${n} of the ${n} experiments\\)`));
-    expect(md).to.match(/Seed 0\. \d+\.\d s with the (wasm \(SIMD128\)|reference \(TypeScript\)) kernels on \d{4}-/);
+    expect(md).to.match(/Seed 0\. \d+\.\d s with the (wasm \(SIMD128\)|reference \(TypeScript\)) kernels on \d{4}-\d\d-\d\d \(\d+ cores \(/);
+    expect(md).not.to.contain("experiments ran on different machines");
     expect(md).to.match(/\| Two-layer net: gradient checks \| \d\.\d\de-\d+ \| <= 1\.00e-9 \| .* \| met \|/);
     expect(md).to.match(/\| Linear softmax classifier on MNIST \| \d+\.\d\d% \| >= 92\.60% \| .* \| (met|missed \(\d+\.\d\d points short\)) \|/);
     if (findChromium() !== null) {

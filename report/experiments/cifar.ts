@@ -116,7 +116,7 @@ export const cnnCifar: Experiment = {
   name: cnnSetup.name, title: cnnSetup.title,
   published: "small VGG-style CNN 74.8% test",
   target: { metric: "test accuracy", value: 0.75, better: "higher", format: "percent" },
-  estimate: "about 40 minutes (15 epochs of about 155 s)",
+  estimate: "about 20 minutes (15 epochs of about 75 s on 2 cores)",
   whenMissed:
     "The setting is reduced to fit the hour on 2 cores (one conv per block, 15 epochs); a second conv per block and 30+ epochs " +
     "would add several points. Our copy's JPEG-decoded pixels also cost a little.",
