@@ -357,16 +357,12 @@ async function main(): Promise<void> {
 
   // What faster products cannot speed up: the same epoch with products (and whole-batch convolutions)
   // that do nothing (their outputs stay zero, which the rest of the step handles like any other
-  // values). Storage and the elementwise kernels (finiteness check, SGD update, ReLU, bias sums,
-  // zeroing) stay the wasm kernels' own, as in the wasm rows.
-  const w = wasmKernels;
+  // values). Storage and every elementwise kernel (finiteness check, SGD update, ReLU, bias sums,
+  // zeroing, ...) stay the wasm kernels' own, as in the wasm rows (the reference's without them).
   const noop: Kernels = {
+    ...(wasmError === null ? wasmKernels : {}),
     name: "no-op", gemm: () => undefined, im2col: () => undefined, col2im: () => undefined,
     conv2dForward: () => undefined, conv2dBackward: () => undefined,
-    ...(wasmError === null ? {
-      allocate: w.allocate, allFinite: w.allFinite, sgdStep: w.sgdStep, relu: w.relu, reluBackward: w.reluBackward,
-      columnSums: w.columnSums, fillZero: w.fillZero,
-    } : {}),
   };
   for (const dtype of DTYPES) {
     setKernels(noop);

@@ -187,6 +187,32 @@ describe("reference kernels: gemm", () => {
     expect(previous.name).to.equal(referenceKernels.name);
     expect(kernels()).to.equal(referenceKernels);
   });
+
+  it("kernels() fills every optional kernel the active ones leave out with the reference's, and keeps one object per kernels object", () => {
+    let backwardCalls = 0;
+    // Only the required members, a ReLU backward of its own, and an explicitly undefined column sum.
+    const partial: Kernels = {
+      name: "partial", gemm: referenceKernels.gemm, im2col: referenceKernels.im2col, col2im: referenceKernels.col2im,
+      reluBackward: (x, dout, dx) => { backwardCalls++; referenceKernels.reluBackward(x, dout, dx); }, columnSums: undefined,
+    };
+    setKernels(partial);
+    try {
+      const k = kernels();
+      expect(k).to.equal(kernels());
+      expect(k.name).to.equal("partial");
+      expect(k.relu).to.equal(referenceKernels.relu);
+      expect(k.columnSums).to.equal(referenceKernels.columnSums);
+      expect(k.allocate).to.equal(undefined);
+      const out = new Float64Array(3), dx = new Float64Array(3);
+      k.relu(Float64Array.of(-1, 0.5, 2), out);
+      k.reluBackward(Float64Array.of(-1, 0.5, 2), Float64Array.of(3, 4, 5), dx);
+      expect(Array.from(out)).to.deep.equal([0, 0.5, 2]);
+      expect(Array.from(dx)).to.deep.equal([0, 4, 5]);
+      expect(backwardCalls).to.equal(1);
+    } finally {
+      setKernels(null);
+    }
+  });
 });
 
 describe("reference kernels: im2col and col2im", () => {

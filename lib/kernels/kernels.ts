@@ -214,18 +214,41 @@ export interface Conv2dBackwardArgs {
   workspace: Storage;
 }
 
+/** The optional kernels the reference implements (see reference.ts). */
+const REFERENCE_ONES = [
+  "allFinite", "sgdStep", "relu", "reluBackward", "columnSums", "maxPool", "maxPoolBackward", "channelReduce", "batchNormNormalize", "batchNormBackward",
+] as const;
+type ReferenceOnes = (typeof REFERENCE_ONES)[number];
+/** What kernels() returns: the active kernels, with the reference's filling every optional kernel they leave out. */
+export type ResolvedKernels = Kernels & Required<Pick<Kernels, ReferenceOnes>>;
+
 let active: Kernels | null = null;
-let fallback: Kernels | null = null;
+let fallback: ResolvedKernels | null = null;
+/** One resolved object per kernels object, so that kernels() keeps its identity (a step arena keys its storage on it). */
+const resolved = new WeakMap<Kernels, ResolvedKernels>();
 
 /** Registered by reference.ts; kept separate to avoid an import cycle. */
-export function registerReferenceKernels(k: Kernels): void {
+export function registerReferenceKernels(k: ResolvedKernels): void {
   fallback = k;
 }
 
-export function kernels(): Kernels {
-  const k = active ?? fallback;
-  if (k === null) throw new Error("kernels: no kernel implementation registered (import lib/kernels/reference)");
-  return k;
+/** The active kernels; an optional kernel they leave out is the reference's, so callers need no fallback of their own. */
+export function kernels(): ResolvedKernels {
+  if (fallback === null) throw new Error("kernels: no kernel implementation registered (import lib/kernels/reference)");
+  if (active === null) return fallback;
+  let r = resolved.get(active);
+  if (r === undefined) {
+    // Members the active kernels leave undefined keep the reference's.
+    const defined = Object.fromEntries(Object.entries(active).filter(([, fn]) => fn !== undefined));
+    r = isResolved(active) ? active : { ...fallback, ...defined };
+    resolved.set(active, r);
+  }
+  return r;
+}
+
+/** Whether k implements every kernel the reference does (the wasm kernels do): kernels() then returns it as it is. */
+function isResolved(k: Kernels): k is ResolvedKernels {
+  return REFERENCE_ONES.every((name) => k[name] !== undefined);
 }
 
 /** Swap the active kernels (null restores the reference kernels). Returns the previous ones. */

@@ -1,7 +1,7 @@
 import type { Storage } from "../tensor/dtype";
 import {
   checkGemmArgs, registerReferenceKernels, type BatchNormBackwardArgs, type BatchNormNormalizeArgs, type ChannelReduceArgs, type ConvGeometry,
-  type GemmArgs, type Kernels, type MaxPoolArgs, type SgdStepArgs,
+  type GemmArgs, type MaxPoolArgs, type ResolvedKernels, type SgdStepArgs,
 } from "./kernels";
 
 /*
@@ -350,7 +350,7 @@ function checkSameLength(what: string, first: Storage, ...rest: Storage[]): void
   }
 }
 
-export const referenceKernels: Kernels = {
+export const referenceKernels: ResolvedKernels = {
   name: "reference (TypeScript)", gemm, im2col, col2im, allFinite: allFiniteReference, sgdStep: sgdStepReference,
   relu: reluReference, reluBackward: reluBackwardReference, columnSums: columnSumsReference,
   maxPool: maxPoolReference, maxPoolBackward: maxPoolBackwardReference,

@@ -1,5 +1,4 @@
 import { kernels, type ChannelReduceArgs } from "../kernels/kernels";
-import { batchNormBackwardReference, batchNormNormalizeReference, channelReduceReference } from "../kernels/reference";
 import { Tensor } from "../tensor/tensor";
 import { shapeStr } from "../tensor/shape";
 import type { DType, Storage } from "../tensor/dtype";
@@ -94,10 +93,7 @@ abstract class BatchNorm extends Layer {
 
     const out = Tensor.zerosLike(x);
     const xhat = Tensor.zerosLike(x);
-    const args = { x: x.data, n, C, inner, mean, invstd, gamma: this.gamma.value.data, beta: this.beta.value.data, xhat: xhat.data, out: out.data };
-    const k = kernels();
-    if (k.batchNormNormalize !== undefined) k.batchNormNormalize(args);
-    else batchNormNormalizeReference(args);
+    kernels().batchNormNormalize({ x: x.data, n, C, inner, mean, invstd, gamma: this.gamma.value.data, beta: this.beta.value.data, xhat: xhat.data, out: out.data });
     this.cache = { xhat, invstd, training, inner, outShape: out.shape };
     return out;
   }
@@ -131,10 +127,7 @@ abstract class BatchNorm extends Layer {
       } // eval: fixed statistics, so dx = dy gamma invstd (k0 = k2 = 0).
     }
     const dx = Tensor.zerosLike(xhat);
-    const args = { dy: dout.data, xhat: xhat.data, n, C, inner, k1, k0, k2, dx: dx.data };
-    const k = kernels();
-    if (k.batchNormBackward !== undefined) k.batchNormBackward(args);
-    else batchNormBackwardReference(args);
+    kernels().batchNormBackward({ dy: dout.data, xhat: xhat.data, n, C, inner, k1, k0, k2, dx: dx.data });
     return dx;
   }
 
@@ -153,11 +146,9 @@ abstract class BatchNorm extends Layer {
 
 /** Per-channel float64 sums over [n, C, inner] (a kernel: see ChannelReduceArgs). */
 function channelReduce(term: ChannelReduceArgs["term"], a: Storage, b: Storage | null, mean: Float64Array | null, n: number, C: number, inner: number): Float64Array {
-  const args = { term, a, b, mean, n, C, inner, out: new Float64Array(C) };
-  const k = kernels();
-  if (k.channelReduce !== undefined) k.channelReduce(args);
-  else channelReduceReference(args);
-  return args.out;
+  const out = new Float64Array(C);
+  kernels().channelReduce({ term, a, b, mean, n, C, inner, out });
+  return out;
 }
 
 /** BatchNorm over [N, D]: statistics per feature over the batch. */

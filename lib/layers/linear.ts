@@ -1,5 +1,4 @@
 import { kernels } from "../kernels/kernels";
-import { columnSumsReference } from "../kernels/reference";
 import type { DType } from "../tensor/dtype";
 import { Tensor } from "../tensor/tensor";
 import { shapeStr } from "../tensor/shape";
@@ -66,10 +65,7 @@ export class Linear extends Layer {
       beta: 0, c: this.weight.grad.data, cOffset: 0, ldc: this.outFeatures,
     });
     // db = column sums of dout
-    if (this.bias !== null) {
-      if (k.columnSums !== undefined) k.columnSums(dout.data, n, this.outFeatures, this.bias.grad.data);
-      else columnSumsReference(dout.data, n, this.outFeatures, this.bias.grad.data);
-    }
+    if (this.bias !== null) k.columnSums(dout.data, n, this.outFeatures, this.bias.grad.data);
     // dx = dout W^T (skipped when nothing needs it: the layer's input is the data)
     if (!this.inputGrad) return skippedInputGrad(x.dtype);
     const dx = Tensor.zeros(x.shape, x.dtype);

@@ -1,5 +1,4 @@
 import { convOutputSize, kernels } from "../kernels/kernels";
-import { maxPoolBackwardReference, maxPoolReference } from "../kernels/reference";
 import { allocateIndices } from "../tensor/dtype";
 import { shapeStr } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
@@ -110,10 +109,7 @@ export class MaxPool2d extends Pool2d {
     const xd = x.data;
     if (g.ph === 0 && g.pw === 0) {
       // The usual case (2x2, stride 2) is a kernel: the window's corner is computed directly.
-      const k = kernels();
-      const args = { x: xd, planes: g.n * g.c, h: g.h, w: g.w, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, outH: g.outH, outW: g.outW, out: out.data, argmax };
-      if (k.maxPool !== undefined) k.maxPool(args);
-      else maxPoolReference(args);
+      kernels().maxPool({ x: xd, planes: g.n * g.c, h: g.h, w: g.w, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, outH: g.outH, outW: g.outW, out: out.data, argmax });
     } else {
       this.windows(g, (o, offsets, count) => {
         let best = offsets[0]!;
@@ -130,9 +126,7 @@ export class MaxPool2d extends Pool2d {
   backward(dout: Tensor): Tensor {
     const { inShape, dtype, argmax } = this.checkDout(this.cache, dout);
     const dx = Tensor.zeros(inShape, dtype);
-    const k = kernels();
-    if (k.maxPoolBackward !== undefined) k.maxPoolBackward(argmax, dout.data, dx.data);
-    else maxPoolBackwardReference(argmax, dout.data, dx.data);
+    kernels().maxPoolBackward(argmax, dout.data, dx.data);
     return dx;
   }
 }

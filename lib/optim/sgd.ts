@@ -1,5 +1,4 @@
 import { kernels } from "../kernels/kernels";
-import { sgdStepReference } from "../kernels/reference";
 import type { Parameter } from "../layers/layer";
 import { checkRange, Optimizer } from "./optimizer";
 
@@ -43,8 +42,6 @@ export class SGD extends Optimizer {
       lr: this.lr, momentum: this.momentum, weightDecay: p.decay ? this.weightDecay : 0, nesterov: this.nesterov,
     };
     // The loop itself is sgdStepReference in lib/kernels/reference.ts; faster kernels may run it in place.
-    const k = kernels();
-    if (k.sgdStep !== undefined) k.sgdStep(args);
-    else sgdStepReference(args);
+    kernels().sgdStep(args);
   }
 }

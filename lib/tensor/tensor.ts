@@ -1,4 +1,4 @@
-import { allFiniteReference } from "../kernels/reference";
+import "../kernels/reference"; // registers the reference kernels, which kernels() falls back to
 import { kernels } from "../kernels/kernels";
 import type { Rng } from "../random";
 import { allocate, allocatePersistent, DEFAULT_DTYPE, dtypeOf, type DType, type Storage } from "./dtype";
@@ -537,13 +537,9 @@ export class Tensor {
   }
 }
 
-/**
- * Whether every entry is finite, without a branch per entry: x * 0 is 0 for finite x and NaN for
- * NaN or +-Inf. Four sums break the chain of dependent additions (one per add latency otherwise).
- */
 /** Whether every entry is finite, with the active kernels (in place where the storage is theirs). */
 function allFinite(d: Storage): boolean {
-  return kernels().allFinite?.(d) ?? allFiniteReference(d);
+  return kernels().allFinite(d);
 }
 
 /** Shorthand for Tensor.from. */
