@@ -34,7 +34,12 @@ export interface Timing {
 }
 
 export function summarize(xs: readonly number[], scale = 1, fraction?: number): Timing {
-  const t: Timing = { median: median(xs) * scale, min: Math.min(...xs) * scale, max: Math.max(...xs) * scale, runs: xs.length };
+  const t: Timing = {
+    median: median(xs) * scale,
+    min: Math.min(...xs) * scale,
+    max: Math.max(...xs) * scale,
+    runs: xs.length,
+  };
   if (fraction !== undefined && fraction < 1) t.fraction = fraction;
   return t;
 }

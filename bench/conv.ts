@@ -24,8 +24,13 @@ export function timeConv(dtype: DType, runs: number): number[] {
   const x = resident(Tensor.randn([CONV.batch, CONV.inChannels, CONV.size, CONV.size], rng, { dtype }));
   const dout = resident(Tensor.randn([CONV.batch, CONV.outChannels, CONV.size, CONV.size], rng, { dtype }));
   const arena = new StepArena();
-  return timeRuns(() => withArena(arena, () => {
-    conv.forward(x);
-    conv.backward(dout);
-  }), runs, 2);
+  return timeRuns(
+    () =>
+      withArena(arena, () => {
+        conv.forward(x);
+        conv.backward(dout);
+      }),
+    runs,
+    2,
+  );
 }

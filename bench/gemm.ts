@@ -32,8 +32,22 @@ export function gemmGflops(shape: GemmShape, dtype: DType, runs = 7, seconds = 0
     return a;
   };
   const args: GemmArgs = {
-    transA, transB, m, n, k, alpha: 1, a: fill(m * k), aOffset: 0, lda: transA ? m : k,
-    b: fill(k * n), bOffset: 0, ldb: transB ? k : n, beta: 0, c: allocate(dtype, m * n), cOffset: 0, ldc: n,
+    transA,
+    transB,
+    m,
+    n,
+    k,
+    alpha: 1,
+    a: fill(m * k),
+    aOffset: 0,
+    lda: transA ? m : k,
+    b: fill(k * n),
+    bOffset: 0,
+    ldb: transB ? k : n,
+    beta: 0,
+    c: allocate(dtype, m * n),
+    cOffset: 0,
+    ldc: n,
   };
   const kern = kernels();
   // Warm up (and let the engine tier the code up), then size each timed run to about `seconds`.

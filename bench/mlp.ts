@@ -27,9 +27,11 @@ export function syntheticMnist(seed = 1): SyntheticMnist {
   // xorshift32 inline: 47M pixels would take seconds through Rng.random().
   let s = (seed * 2654435761) >>> 0 || 1;
   const next = (): number => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return s;
   };
   const x32 = new Float32Array(SAMPLES * FEATURES);
@@ -58,18 +60,19 @@ export function makeMlp(data: SyntheticMnist, dtype: DType, lr = 0.01): Mlp {
   // Each step in a step arena, as train() runs it.
   const arena = new StepArena();
   return {
-    step: (batch: number): void => withArena(arena, () => {
-      const start = batch * BATCH;
-      const rows = Math.min(BATCH, SAMPLES - start);
-      // The batch is copied into the step's arena, as train() gathers it there (in the wasm memory).
-      const x = Tensor.zeros([rows, FEATURES], dtype);
-      x.data.set(xs.subarray(start * FEATURES, (start + rows) * FEATURES));
-      const y = data.labels.subarray(start, start + rows);
-      const logits = l2.forward(relu.forward(l1.forward(x)));
-      const { grad } = softmaxCrossEntropy(logits, y);
-      l1.backward(relu.backward(l2.backward(grad)));
-      opt.step();
-    }),
+    step: (batch: number): void =>
+      withArena(arena, () => {
+        const start = batch * BATCH;
+        const rows = Math.min(BATCH, SAMPLES - start);
+        // The batch is copied into the step's arena, as train() gathers it there (in the wasm memory).
+        const x = Tensor.zeros([rows, FEATURES], dtype);
+        x.data.set(xs.subarray(start * FEATURES, (start + rows) * FEATURES));
+        const y = data.labels.subarray(start, start + rows);
+        const logits = l2.forward(relu.forward(l1.forward(x)));
+        const { grad } = softmaxCrossEntropy(logits, y);
+        l1.backward(relu.backward(l2.backward(grad)));
+        opt.step();
+      }),
   };
 }
 

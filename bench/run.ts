@@ -11,7 +11,13 @@ import * as path from "path";
 import { createInterface } from "readline";
 import { benchGrading, type GradingBench } from "../grading/bench";
 import { setKernels, type Kernels } from "../lib/kernels/kernels";
-import { setWasmThreads, wasmKernels, wasmKernelsError, wasmKernelsInfo, type WasmKernelsInfo } from "../lib/kernels/wasm";
+import {
+  setWasmThreads,
+  wasmKernels,
+  wasmKernelsError,
+  wasmKernelsInfo,
+  type WasmKernelsInfo,
+} from "../lib/kernels/wasm";
 import type { DType } from "../lib/tensor/dtype";
 import { log, now, summarize, type Timing } from "./common";
 import { CONV, timeConv } from "./conv";
@@ -37,7 +43,14 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { runs: 3, quick: false, baseline: true, tfjs: true, grading: true, out: path.join(__dirname, "RESULTS.md") };
+  const a: Args = {
+    runs: 3,
+    quick: false,
+    baseline: true,
+    tfjs: true,
+    grading: true,
+    out: path.join(__dirname, "RESULTS.md"),
+  };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i]!;
     if (v === "--runs") a.runs = Math.max(1, Number(argv[++i]));
@@ -61,7 +74,10 @@ function cpuTimes(): { busy: number; total: number; own: number } {
     const idle = f[3]! + f[4]!;
     const total = f.reduce((s, x) => s + x, 0);
     const stat = readFileSync("/proc/self/stat", "utf8");
-    const g = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+    const g = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .split(" ")
+      .map(Number);
     // Fields 14-17 (utime, stime, cutime, cstime) are at 11-14 after the command name.
     const own = g[11]! + g[12]! + g[13]! + g[14]!;
     return { busy: (total - idle) / 100, total: total / 100, own: own / 100 };
@@ -72,8 +88,10 @@ function cpuTimes(): { busy: number; total: number; own: number } {
 
 function machine(): string {
   const cpus = os.cpus();
-  return `${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
-    `Node ${process.version} (V8 ${process.versions.v8}), ${os.platform()} ${os.release()}`;
+  return (
+    `${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+    `Node ${process.version} (V8 ${process.versions.v8}), ${os.platform()} ${os.release()}`
+  );
 }
 
 // ---- formatting ---------------------------------------------------------------------------------
@@ -88,7 +106,11 @@ function fmtTiming(t: Timing, unit: (s: number) => string = fmtS): string {
 }
 
 function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(" | ")} |`, `|${header.map(() => " --- ").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  return [
+    `| ${header.join(" | ")} |`,
+    `|${header.map(() => " --- ").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
 }
 
 // ---- sections -----------------------------------------------------------------------------------
@@ -103,7 +125,11 @@ function useConfig(c: Config): void {
   if (setWasmThreads(two, true) !== two) throw new Error("the wasm worker thread did not start");
 }
 
-interface GemmRow { label: string; dtype: DType; gflops: Partial<Record<Config, number>> }
+interface GemmRow {
+  label: string;
+  dtype: DType;
+  gflops: Partial<Record<Config, number>>;
+}
 
 function benchGemm(configs: Config[], quick: boolean): GemmRow[] {
   const rows: GemmRow[] = [];
@@ -114,7 +140,9 @@ function benchGemm(configs: Config[], quick: boolean): GemmRow[] {
         useConfig(c);
         row.gflops[c] = gemmGflops(shape, dtype, quick ? 3 : 7, c === "reference" ? 0.3 : 0.15);
       }
-      log(`gemm ${dtype} ${shape.label}: ${configs.map((c) => `${c} ${row.gflops[c]!.toFixed(1)}`).join(", ")} GFLOP/s`);
+      log(
+        `gemm ${dtype} ${shape.label}: ${configs.map((c) => `${c} ${row.gflops[c]!.toFixed(1)}`).join(", ")} GFLOP/s`,
+      );
       rows.push(row);
     }
   }
@@ -139,18 +167,35 @@ function benchConv(dtype: DType, c: Config, runs: number): Timing {
   return t;
 }
 
-interface BaselineTiming { median: number; min: number; max: number; runs: number; fraction?: number; batches?: number }
+interface BaselineTiming {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+  fraction?: number;
+  batches?: number;
+}
 interface Baseline {
   python?: string;
   numpy: null | {
     version: string;
-    blas: { kind: string; loaded: string[]; openblas: null | { corename: string; config: string }; env: Record<string, string | null> };
+    blas: {
+      kind: string;
+      loaded: string[];
+      openblas: null | { corename: string; config: string };
+      env: Record<string, string | null>;
+    };
     /** Keyed "dtype/threads" ("dtype/default" when the thread count could not be set). */
     mlp: Record<string, BaselineTiming>;
     /** GFLOP/s by "dtype/threads", then by product ("512x512x512", "64x256x784"). */
     gemm?: Record<string, Record<string, number>>;
   };
-  torch: null | { version: string; default_threads: number; mlp: Record<string, BaselineTiming>; conv: Record<string, BaselineTiming> };
+  torch: null | {
+    version: string;
+    default_threads: number;
+    mlp: Record<string, BaselineTiming>;
+    conv: Record<string, BaselineTiming>;
+  };
   errors: string[];
 }
 
@@ -172,9 +217,16 @@ function runBaseline(quick: boolean, runs: number): { data: Baseline | null; not
   const { env, removed } = baselineEnv();
   const args = [path.join(__dirname, "baseline.py"), "--budget", quick ? "2" : "9", "--runs", String(runs)];
   log(`baseline: ${python} ${args.join(" ")}${removed.length > 0 ? ` (without ${removed.join(", ")})` : ""}`);
-  const r = spawnSync(python, args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
-  if (r.error !== undefined) return { data: null, note: `${python} could not be run (${r.error.message}): NumPy/PyTorch baselines skipped` };
-  if (r.status !== 0) return { data: null, note: `bench/baseline.py failed (exit ${r.status}): NumPy/PyTorch baselines skipped` };
+  const r = spawnSync(python, args, {
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 1 << 24,
+  });
+  if (r.error !== undefined)
+    return { data: null, note: `${python} could not be run (${r.error.message}): NumPy/PyTorch baselines skipped` };
+  if (r.status !== 0)
+    return { data: null, note: `bench/baseline.py failed (exit ${r.status}): NumPy/PyTorch baselines skipped` };
   try {
     const data = JSON.parse(r.stdout) as Baseline;
     const notes = [...data.errors];
@@ -258,9 +310,18 @@ class LineChild {
  * their faster configuration in that round; the goal is the median of the per-round ratios, and both
  * sides are scaled to an epoch.
  */
-async function pairedMlp(data: SyntheticMnist, dtype: DType, configs: Config[], threadCounts: string[], rounds: number, block: number): Promise<Paired | null> {
+async function pairedMlp(
+  data: SyntheticMnist,
+  dtype: DType,
+  configs: Config[],
+  threadCounts: string[],
+  rounds: number,
+  block: number,
+): Promise<Paired | null> {
   const { env } = baselineEnv();
-  const children = threadCounts.map((t) => new LineChild(PYTHON, [path.join(__dirname, "baseline.py"), "--numpy-mlp", `${dtype}/${t}`], env));
+  const children = threadCounts.map(
+    (t) => new LineChild(PYTHON, [path.join(__dirname, "baseline.py"), "--numpy-mlp", `${dtype}/${t}`], env),
+  );
   try {
     for (const child of children) {
       if ((await child.next()) !== "ready") {
@@ -318,7 +379,16 @@ async function pairedMlp(data: SyntheticMnist, dtype: DType, configs: Config[], 
     const ratios = ours.map((o, i) => o / numpy[i]!);
     const numpyWins = [...wins].map(([t, k]) => `${t} thread(s) in ${k}`).join(", ");
     const oursWins = [...ourWins].map(([c, k]) => `${c} in ${k}`).join(", ");
-    return { dtype, oursWins, numpyWins, ours: summarize(ours, scale), numpy: summarize(numpy, scale), ratio: summarize(ratios), rounds, block };
+    return {
+      dtype,
+      oursWins,
+      numpyWins,
+      ours: summarize(ours, scale),
+      numpy: summarize(numpy, scale),
+      ratio: summarize(ratios),
+      rounds,
+      block,
+    };
   } finally {
     setKernels(null);
     for (const child of children) child.close();
@@ -361,8 +431,12 @@ async function main(): Promise<void> {
   // zeroing, ...) stay the wasm kernels' own, as in the wasm rows (the reference's without them).
   const noop: Kernels = {
     ...(wasmError === null ? wasmKernels : {}),
-    name: "no-op", gemm: () => undefined, im2col: () => undefined, col2im: () => undefined,
-    conv2dForward: () => undefined, conv2dBackward: () => undefined,
+    name: "no-op",
+    gemm: () => undefined,
+    im2col: () => undefined,
+    col2im: () => undefined,
+    conv2dForward: () => undefined,
+    conv2dBackward: () => undefined,
   };
   for (const dtype of DTYPES) {
     setKernels(noop);
@@ -418,9 +492,17 @@ async function main(): Promise<void> {
   const np = baseline.data?.numpy ?? null;
   if (np !== null && wasmConfigs.length > 0) {
     for (const dtype of DTYPES) {
-      const counts = [...new Set(Object.keys(np.mlp).filter((k) => k.startsWith(`${dtype}/`)).map((k) => k.split("/")[1]!))];
+      const counts = [
+        ...new Set(
+          Object.keys(np.mlp)
+            .filter((k) => k.startsWith(`${dtype}/`))
+            .map((k) => k.split("/")[1]!),
+        ),
+      ];
       if (counts.length === 0) continue;
-      log(`paired rounds ${dtype}: library on ${wasmConfigs.join(" and ")} vs NumPy on ${counts.join(" and ")} thread(s) ...`);
+      log(
+        `paired rounds ${dtype}: library on ${wasmConfigs.join(" and ")} vs NumPy on ${counts.join(" and ")} thread(s) ...`,
+      );
       const p = await pairedMlp(data, dtype, wasmConfigs, counts, args.quick ? 3 : 15, 188);
       if (p !== null) {
         paired.push(p);
@@ -446,11 +528,33 @@ async function main(): Promise<void> {
   const load1 = os.loadavg();
   const cores = os.cpus().length;
   const wall = (Date.now() - started.getTime()) / 1000;
-  const otherCores = cpu1.total > cpu0.total
-    ? Math.max(0, ((cpu1.busy - cpu0.busy) - (cpu1.own - cpu0.own)) / ((cpu1.total - cpu0.total) / cores))
-    : NaN;
+  const otherCores =
+    cpu1.total > cpu0.total
+      ? Math.max(0, (cpu1.busy - cpu0.busy - (cpu1.own - cpu0.own)) / ((cpu1.total - cpu0.total) / cores))
+      : NaN;
 
-  const md = report({ args, started, wall, load0, load1, otherCores, cores, wasmError, wasmInfo, gemm, mlp, conv, tfjs, tfjsNote, baseline, paired, configs, wasmConfigs, grading, gradingNote });
+  const md = report({
+    args,
+    started,
+    wall,
+    load0,
+    load1,
+    otherCores,
+    cores,
+    wasmError,
+    wasmInfo,
+    gemm,
+    mlp,
+    conv,
+    tfjs,
+    tfjsNote,
+    baseline,
+    paired,
+    configs,
+    wasmConfigs,
+    grading,
+    gradingNote,
+  });
   writeFileSync(args.out, md);
   process.stdout.write(md);
   log(`wrote ${path.relative(process.cwd(), args.out)} (${wall.toFixed(0)} s)`);
@@ -507,19 +611,30 @@ function report(r: ReportInput): string {
   const torch = r.baseline.data?.torch ?? null;
 
   out.push("# Kernel benchmark: reference TypeScript vs WebAssembly SIMD128", "");
-  out.push(`Generated by \`bench/run.ts\`${r.args.quick ? " **--quick (smoke run: fractions of epochs, one run each)**" : ""} on ${r.started.toISOString()} in ${r.wall.toFixed(0)} s.`, "");
+  out.push(
+    `Generated by \`bench/run.ts\`${r.args.quick ? " **--quick (smoke run: fractions of epochs, one run each)**" : ""} on ${r.started.toISOString()} in ${r.wall.toFixed(0)} s.`,
+    "",
+  );
   out.push(`- Machine: ${machine()}`);
-  out.push(`- Load average ${r.load0.map((x) => x.toFixed(2)).join(" ")} at the start, ${r.load1.map((x) => x.toFixed(2)).join(" ")} at the end; ` +
-    `other processes used ${Number.isFinite(r.otherCores) ? r.otherCores.toFixed(2) : "?"} of the ${r.cores} cores on average during the run` +
-    `${r.otherCores > 0.3 ? " (**the machine was shared: timings, especially with 2 threads, are pessimistic**)" : ""}.`);
-  out.push(`- Medians of ${r.args.quick ? 1 : r.args.runs} runs unless noted; [min-max] in brackets. Epoch = 938 batches of 64 (60k samples) of synthetic MNIST-shaped data; ` +
-    "model 784-256-10 (ReLU, softmax cross-entropy, SGD lr 0.01) with hand-written backprop through the library's layers.");
+  out.push(
+    `- Load average ${r.load0.map((x) => x.toFixed(2)).join(" ")} at the start, ${r.load1.map((x) => x.toFixed(2)).join(" ")} at the end; ` +
+      `other processes used ${Number.isFinite(r.otherCores) ? r.otherCores.toFixed(2) : "?"} of the ${r.cores} cores on average during the run` +
+      `${r.otherCores > 0.3 ? " (**the machine was shared: timings, especially with 2 threads, are pessimistic**)" : ""}.`,
+  );
+  out.push(
+    `- Medians of ${r.args.quick ? 1 : r.args.runs} runs unless noted; [min-max] in brackets. Epoch = 938 batches of 64 (60k samples) of synthetic MNIST-shaped data; ` +
+      "model 784-256-10 (ReLU, softmax cross-entropy, SGD lr 0.01) with hand-written backprop through the library's layers.",
+  );
   if (r.wasmError !== null) out.push(`- **wasm kernels unavailable here: ${r.wasmError}**`);
   if (r.wasmInfo !== null) {
-    out.push(`- wasm module: ${r.wasmInfo.fma ? "`kernels-fma.wasm` (SIMD128 with relaxed SIMD's fused multiply-add in the GEMM micro-kernel; this engine accepts relaxed SIMD)" : "`kernels.wasm` (plain SIMD128: this engine does not accept relaxed SIMD, or TSDL_WASM_FMA=0)"}.`);
-    out.push(`- wasm 2 threads: the calling thread and one worker thread share each product of >= 2^${Math.log2(r.wasmInfo.parallelMinMacs)} multiply-adds, ` +
-      `taking chunks of columns (or rows) of C from an atomic counter; ${r.wasmInfo.joinedProducts} of the ${r.wasmInfo.splitProducts} products offered in this run were shared ` +
-      "(the others the calling thread finished before the worker joined).");
+    out.push(
+      `- wasm module: ${r.wasmInfo.fma ? "`kernels-fma.wasm` (SIMD128 with relaxed SIMD's fused multiply-add in the GEMM micro-kernel; this engine accepts relaxed SIMD)" : "`kernels.wasm` (plain SIMD128: this engine does not accept relaxed SIMD, or TSDL_WASM_FMA=0)"}.`,
+    );
+    out.push(
+      `- wasm 2 threads: the calling thread and one worker thread share each product of >= 2^${Math.log2(r.wasmInfo.parallelMinMacs)} multiply-adds, ` +
+        `taking chunks of columns (or rows) of C from an atomic counter; ${r.wasmInfo.joinedProducts} of the ${r.wasmInfo.splitProducts} products offered in this run were shared ` +
+        "(the others the calling thread finished before the worker joined).",
+    );
   }
   out.push("");
 
@@ -528,16 +643,31 @@ function report(r: ReportInput): string {
 
   // GEMM
   out.push("## GEMM (GFLOP/s, 2mnk / time)", "");
-  out.push(`Ceiling used for the percentages: the issue's SIMD128 estimate, ${CEILING.float64} GFLOP/s f64 and ${CEILING.float32} f32 per core ` +
-    "(1 thread against one core's ceiling, 2 threads against two). It assumes a separate mul and add per vector; the FMA build " +
-    "(`kernels-fma.wasm`) fuses them, and this CPU also issues muls and adds on separate pipes, so both can exceed it.", "");
+  out.push(
+    `Ceiling used for the percentages: the issue's SIMD128 estimate, ${CEILING.float64} GFLOP/s f64 and ${CEILING.float32} f32 per core ` +
+      "(1 thread against one core's ceiling, 2 threads against two). It assumes a separate mul and add per vector; the FMA build " +
+      "(`kernels-fma.wasm`) fuses them, and this CPU also issues muls and adds on separate pipes, so both can exceed it.",
+    "",
+  );
   const gHeader = ["product", "dtype", ...r.configs];
-  out.push(table(gHeader, r.gemm.map((g) => [g.label, g.dtype, ...r.configs.map((c) => {
-    const v = g.gflops[c];
-    if (v === undefined) return "-";
-    const cores = c === "wasm 2 threads" ? 2 : 1;
-    return c === "reference" ? v.toFixed(2) : `${v.toFixed(1)} (${((100 * v) / (CEILING[g.dtype] * cores)).toFixed(0)}%)`;
-  })])), "");
+  out.push(
+    table(
+      gHeader,
+      r.gemm.map((g) => [
+        g.label,
+        g.dtype,
+        ...r.configs.map((c) => {
+          const v = g.gflops[c];
+          if (v === undefined) return "-";
+          const cores = c === "wasm 2 threads" ? 2 : 1;
+          return c === "reference"
+            ? v.toFixed(2)
+            : `${v.toFixed(1)} (${((100 * v) / (CEILING[g.dtype] * cores)).toFixed(0)}%)`;
+        }),
+      ]),
+    ),
+    "",
+  );
   if (np?.gemm !== undefined) {
     // The same products through NumPy's BLAS: what the MLP goals compare against, per product.
     const rows: string[][] = [];
@@ -546,10 +676,20 @@ function report(r: ReportInput): string {
       const config: Config = threads === "1" ? "wasm 1 thread" : "wasm 2 threads";
       for (const [shape, gf] of Object.entries(byShape)) {
         const ours = r.gemm.find((g) => g.dtype === dtype && g.label.includes(shape))?.gflops[config];
-        rows.push([shape, dtype, threads, gf.toFixed(1), ours === undefined ? "-" : `${ours.toFixed(1)} (${config})`, ours === undefined ? "-" : fmtX(gf / ours)]);
+        rows.push([
+          shape,
+          dtype,
+          threads,
+          gf.toFixed(1),
+          ours === undefined ? "-" : `${ours.toFixed(1)} (${config})`,
+          ours === undefined ? "-" : fmtX(gf / ours),
+        ]);
       }
     }
-    out.push(`NumPy's own products in the same run (${np.blas.kind}; OpenBLAS uses 512-bit vectors with FMA on this CPU, 4-8x the work per instruction of SIMD128's 128-bit mul + add):`, "");
+    out.push(
+      `NumPy's own products in the same run (${np.blas.kind}; OpenBLAS uses 512-bit vectors with FMA on this CPU, 4-8x the work per instruction of SIMD128's 128-bit mul + add):`,
+      "",
+    );
     out.push(table(["product", "dtype", "threads", "NumPy GFLOP/s", "wasm GFLOP/s", "NumPy / wasm"], rows), "");
   }
   for (const dtype of DTYPES) {
@@ -557,12 +697,27 @@ function report(r: ReportInput): string {
     const v = g?.gflops["wasm 1 thread"];
     if (v !== undefined) {
       const pct = v / CEILING[dtype];
-      goals.push([`GEMM ${dtype} 512^3, 1 thread >= 70% of the SIMD128 ceiling (${CEILING[dtype]} GFLOP/s)`, `${v.toFixed(1)} GFLOP/s`, `${(pct * 100).toFixed(0)}% of the ceiling`, met(pct >= 0.7), "-"]);
+      goals.push([
+        `GEMM ${dtype} 512^3, 1 thread >= 70% of the SIMD128 ceiling (${CEILING[dtype]} GFLOP/s)`,
+        `${v.toFixed(1)} GFLOP/s`,
+        `${(pct * 100).toFixed(0)}% of the ceiling`,
+        met(pct >= 0.7),
+        "-",
+      ]);
     }
-    const mlpShapes = r.gemm.filter((x) => x.dtype === dtype && x.label.startsWith("MLP")).map((x) => x.gflops["wasm 1 thread"]).filter((x): x is number => x !== undefined);
+    const mlpShapes = r.gemm
+      .filter((x) => x.dtype === dtype && x.label.startsWith("MLP"))
+      .map((x) => x.gflops["wasm 1 thread"])
+      .filter((x): x is number => x !== undefined);
     if (mlpShapes.length > 0) {
       const low = Math.min(...mlpShapes);
-      goals.push([`GEMM ${dtype} MLP shapes, 1 thread >= 70% of the ceiling`, `slowest ${low.toFixed(1)} GFLOP/s`, `${((100 * low) / CEILING[dtype]).toFixed(0)}%`, met(low / CEILING[dtype] >= 0.7), "-"]);
+      goals.push([
+        `GEMM ${dtype} MLP shapes, 1 thread >= 70% of the ceiling`,
+        `slowest ${low.toFixed(1)} GFLOP/s`,
+        `${((100 * low) / CEILING[dtype]).toFixed(0)}%`,
+        met(low / CEILING[dtype] >= 0.7),
+        "-",
+      ]);
     }
   }
 
@@ -575,7 +730,8 @@ function report(r: ReportInput): string {
       if (t !== undefined) mlpRows.push([`library, ${c}`, dtype, fmtTiming(t)]);
     }
     const rest = r.mlp[`${dtype}/no-op`];
-    if (rest !== undefined) mlpRows.push(["library with no-op kernels: the step's time outside the kernels", dtype, fmtTiming(rest)]);
+    if (rest !== undefined)
+      mlpRows.push(["library with no-op kernels: the step's time outside the kernels", dtype, fmtTiming(rest)]);
   }
   if (np !== null) {
     for (const [key, t] of Object.entries(np.mlp)) {
@@ -589,25 +745,46 @@ function report(r: ReportInput): string {
       mlpRows.push([`PyTorch ${torch.version}, ${threads} thread(s), hand-written steps`, dtype!, fmtTiming(t)]);
     }
   }
-  if (r.tfjs !== null) mlpRows.push([`tfjs-wasm (SIMD ${r.tfjs.info.simd ? "on" : "off"}, threads ${r.tfjs.info.threads ? "on" : "off"})`, "float32", fmtTiming(r.tfjs.timing)]);
-  for (const dtype of DTYPES) mlpRows.push(["NumPy + OpenBLAS as quoted in the issue (not measured here)", dtype, fmtS(ISSUE_OPENBLAS[dtype])]);
+  if (r.tfjs !== null)
+    mlpRows.push([
+      `tfjs-wasm (SIMD ${r.tfjs.info.simd ? "on" : "off"}, threads ${r.tfjs.info.threads ? "on" : "off"})`,
+      "float32",
+      fmtTiming(r.tfjs.timing),
+    ]);
+  for (const dtype of DTYPES)
+    mlpRows.push(["NumPy + OpenBLAS as quoted in the issue (not measured here)", dtype, fmtS(ISSUE_OPENBLAS[dtype])]);
   out.push(table(["implementation", "dtype", "epoch time"], mlpRows), "");
-  out.push("All steps skip the first layer's input gradient, which nothing needs: the NumPy and PyTorch steps by hand, the library's because " +
-    "the first `Linear` has `inputGrad` off (as `Sequential` and `train()` set it for a model's first layer), so every implementation does the same products. " +
-    "With the wasm kernels the parameters and their gradients live in the WebAssembly memory (`Kernels.allocate`): the products read the weights and " +
-    "write dW in place, and SGD's update, its finiteness check of every gradient, ReLU and the bias gradients run there too as SIMD loops; each step runs in " +
-    "a step arena, as in `train()`. The no-op row times everything in the library's step except the products (layer bookkeeping, ReLU, softmax, copying " +
-    "the batch in, the SGD update): faster products cannot go below it.", "");
+  out.push(
+    "All steps skip the first layer's input gradient, which nothing needs: the NumPy and PyTorch steps by hand, the library's because " +
+      "the first `Linear` has `inputGrad` off (as `Sequential` and `train()` set it for a model's first layer), so every implementation does the same products. " +
+      "With the wasm kernels the parameters and their gradients live in the WebAssembly memory (`Kernels.allocate`): the products read the weights and " +
+      "write dW in place, and SGD's update, its finiteness check of every gradient, ReLU and the bias gradients run there too as SIMD loops; each step runs in " +
+      "a step arena, as in `train()`. The no-op row times everything in the library's step except the products (layer bookkeeping, ReLU, softmax, copying " +
+      "the batch in, the SGD update): faster products cannot go below it.",
+    "",
+  );
   if (r.paired.length > 0) {
     const p0 = r.paired[0]!;
-    out.push(`The MLP goals use ${p0.rounds} alternating rounds: ${p0.block} library steps on each wasm configuration (one model), then the same ` +
-      `${p0.block} steps in NumPy on 1 and on all threads (one Python process each, waiting between rounds); each round compares both sides at their ` +
-      "faster configuration in that round, so that both sides of each ratio see the same machine (on this shared VM the speed of whole minutes varies " +
-      "by up to 2x, which moved the ratio of sections timed minutes apart by as much, and which thread count was faster changed with it, on both sides). " +
-      "Times are scaled to an epoch; the goal is the median per-round ratio.", "");
-    out.push(table(["dtype", "library", "NumPy", "ratio per round (median [min-max])"], r.paired.map((p) => [
-      p.dtype, `${fmtTiming(p.ours)} (faster: ${p.oursWins})`, `${fmtTiming(p.numpy)} (faster: ${p.numpyWins})`, fmtTiming(p.ratio, fmtX),
-    ])), "");
+    out.push(
+      `The MLP goals use ${p0.rounds} alternating rounds: ${p0.block} library steps on each wasm configuration (one model), then the same ` +
+        `${p0.block} steps in NumPy on 1 and on all threads (one Python process each, waiting between rounds); each round compares both sides at their ` +
+        "faster configuration in that round, so that both sides of each ratio see the same machine (on this shared VM the speed of whole minutes varies " +
+        "by up to 2x, which moved the ratio of sections timed minutes apart by as much, and which thread count was faster changed with it, on both sides). " +
+        "Times are scaled to an epoch; the goal is the median per-round ratio.",
+      "",
+    );
+    out.push(
+      table(
+        ["dtype", "library", "NumPy", "ratio per round (median [min-max])"],
+        r.paired.map((p) => [
+          p.dtype,
+          `${fmtTiming(p.ours)} (faster: ${p.oursWins})`,
+          `${fmtTiming(p.numpy)} (faster: ${p.numpyWins})`,
+          fmtTiming(p.ratio, fmtX),
+        ]),
+      ),
+      "",
+    );
   }
 
   for (const dtype of DTYPES) {
@@ -621,25 +798,55 @@ function report(r: ReportInput): string {
     if (pair !== undefined) {
       const ratio = pair.ratio.median;
       const moon = dtype === "float64" ? `; moonshot 1.0x ${ratio <= 1 ? "met" : "not met"}` : "";
-      goals.push([`MLP epoch ${dtype} <= ${limit}x NumPy's time (${np!.blas.kind}; each side at its faster thread count in each of ${pair.ratio.runs} alternating rounds; median ratio)`,
+      goals.push([
+        `MLP epoch ${dtype} <= ${limit}x NumPy's time (${np!.blas.kind}; each side at its faster thread count in each of ${pair.ratio.runs} alternating rounds; median ratio)`,
         `${fmtS(pair.ours.median)} (faster: ${pair.oursWins}) vs ${fmtS(pair.numpy.median)} (faster: ${pair.numpyWins})`,
-        `${fmtX(ratio)} NumPy's time (per-round ratios ${fmtX(pair.ratio.min)}-${fmtX(pair.ratio.max)})`, met(ratio <= limit) + moon, bound(pair.numpy.median)]);
+        `${fmtX(ratio)} NumPy's time (per-round ratios ${fmtX(pair.ratio.min)}-${fmtX(pair.ratio.max)})`,
+        met(ratio <= limit) + moon,
+        bound(pair.numpy.median),
+      ]);
     } else if (best !== null && base !== undefined) {
       const ratio = best.t.median / base.median;
       const moon = dtype === "float64" ? `; moonshot 1.0x ${ratio <= 1 ? "met" : "not met"}` : "";
-      goals.push([`MLP epoch ${dtype} <= ${limit}x NumPy's time (this run's NumPy: ${np!.blas.kind}, its faster thread count)`, `${fmtS(best.t.median)} (${best.c}) vs ${fmtS(base.median)} (${fast!.threads} thread(s))`, `${fmtX(ratio)} NumPy's time`, met(ratio <= limit) + moon, bound(base.median)]);
+      goals.push([
+        `MLP epoch ${dtype} <= ${limit}x NumPy's time (this run's NumPy: ${np!.blas.kind}, its faster thread count)`,
+        `${fmtS(best.t.median)} (${best.c}) vs ${fmtS(base.median)} (${fast!.threads} thread(s))`,
+        `${fmtX(ratio)} NumPy's time`,
+        met(ratio <= limit) + moon,
+        bound(base.median),
+      ]);
     } else if (best !== null) {
-      goals.push([`MLP epoch ${dtype} <= ${limit}x NumPy's time`, `${fmtS(best.t.median)} (${best.c})`, "NumPy not measured", "not measured", "-"]);
+      goals.push([
+        `MLP epoch ${dtype} <= ${limit}x NumPy's time`,
+        `${fmtS(best.t.median)} (${best.c})`,
+        "NumPy not measured",
+        "not measured",
+        "-",
+      ]);
     }
     const npGemm = fast === null ? undefined : np?.gemm?.[`${dtype}/${fast.threads}`]?.["64x256x784"];
-    const ourGemm = best === null ? undefined : r.gemm.find((g) => g.dtype === dtype && g.label.includes("64x256x784"))?.gflops[best.c];
+    const ourGemm =
+      best === null
+        ? undefined
+        : r.gemm.find((g) => g.dtype === dtype && g.label.includes("64x256x784"))?.gflops[best.c];
     if (npGemm !== undefined && ourGemm !== undefined) {
-      goals.push([`(context) ${dtype} products alone: NumPy's BLAS vs the wasm GEMM on the MLP's forward product (64x256x784)`, `${npGemm.toFixed(1)} vs ${ourGemm.toFixed(1)} GFLOP/s`,
-        `NumPy ${fmtX(npGemm / ourGemm)} faster`, npGemm / ourGemm > limit ? `the ${limit}x goal is below this ratio` : "-", "-"]);
+      goals.push([
+        `(context) ${dtype} products alone: NumPy's BLAS vs the wasm GEMM on the MLP's forward product (64x256x784)`,
+        `${npGemm.toFixed(1)} vs ${ourGemm.toFixed(1)} GFLOP/s`,
+        `NumPy ${fmtX(npGemm / ourGemm)} faster`,
+        npGemm / ourGemm > limit ? `the ${limit}x goal is below this ratio` : "-",
+        "-",
+      ]);
     }
     if (best !== null) {
       const ratio = best.t.median / ISSUE_OPENBLAS[dtype];
-      goals.push([`(context) MLP epoch ${dtype} vs the issue's NumPy+OpenBLAS ${fmtS(ISSUE_OPENBLAS[dtype])} (quoted, not measured in this run)`, fmtS(best.t.median), `${fmtX(ratio)} that time`, ratio <= limit ? "would be met" : "would not be met", bound(ISSUE_OPENBLAS[dtype])]);
+      goals.push([
+        `(context) MLP epoch ${dtype} vs the issue's NumPy+OpenBLAS ${fmtS(ISSUE_OPENBLAS[dtype])} (quoted, not measured in this run)`,
+        fmtS(best.t.median),
+        `${fmtX(ratio)} that time`,
+        ratio <= limit ? "would be met" : "would not be met",
+        bound(ISSUE_OPENBLAS[dtype]),
+      ]);
     }
   }
   {
@@ -647,15 +854,29 @@ function report(r: ReportInput): string {
     const floor = r.mlp["float32/no-op"]?.median;
     if (best !== null && r.tfjs !== null) {
       const ratio = r.tfjs.timing.median / best.t.median;
-      goals.push(["MLP epoch >= 8x faster than tfjs-wasm (float32, same model)", `${fmtS(best.t.median)} (${best.c}) vs ${fmtS(r.tfjs.timing.median)}`, `${fmtX(ratio)} faster`, met(ratio >= 8),
-        floor === undefined ? "-" : `${fmtX(r.tfjs.timing.median / floor)} faster`]);
+      goals.push([
+        "MLP epoch >= 8x faster than tfjs-wasm (float32, same model)",
+        `${fmtS(best.t.median)} (${best.c}) vs ${fmtS(r.tfjs.timing.median)}`,
+        `${fmtX(ratio)} faster`,
+        met(ratio >= 8),
+        floor === undefined ? "-" : `${fmtX(r.tfjs.timing.median / floor)} faster`,
+      ]);
     } else {
-      goals.push(["MLP epoch >= 8x faster than tfjs-wasm", "-", r.tfjsNote || "tfjs-wasm not measured", "not measured", "-"]);
+      goals.push([
+        "MLP epoch >= 8x faster than tfjs-wasm",
+        "-",
+        r.tfjsNote || "tfjs-wasm not measured",
+        "not measured",
+        "-",
+      ]);
     }
   }
 
   // Conv
-  out.push(`## Conv2d ${CONV.inChannels}->${CONV.outChannels}, ${CONV.kernel}x${CONV.kernel}, padding ${CONV.padding}, on ${CONV.batch}x${CONV.inChannels}x${CONV.size}x${CONV.size}: forward + backward (dW, db, dx)`, "");
+  out.push(
+    `## Conv2d ${CONV.inChannels}->${CONV.outChannels}, ${CONV.kernel}x${CONV.kernel}, padding ${CONV.padding}, on ${CONV.batch}x${CONV.inChannels}x${CONV.size}x${CONV.size}: forward + backward (dW, db, dx)`,
+    "",
+  );
   const convRows: string[][] = [];
   for (const dtype of DTYPES) {
     for (const c of r.configs) {
@@ -663,7 +884,8 @@ function report(r: ReportInput): string {
       if (t !== undefined) convRows.push([`library, ${c}`, dtype, fmtTiming(t, fmtMs)]);
     }
     const rest = r.conv[`${dtype}/no-op`];
-    if (rest !== undefined) convRows.push(["library with no-op kernels: Conv2d's time outside the kernels", dtype, fmtTiming(rest, fmtMs)]);
+    if (rest !== undefined)
+      convRows.push(["library with no-op kernels: Conv2d's time outside the kernels", dtype, fmtTiming(rest, fmtMs)]);
   }
   if (torch !== null) {
     for (const [key, t] of Object.entries(torch.conv)) {
@@ -672,20 +894,40 @@ function report(r: ReportInput): string {
     }
   }
   out.push(table(["implementation", "dtype", "forward + backward"], convRows), "");
-  out.push("Each pass runs in a step arena, as `train()` runs a step (`lib/tensor/arena.ts`): the output and dx reuse the previous pass's storage " +
-    "instead of fresh 8-16 MB arrays (whose page faults and garbage collections made earlier runs' medians several times their minimums), and " +
-    "under the wasm kernels that storage, x and the upstream gradient live in the WebAssembly memory, where the kernels read and write them in place. " +
-    "The no-op row runs `Conv2d` with a whole-batch convolution that does nothing: what is left is the layer's own work (checks, the output and dx), which no kernel can go below.", "");
+  out.push(
+    "Each pass runs in a step arena, as `train()` runs a step (`lib/tensor/arena.ts`): the output and dx reuse the previous pass's storage " +
+      "instead of fresh 8-16 MB arrays (whose page faults and garbage collections made earlier runs' medians several times their minimums), and " +
+      "under the wasm kernels that storage, x and the upstream gradient live in the WebAssembly memory, where the kernels read and write them in place. " +
+      "The no-op row runs `Conv2d` with a whole-batch convolution that does nothing: what is left is the layer's own work (checks, the output and dx), which no kernel can go below.",
+    "",
+  );
   for (const dtype of DTYPES) {
     const best = bestWasm(r.conv, dtype, r.wasmConfigs);
-    const torchBest = torch === null ? undefined : Object.entries(torch.conv).filter(([k]) => k.startsWith(dtype + "/")).map(([, t]) => t.median).sort((a, b) => a - b)[0];
+    const torchBest =
+      torch === null
+        ? undefined
+        : Object.entries(torch.conv)
+            .filter(([k]) => k.startsWith(dtype + "/"))
+            .map(([, t]) => t.median)
+            .sort((a, b) => a - b)[0];
     const floor = r.conv[`${dtype}/no-op`]?.median;
     if (best !== null && torchBest !== undefined) {
       const ratio = best.t.median / torchBest;
-      goals.push([`Conv forward+backward ${dtype} within 3x of PyTorch (its faster thread count)`, `${fmtMs(best.t.median)} (${best.c}) vs ${fmtMs(torchBest)}`, `${fmtX(ratio)} PyTorch's time`, met(ratio <= 3),
-        floor === undefined ? "-" : fmtX(floor / torchBest)]);
+      goals.push([
+        `Conv forward+backward ${dtype} within 3x of PyTorch (its faster thread count)`,
+        `${fmtMs(best.t.median)} (${best.c}) vs ${fmtMs(torchBest)}`,
+        `${fmtX(ratio)} PyTorch's time`,
+        met(ratio <= 3),
+        floor === undefined ? "-" : fmtX(floor / torchBest),
+      ]);
     } else if (best !== null) {
-      goals.push([`Conv forward+backward ${dtype} within 3x of PyTorch`, fmtMs(best.t.median), "PyTorch not measured", "not measured", "-"]);
+      goals.push([
+        `Conv forward+backward ${dtype} within 3x of PyTorch`,
+        fmtMs(best.t.median),
+        "PyTorch not measured",
+        "not measured",
+        "-",
+      ]);
     }
   }
 
@@ -698,35 +940,55 @@ function report(r: ReportInput): string {
     if (ref !== undefined && best !== null) sp.push(["MLP epoch", dtype, fmtX(ref.median / best.t.median)]);
     const cref = r.conv[`${dtype}/reference`];
     const cbest = bestWasm(r.conv, dtype, r.wasmConfigs);
-    if (cref !== undefined && cbest !== null) sp.push(["conv forward + backward", dtype, fmtX(cref.median / cbest.t.median)]);
+    if (cref !== undefined && cbest !== null)
+      sp.push(["conv forward + backward", dtype, fmtX(cref.median / cbest.t.median)]);
   }
   out.push(table(["workload", "dtype", "speed-up (best wasm configuration)"], sp), "");
 
   out.push("## Autograder", "");
   if (r.grading !== null) {
-    out.push(`Grading ${r.grading.submissions} copies of the reference solution (${r.grading.cases} cases each: compile, sandboxed probes, scoring):`, "");
-    out.push(table(["parallel jobs", "total", "per submission"], r.grading.rows.map((g) => [String(g.jobs), fmtS(g.seconds), fmtS(g.perSubmission)])), "");
+    out.push(
+      `Grading ${r.grading.submissions} copies of the reference solution (${r.grading.cases} cases each: compile, sandboxed probes, scoring):`,
+      "",
+    );
+    out.push(
+      table(
+        ["parallel jobs", "total", "per submission"],
+        r.grading.rows.map((g) => [String(g.jobs), fmtS(g.seconds), fmtS(g.perSubmission)]),
+      ),
+      "",
+    );
   } else {
     out.push(r.gradingNote || "Not measured (--no-grading).", "");
   }
 
   if (np !== null) {
     out.push("## Baseline details", "");
-    out.push(`- NumPy ${np.version}, BLAS: ${np.blas.kind}; loaded: ${np.blas.loaded.join(", ") || "none found"}` +
-      `${np.blas.openblas !== null ? `; OpenBLAS config: ${np.blas.openblas.config}` : ""}.`);
-    const env = Object.entries(np.blas.env).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`);
+    out.push(
+      `- NumPy ${np.version}, BLAS: ${np.blas.kind}; loaded: ${np.blas.loaded.join(", ") || "none found"}` +
+        `${np.blas.openblas !== null ? `; OpenBLAS config: ${np.blas.openblas.config}` : ""}.`,
+    );
+    const env = Object.entries(np.blas.env)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => `${k}=${v}`);
     out.push(`- Baseline environment: ${env.length > 0 ? env.join(", ") : "no OPENBLAS_*/OMP_* variables set"}.`);
-    if (torch !== null) out.push(`- PyTorch ${torch.version}, default threads ${torch.default_threads}; measured with 1 and ${r.cores} threads.`);
+    if (torch !== null)
+      out.push(
+        `- PyTorch ${torch.version}, default threads ${torch.default_threads}; measured with 1 and ${r.cores} threads.`,
+      );
   }
   if (r.baseline.note !== "") out.push(`- ${r.baseline.note}`);
   if (r.tfjsNote !== "") out.push(`- ${r.tfjsNote}`);
   out.push("");
 
   const goalTable = [
-    "## Goals (ratios measured in this run)", "",
-    table(["goal", "measured", "ratio", "status", "ratio if the products took no time"], goals), "",
+    "## Goals (ratios measured in this run)",
+    "",
+    table(["goal", "measured", "ratio", "status", "ratio if the products took no time"], goals),
+    "",
     "The last column uses the no-op rows below: the step with products (and convolutions) that take no time, which bounds " +
-    "what faster products could reach.", "",
+      "what faster products could reach.",
+    "",
   ];
   out.splice(goalIndex, 0, ...goalTable);
   return out.join("\n") + "\n";

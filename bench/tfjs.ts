@@ -26,7 +26,8 @@ export async function useTfjsWasm(): Promise<TfjsInfo> {
 
 /** Seconds for batches [0, count) of an epoch on a fresh model (one-hot labels built per batch, as a tfjs user would). */
 export function timeTfjsMlp(data: SyntheticMnist, count: number): number {
-  const init = (shape: [number, number], fanIn: number) => tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), "float32", 2));
+  const init = (shape: [number, number], fanIn: number) =>
+    tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), "float32", 2));
   const w1 = init([FEATURES, HIDDEN], FEATURES);
   const b1 = tf.variable(tf.zeros([HIDDEN]));
   const w2 = init([HIDDEN, CLASSES], HIDDEN);

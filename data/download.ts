@@ -65,7 +65,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
   }
   // The repository cache is searched by default; any other directory has to be named to the loaders.
-  if (dataDir !== undefined && process.env.TSDL_DATA === undefined) console.error(`done; the loaders find it with TSDL_DATA=${dir} or { dataDir: ${JSON.stringify(dir)} }`);
+  if (dataDir !== undefined && process.env.TSDL_DATA === undefined)
+    console.error(`done; the loaders find it with TSDL_DATA=${dir} or { dataDir: ${JSON.stringify(dir)} }`);
   return 0;
 }
 

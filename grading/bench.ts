@@ -15,7 +15,8 @@ export async function benchGrading(submissions = 8): Promise<GradingBench> {
   const root = resolve(__dirname, "..");
   const dir = mkdtempSync(join(tmpdir(), "tsdl-grade-bench-"));
   try {
-    for (let i = 0; i < submissions; i++) cpSync(join(root, "lib"), join(dir, `student-${String(i).padStart(3, "0")}`, "lib"), { recursive: true });
+    for (let i = 0; i < submissions; i++)
+      cpSync(join(root, "lib"), join(dir, `student-${String(i).padStart(3, "0")}`, "lib"), { recursive: true });
     const rows: GradingBench["rows"] = [];
     let cases = 0;
     for (const jobs of [...new Set([1, availableParallelism()])]) {
@@ -37,6 +38,7 @@ if (require.main === module) {
   const at = process.argv.indexOf("--submissions");
   benchGrading(at >= 0 ? Number(process.argv[at + 1]) : 8).then((b) => {
     console.log(`autograder: ${b.submissions} submissions of ${b.cases} cases each`);
-    for (const r of b.rows) console.log(`  ${r.jobs} job(s): ${r.seconds.toFixed(1)} s, ${r.perSubmission.toFixed(2)} s per submission`);
+    for (const r of b.rows)
+      console.log(`  ${r.jobs} job(s): ${r.seconds.toFixed(1)} s, ${r.perSubmission.toFixed(2)} s per submission`);
   });
 }

@@ -18,9 +18,19 @@ function flags(args: string[], name: string): string[] {
   return args.flatMap((a, i) => (a === `--${name}` && args[i + 1] ? [args[i + 1]!] : []));
 }
 
-export async function gradeBatch(folder: string, opts: { jobs: number; only?: string[]; fixturesDir?: string; onDone?: (done: number, total: number, name: string, r: GradeResult) => void }): Promise<{ name: string; result: GradeResult }[]> {
+export async function gradeBatch(
+  folder: string,
+  opts: {
+    jobs: number;
+    only?: string[];
+    fixturesDir?: string;
+    onDone?: (done: number, total: number, name: string, r: GradeResult) => void;
+  },
+): Promise<{ name: string; result: GradeResult }[]> {
   const fixtures = loadFixtures(opts.fixturesDir, opts.only);
-  const names = readdirSync(folder).filter((n) => statSync(join(folder, n)).isDirectory()).sort();
+  const names = readdirSync(folder)
+    .filter((n) => statSync(join(folder, n)).isDirectory())
+    .sort();
   const out: { name: string; result: GradeResult }[] = new Array(names.length);
   let next = 0;
   let done = 0;
@@ -44,7 +54,8 @@ async function main(args: string[]): Promise<number> {
     const jobs = Number(flag(args, "jobs") ?? availableParallelism());
     const started = Date.now();
     const rows = await gradeBatch(resolve(batch), {
-      jobs, ...(only.length ? { only } : {}),
+      jobs,
+      ...(only.length ? { only } : {}),
       onDone: (done, total, name, r) => {
         const line = `${progressBar(done, total)} ${done}/${total} ${name}: ${r.score}/${r.maxScore}${r.notGradable ? " (not gradable)" : ""}`;
         if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
@@ -63,12 +74,16 @@ async function main(args: string[]): Promise<number> {
       }
     }
     const secs = (Date.now() - started) / 1000;
-    console.log(`graded ${rows.length} submissions in ${secs.toFixed(1)} s (${(secs / Math.max(1, rows.length)).toFixed(2)} s per submission, ${jobs} jobs); gradebook: ${csv}`);
+    console.log(
+      `graded ${rows.length} submissions in ${secs.toFixed(1)} s (${(secs / Math.max(1, rows.length)).toFixed(2)} s per submission, ${jobs} jobs); gradebook: ${csv}`,
+    );
     return 0;
   }
   const submission = args.find((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"));
   if (!submission) {
-    console.error("usage: npm run grade -- SUBMISSION_DIR [--out results.json] [--report report.md] | --batch DIR --csv FILE [--jobs N]");
+    console.error(
+      "usage: npm run grade -- SUBMISSION_DIR [--out results.json] [--report report.md] | --batch DIR --csv FILE [--jobs N]",
+    );
     return 2;
   }
   const result = await gradeSubmission(submission, loadFixtures(undefined, only.length ? only : undefined));
@@ -82,8 +97,11 @@ async function main(args: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (e: Error) => {
-    console.error(`grader error: ${e.stack ?? e.message}`);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: Error) => {
+      console.error(`grader error: ${e.stack ?? e.message}`);
+      process.exit(1);
+    },
+  );
 }

@@ -35,16 +35,32 @@ export function compileSubmission(submission: string, work: string): Compiled {
   // The student's library, and the grader's probes (never the student's copy of them).
   const studentFiles = tsFiles(join(submission, "lib")).map((f) => `lib/${f}`);
   for (const f of studentFiles) copyInto(join(submission, f), join(src, f));
-  const graderFiles = ["grading/fixtures.ts", ...tsFiles(join(GRADER_ROOT, "grading", "probes")).map((f) => `grading/probes/${f}`)];
+  const graderFiles = [
+    "grading/fixtures.ts",
+    ...tsFiles(join(GRADER_ROOT, "grading", "probes")).map((f) => `grading/probes/${f}`),
+  ];
   for (const f of graderFiles) copyInto(join(GRADER_ROOT, f), join(src, f));
   const files = [...studentFiles, ...graderFiles];
   const nodeModules = join(GRADER_ROOT, "node_modules");
   const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.NodeJs,
-    strict: true, esModuleInterop: true, skipLibCheck: true, outDir: run, rootDir: src, noEmitOnError: false,
-    types: ["node"], typeRoots: [join(nodeModules, "@types")], baseUrl: src, paths: { "*": [`${nodeModules}/*`, `${nodeModules}/@types/*`] },
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.NodeJs,
+    strict: true,
+    esModuleInterop: true,
+    skipLibCheck: true,
+    outDir: run,
+    rootDir: src,
+    noEmitOnError: false,
+    types: ["node"],
+    typeRoots: [join(nodeModules, "@types")],
+    baseUrl: src,
+    paths: { "*": [`${nodeModules}/*`, `${nodeModules}/@types/*`] },
   };
-  const program = ts.createProgram(files.map((f) => join(src, f)), options);
+  const program = ts.createProgram(
+    files.map((f) => join(src, f)),
+    options,
+  );
   program.emit();
   const errors = new Map<string, string>();
   for (const d of ts.getPreEmitDiagnostics(program)) {
@@ -52,7 +68,10 @@ export function compileSubmission(submission: string, work: string): Compiled {
     const file = relative(src, d.file.fileName).split(sep).join("/");
     if (errors.has(file)) continue;
     const { line, character } = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
-    errors.set(file, `${file}:${line + 1}:${character + 1} - error TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+    errors.set(
+      file,
+      `${file}:${line + 1}:${character + 1} - error TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
+    );
   }
   const imports = new Map<string, string[]>();
   for (const f of files) {
@@ -60,7 +79,9 @@ export function compileSubmission(submission: string, work: string): Compiled {
     const deps: string[] = [];
     for (const m of text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+"(\.[^"]+)"|^\s*import\s+"(\.[^"]+)"/gm)) {
       const spec = m[1] ?? m[2]!;
-      const target = relative(src, resolve(dirname(join(src, f)), `${spec}.ts`)).split(sep).join("/");
+      const target = relative(src, resolve(dirname(join(src, f)), `${spec}.ts`))
+        .split(sep)
+        .join("/");
       deps.push(target);
     }
     imports.set(f, deps);

@@ -40,7 +40,12 @@ export function publicFixture(f: FixtureFile): FixtureFile {
 }
 
 export function isWireTensor(v: unknown): v is WireTensor {
-  return typeof v === "object" && v !== null && Array.isArray((v as WireTensor).shape) && Array.isArray((v as WireTensor).data);
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    Array.isArray((v as WireTensor).shape) &&
+    Array.isArray((v as WireTensor).data)
+  );
 }
 
 /** The numbers of an output (a number, a tensor, or an array of numbers). */

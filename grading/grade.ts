@@ -44,11 +44,15 @@ export function loadFixtures(dir = join(GRADER_ROOT, "grading", "fixtures"), onl
 }
 
 export async function gradeSubmission(
-  submission: string, fixtures: FixtureFile[], limits: SandboxLimits = { memoryMB: 512, outputBytes: 1 << 20 },
+  submission: string,
+  fixtures: FixtureFile[],
+  limits: SandboxLimits = { memoryMB: 512, outputBytes: 1 << 20 },
 ): Promise<GradeResult> {
   const started = Date.now();
   const dir = resolve(submission);
-  const isolation = networkNamespaceAvailable() ? "permission model + network namespace" : "permission model + blocked network modules";
+  const isolation = networkNamespaceAvailable()
+    ? "permission model + network namespace"
+    : "permission model + blocked network modules";
   const all = fixtures.flatMap((f) => f.cases.map((c) => ({ assignment: f.assignment, c })));
   const maxScore = all.reduce((s, x) => s + x.c.points, 0);
   const work = mkdtempSync(join(tmpdir(), "tsdl-grade-"));
@@ -57,7 +61,8 @@ export async function gradeSubmission(
   try {
     let compiled;
     try {
-      if (readdirSync(dir).indexOf("lib") < 0) throw new Error(`${dir} has no lib/ folder: is this a copy of the student kit?`);
+      if (readdirSync(dir).indexOf("lib") < 0)
+        throw new Error(`${dir} has no lib/ folder: is this a copy of the student kit?`);
       compiled = compileSubmission(dir, work);
     } catch (e) {
       notGradable = (e as Error).message;
@@ -67,7 +72,14 @@ export async function gradeSubmission(
       for (const { assignment, c } of all) {
         const t0 = Date.now();
         const result = (status: CaseStatus, output: string): CaseResult => ({
-          assignment, name: c.name, score: status === "passed" ? c.points : 0, maxScore: c.points, status, output, visibility: c.visibility, seconds: (Date.now() - t0) / 1000,
+          assignment,
+          name: c.name,
+          score: status === "passed" ? c.points : 0,
+          maxScore: c.points,
+          status,
+          output,
+          visibility: c.visibility,
+          seconds: (Date.now() - t0) / 1000,
         });
         if (!compiled || !sandbox) {
           results.push(result("not gradable", notGradable ?? "not gradable"));
@@ -98,7 +110,12 @@ export async function gradeSubmission(
     rmSync(work, { recursive: true, force: true });
   }
   return {
-    submission: dir, score: results.reduce((s, r) => s + r.score, 0), maxScore, cases: results, notGradable,
-    seconds: (Date.now() - started) / 1000, isolation,
+    submission: dir,
+    score: results.reduce((s, r) => s + r.score, 0),
+    maxScore,
+    cases: results,
+    notGradable,
+    seconds: (Date.now() - started) / 1000,
+    isolation,
   };
 }

@@ -9,9 +9,13 @@ import { ROOT, trackedFiles } from "./release";
 
 /** What the grader needs at grading time: the library (for its types), the grader, fixtures and probes. */
 export function bundleFiles(root = ROOT): string[] {
-  return trackedFiles(root).filter((f) =>
-    f === "package.json" || f === "package-lock.json" || f === "tsconfig.json" ||
-    (f.startsWith("grading/") && !f.startsWith("grading/specs/")) || f.startsWith("lib/"),
+  return trackedFiles(root).filter(
+    (f) =>
+      f === "package.json" ||
+      f === "package-lock.json" ||
+      f === "tsconfig.json" ||
+      (f.startsWith("grading/") && !f.startsWith("grading/specs/")) ||
+      f.startsWith("lib/"),
   );
 }
 

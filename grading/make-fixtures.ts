@@ -17,7 +17,8 @@ function loadProbe(ref: ProbeRef | undefined, where: string): ProbeFn {
   if (!ref) throw new Error(`${where}: unknown probe`);
   const mod = require(`./probes/${ref.file}`) as Record<string, unknown>;
   const fn = mod[ref.fn];
-  if (typeof fn !== "function") throw new Error(`${where}: grading/probes/${ref.file}.ts exports no function ${ref.fn}`);
+  if (typeof fn !== "function")
+    throw new Error(`${where}: grading/probes/${ref.file}.ts exports no function ${ref.fn}`);
   return fn as ProbeFn;
 }
 
@@ -31,9 +32,17 @@ export function buildFixtures(): FixtureFile[] {
       const inputs = c.generate(new Rng(1000 * (specs.indexOf(spec) + 1) + i));
       const { selfCheck: _ignored, ...expected } = probe(inputs);
       return {
-        name: c.name, points: c.points, visibility: c.visibility, timeoutMs: c.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        threshold: c.threshold ?? DEFAULT_THRESHOLD, probe: c.probe, kind: c.kind, inputs, expected,
-        ...(c.hints ? { hints: c.hints } : {}), ...(c.minAccuracy !== undefined ? { minAccuracy: c.minAccuracy } : {}),
+        name: c.name,
+        points: c.points,
+        visibility: c.visibility,
+        timeoutMs: c.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        threshold: c.threshold ?? DEFAULT_THRESHOLD,
+        probe: c.probe,
+        kind: c.kind,
+        inputs,
+        expected,
+        ...(c.hints ? { hints: c.hints } : {}),
+        ...(c.minAccuracy !== undefined ? { minAccuracy: c.minAccuracy } : {}),
       };
     }),
   }));
@@ -44,6 +53,8 @@ if (require.main === module) {
   mkdirSync(dir, { recursive: true });
   for (const f of buildFixtures()) {
     writeFileSync(join(dir, `${f.assignment}.json`), JSON.stringify(f) + "\n");
-    console.log(`${f.assignment}: ${f.cases.length} cases (${f.cases.filter((c) => c.visibility === "visible").length} visible)`);
+    console.log(
+      `${f.assignment}: ${f.cases.length} cases (${f.cases.filter((c) => c.visibility === "visible").length} visible)`,
+    );
   }
 }

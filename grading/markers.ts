@@ -48,7 +48,10 @@ export function stripSolutions(source: string, file: string): { source: string; 
   for (const r of regions) {
     out.push(...lines.slice(i, r.begin - 1));
     const indent = BEGIN.exec(lines[r.begin - 1]!)![1]!;
-    out.push(`${indent}// TODO: ${r.what}`, `${indent}throw new Error(${JSON.stringify(`not implemented: ${r.what}`)});`);
+    out.push(
+      `${indent}// TODO: ${r.what}`,
+      `${indent}throw new Error(${JSON.stringify(`not implemented: ${r.what}`)});`,
+    );
     i = r.end;
   }
   out.push(...lines.slice(i));

@@ -28,8 +28,16 @@ export interface StubRecord {
   what: string;
 }
 
-interface NotebookCell { cell_type: string; source: string | string[]; metadata: { tags?: string[] } & Record<string, unknown>; outputs?: unknown[]; execution_count?: number | null }
-interface NotebookJson { cells: NotebookCell[] }
+interface NotebookCell {
+  cell_type: string;
+  source: string | string[];
+  metadata: { tags?: string[] } & Record<string, unknown>;
+  outputs?: unknown[];
+  execution_count?: number | null;
+}
+interface NotebookJson {
+  cells: NotebookCell[];
+}
 
 function releaseNotebook(text: string, file: string, stubs: StubRecord[]): string {
   const nb = JSON.parse(text) as NotebookJson;
@@ -47,13 +55,20 @@ function releaseNotebook(text: string, file: string, stubs: StubRecord[]): strin
       stubs.push(...r.regions.map((g: Region) => ({ file, line: i + 1, what: g.what })));
     }
     const lines = released.split("\n");
-    return { ...cell, source: lines.map((l, k) => (k < lines.length - 1 ? `${l}\n` : l)), outputs: [], execution_count: null };
+    return {
+      ...cell,
+      source: lines.map((l, k) => (k < lines.length - 1 ? `${l}\n` : l)),
+      outputs: [],
+      execution_count: null,
+    };
   });
   return JSON.stringify(nb, null, 1) + "\n";
 }
 
 export function trackedFiles(root = ROOT): string[] {
-  return execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" }).split("\0").filter((f) => f !== "" && existsSync(join(root, f)));
+  return execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
+    .split("\0")
+    .filter((f) => f !== "" && existsSync(join(root, f)));
 }
 
 /** Builds the kit into `out` (replaced if present); returns the stubs it made. */
@@ -76,7 +91,10 @@ export function buildStudentKit(out: string, root = ROOT): StubRecord[] {
     } else if (file === "package.json") {
       // The instructor's CI type-check (.ci/) is not in the kit.
       const pkg = JSON.parse(readFileSync(src, "utf8")) as { scripts: Record<string, string> };
-      pkg.scripts.typecheck = pkg.scripts.typecheck!.replace(/ && node node_modules\/typescript\/bin\/tsc -p \.ci\/tsconfig\.json/, "");
+      pkg.scripts.typecheck = pkg.scripts.typecheck!.replace(
+        / && node node_modules\/typescript-7\/bin\/tsc -p \.ci\/tsconfig\.json/,
+        "",
+      );
       for (const k of ["release", "grading:fixtures"]) delete pkg.scripts[k];
       writeFileSync(dst, JSON.stringify(pkg, null, 2) + "\n");
     } else if (file === "tsconfig.json") {
@@ -90,7 +108,10 @@ export function buildStudentKit(out: string, root = ROOT): StubRecord[] {
     }
   }
   const list = stubs.map((s) => `- \`${s.file}\` (line ${s.line}): ${s.what}`).join("\n");
-  writeFileSync(join(out, "ASSIGNMENT.md"), `# What to implement\n\nEach item below throws "not implemented" until you write it. Run \`npm run grade -- .\` for the public checks.\n\n${list}\n`);
+  writeFileSync(
+    join(out, "ASSIGNMENT.md"),
+    `# What to implement\n\nEach item below throws "not implemented" until you write it. Run \`npm run grade -- .\` for the public checks.\n\n${list}\n`,
+  );
   return stubs;
 }
 

@@ -7,7 +7,14 @@ export interface GradescopeResults {
   output: string;
   visibility: "visible";
   stdout_visibility: "hidden";
-  tests: { name: string; score: number; max_score: number; status: "passed" | "failed"; output: string; visibility: "visible" | "after_published" }[];
+  tests: {
+    name: string;
+    score: number;
+    max_score: number;
+    status: "passed" | "failed";
+    output: string;
+    visibility: "visible" | "after_published";
+  }[];
 }
 
 export function gradescopeResults(r: GradeResult): GradescopeResults {
@@ -36,7 +43,10 @@ function summaryLine(r: GradeResult): string {
 
 export function markdownReport(r: GradeResult): string {
   const esc = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, "<br>");
-  const rows = r.cases.map((c) => `| ${c.status === "passed" ? "ok" : c.status === "failed" ? "FAIL" : "NOT GRADABLE"} | ${c.score} / ${c.maxScore} | ${esc(`${c.assignment}: ${c.name}`)}${c.visibility === "hidden" ? " (hidden)" : ""} | ${esc(c.output)} |`);
+  const rows = r.cases.map(
+    (c) =>
+      `| ${c.status === "passed" ? "ok" : c.status === "failed" ? "FAIL" : "NOT GRADABLE"} | ${c.score} / ${c.maxScore} | ${esc(`${c.assignment}: ${c.name}`)}${c.visibility === "hidden" ? " (hidden)" : ""} | ${esc(c.output)} |`,
+  );
   return [
     `# Grade: ${r.score} / ${r.maxScore}`,
     "",
@@ -54,10 +64,15 @@ export function markdownReport(r: GradeResult): string {
 /** One row per submission: name, total, then one column per case. */
 export function gradebookCsv(rows: { name: string; result: GradeResult }[]): string {
   const cases = rows[0]?.result.cases.map((c) => `${c.assignment}: ${c.name}`) ?? [];
-  const q = (s: string | number): string => (typeof s === "number" ? String(s) : /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const q = (s: string | number): string =>
+    typeof s === "number" ? String(s) : /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   const header = ["submission", "score", "max_score", "status", ...cases].map(q).join(",");
   const lines = rows.map(({ name, result }) => {
-    const status = result.notGradable ? "not gradable" : result.cases.some((c) => c.status === "not gradable") ? "partly not gradable" : "graded";
+    const status = result.notGradable
+      ? "not gradable"
+      : result.cases.some((c) => c.status === "not gradable")
+        ? "partly not gradable"
+        : "graded";
     return [q(name), result.score, result.maxScore, q(status), ...result.cases.map((c) => c.score)].join(",");
   });
   return [header, ...lines].join("\n") + "\n";

@@ -17,9 +17,7 @@ export interface SandboxLimits {
   outputBytes: number;
 }
 
-export type SandboxReply =
-  | { ok: true; output: Record<string, Json> }
-  | { ok: false; error: string; fatal: boolean };
+export type SandboxReply = { ok: true; output: Record<string, Json> } | { ok: false; error: string; fatal: boolean };
 
 let namespaceCheck: boolean | null = null;
 
@@ -40,19 +38,30 @@ export class Sandbox {
   private death: string | null = null;
   private watchdog: NodeJS.Timeout | null = null;
 
-  constructor(private readonly dir: string, private readonly limits: SandboxLimits) {}
+  constructor(
+    private readonly dir: string,
+    private readonly limits: SandboxLimits,
+  ) {}
 
   private start(): Promise<void> {
     const nodeArgs = [
-      "--experimental-permission", `--allow-fs-read=${this.dir}/`, `--allow-fs-read=${join(GRADER_ROOT, "node_modules")}/`,
-      `--allow-fs-write=${join(this.dir, "scratch")}/`, `--max-old-space-size=${this.limits.memoryMB}`, "--no-warnings",
+      "--experimental-permission",
+      `--allow-fs-read=${this.dir}/`,
+      `--allow-fs-read=${join(GRADER_ROOT, "node_modules")}/`,
+      `--allow-fs-write=${join(this.dir, "scratch")}/`,
+      `--max-old-space-size=${this.limits.memoryMB}`,
+      "--no-warnings",
       join(this.dir, "worker.js"),
     ];
-    const [cmd, args] = networkNamespaceAvailable() ? ["unshare", ["-n", process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+    const [cmd, args] = networkNamespaceAvailable()
+      ? ["unshare", ["-n", process.execPath, ...nodeArgs]]
+      : [process.execPath, nodeArgs];
     const child = spawn(cmd, args, {
       cwd: join(this.dir, "scratch"),
       env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin", NODE_PATH: join(GRADER_ROOT, "node_modules"), HOME: join(this.dir, "scratch"),
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        NODE_PATH: join(GRADER_ROOT, "node_modules"),
+        HOME: join(this.dir, "scratch"),
         TSDL_OUTPUT_CAP: String(this.limits.outputBytes),
       },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
@@ -64,27 +73,37 @@ export class Sandbox {
     this.death = null;
     const count = (d: Buffer): void => {
       this.output += d.length;
-      if (this.output > this.limits.outputBytes) this.kill(`printed more than ${this.limits.outputBytes} bytes of output`);
+      if (this.output > this.limits.outputBytes)
+        this.kill(`printed more than ${this.limits.outputBytes} bytes of output`);
     };
     child.stdout!.on("data", count);
     child.stderr!.on("data", count);
     this.watchdog = setInterval(() => {
       const rss = residentMB(child.pid);
-      if (rss !== null && rss > this.limits.memoryMB * 1.5) this.kill(`used ${rss.toFixed(0)} MB of memory (limit ${this.limits.memoryMB} MB)`);
+      if (rss !== null && rss > this.limits.memoryMB * 1.5)
+        this.kill(`used ${rss.toFixed(0)} MB of memory (limit ${this.limits.memoryMB} MB)`);
     }, 50);
     return new Promise((resolve, reject) => {
-      child.on("message", (m: { ready?: boolean; id?: string; ok?: boolean; output?: Record<string, Json>; error?: string }) => {
-        if (m.ready) return resolve();
-        const p = this.pending;
-        if (!p || m.id !== p.id) return; // not an answer to the request in flight: ignored
-        clearTimeout(p.timer);
-        this.pending = null;
-        p.resolve(m.ok ? { ok: true, output: m.output ?? {} } : { ok: false, error: String(m.error), fatal: false });
-      });
+      child.on(
+        "message",
+        (m: { ready?: boolean; id?: string; ok?: boolean; output?: Record<string, Json>; error?: string }) => {
+          if (m.ready) return resolve();
+          const p = this.pending;
+          if (!p || m.id !== p.id) return; // not an answer to the request in flight: ignored
+          clearTimeout(p.timer);
+          this.pending = null;
+          p.resolve(m.ok ? { ok: true, output: m.output ?? {} } : { ok: false, error: String(m.error), fatal: false });
+        },
+      );
       child.on("exit", (code, signal) => {
         if (this.watchdog) clearInterval(this.watchdog);
-        const why = this.death ?? (signal === "SIGABRT" ? `the process crashed (out of memory? the heap limit is ${this.limits.memoryMB} MB)`
-          : signal ? `the process was killed by ${signal}` : `the process exited early with code ${code} (process.exit?)`);
+        const why =
+          this.death ??
+          (signal === "SIGABRT"
+            ? `the process crashed (out of memory? the heap limit is ${this.limits.memoryMB} MB)`
+            : signal
+              ? `the process was killed by ${signal}`
+              : `the process exited early with code ${code} (process.exit?)`);
         this.child = null;
         this.ready = null;
         reject(new Error(why));

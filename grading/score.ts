@@ -12,7 +12,8 @@ export interface Verdict {
 }
 
 function sameShape(a: Json | undefined, b: Json | undefined): boolean {
-  if (isWireTensor(a) && isWireTensor(b)) return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+  if (isWireTensor(a) && isWireTensor(b))
+    return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
   return numbersOf(a)?.length === numbersOf(b)?.length;
 }
 
@@ -21,24 +22,30 @@ function checkOutput(c: FixtureCase, name: string, got: Json | undefined, want: 
   const hint = c.hints?.[name] ? `: ${c.hints[name]}` : "";
   const g = numbersOf(got);
   const w = numbersOf(want);
-  if (w === null) return got === want ? null : `${name} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}${hint}`;
+  if (w === null)
+    return got === want ? null : `${name} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}${hint}`;
   if (g === null) return `${name} is missing or not numeric (got ${shapeOf(got)})${hint}`;
   if (!sameShape(got, want)) return `${name} has shape ${shapeOf(got)}, expected ${shapeOf(want)}${hint}`;
   const bad = g.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) return `${name} contains ${g[bad]} at flat index ${bad}${hint}`;
   const err = relError(g, w);
-  if (!(err <= c.threshold)) return `${name} max relative error ${err.toExponential(1)} > ${c.threshold.toExponential(0)}${hint}`;
+  if (!(err <= c.threshold))
+    return `${name} max relative error ${err.toExponential(1)} > ${c.threshold.toExponential(0)}${hint}`;
   return null;
 }
 
 export function scoreCase(c: FixtureCase, output: Record<string, Json>): Verdict {
   if (c.kind === "training") {
     const acc = output.accuracy;
-    if (typeof acc !== "number" || !Number.isFinite(acc)) return { passed: false, message: `accuracy is ${JSON.stringify(acc)}, not a number` };
+    if (typeof acc !== "number" || !Number.isFinite(acc))
+      return { passed: false, message: `accuracy is ${JSON.stringify(acc)}, not a number` };
     const need = c.minAccuracy ?? 0;
     return acc >= need
       ? { passed: true, message: `accuracy ${(100 * acc).toFixed(1)}% >= ${(100 * need).toFixed(1)}%` }
-      : { passed: false, message: `accuracy ${(100 * acc).toFixed(1)}% < ${(100 * need).toFixed(1)}%${c.hints?.accuracy ? `: ${c.hints.accuracy}` : ""}` };
+      : {
+          passed: false,
+          message: `accuracy ${(100 * acc).toFixed(1)}% < ${(100 * need).toFixed(1)}%${c.hints?.accuracy ? `: ${c.hints.accuracy}` : ""}`,
+        };
   }
   const problems: string[] = [];
   for (const [name, want] of Object.entries(c.expected)) {
@@ -54,7 +61,10 @@ export function scoreCase(c: FixtureCase, output: Record<string, Json>): Verdict
       if (g && n && g.length === n.length) {
         const err = relError(g, n);
         const limit = Math.max(c.threshold, 1e-6);
-        if (!(err <= limit)) problems.push(`${name} disagrees with a numerical gradient of your forward: max relative error ${err.toExponential(1)} > ${limit.toExponential(0)}`);
+        if (!(err <= limit))
+          problems.push(
+            `${name} disagrees with a numerical gradient of your forward: max relative error ${err.toExponential(1)} > ${limit.toExponential(0)}`,
+          );
       }
     }
   }
@@ -64,5 +74,8 @@ export function scoreCase(c: FixtureCase, output: Record<string, Json>): Verdict
     const w = numbersOf(want);
     return g && w ? relError(g, w) : 0;
   });
-  return { passed: true, message: `max relative error ${Math.max(0, ...worst).toExponential(1)} <= ${c.threshold.toExponential(0)}` };
+  return {
+    passed: true,
+    message: `max relative error ${Math.max(0, ...worst).toExponential(1)} <= ${c.threshold.toExponential(0)}`,
+  };
 }

@@ -6,8 +6,10 @@ import { Tensor } from "./tensor/tensor";
  * with di, dj measured from the centre, scaled so the entries sum to 1 (a blur keeps brightness).
  */
 export function gaussianKernel(size: number, sigma: number, dtype: DType = "float64"): Tensor {
-  if (!Number.isInteger(size) || size < 1 || size % 2 === 0) throw new Error(`gaussianKernel: size must be a positive odd integer, got ${size}`);
-  if (!(sigma > 0 && Number.isFinite(sigma))) throw new Error(`gaussianKernel: sigma must be a finite number > 0, got ${sigma}`);
+  if (!Number.isInteger(size) || size < 1 || size % 2 === 0)
+    throw new Error(`gaussianKernel: size must be a positive odd integer, got ${size}`);
+  if (!(sigma > 0 && Number.isFinite(sigma)))
+    throw new Error(`gaussianKernel: sigma must be a finite number > 0, got ${sigma}`);
   const k = Tensor.zeros([size, size], dtype);
   const c = (size - 1) / 2;
   let sum = 0;

@@ -87,25 +87,34 @@ export function numericalGradient(f: () => number, x: Tensor, h = 1e-5, order: D
  * differenced before the dot product with dout, so outputs that x_i does not touch cancel exactly
  * and the rounding error of each entry scales with its own gradient, not with the whole sum.
  */
-export function numericalGradientArray(f: () => Tensor, x: Tensor, dout: Tensor, h = 1e-5, order: DifferenceOrder = 2): Tensor {
+export function numericalGradientArray(
+  f: () => Tensor,
+  x: Tensor,
+  dout: Tensor,
+  h = 1e-5,
+  order: DifferenceOrder = 2,
+): Tensor {
   const grad = Tensor.zerosLike(x);
   for (let i = 0; i < x.size; i++) {
     const old = x.data[i]!;
     const at = (delta: number): Storage => {
       x.data[i] = old + delta;
       const out = f();
-      if (out.size !== dout.size) throw new Error(`numericalGradientArray: f returned ${shapeStr(out.shape)}, dout is ${shapeStr(dout.shape)}`);
+      if (out.size !== dout.size)
+        throw new Error(`numericalGradientArray: f returned ${shapeStr(out.shape)}, dout is ${shapeStr(dout.shape)}`);
       return out.data.slice();
     };
     try {
       // Differences of symmetric pairs first: outputs that x_i does not touch give exactly 0.
-      const p1 = at(h), m1 = at(-h);
+      const p1 = at(h),
+        m1 = at(-h);
       let s = 0;
       if (order === 2) {
         for (let j = 0; j < dout.size; j++) s += (p1[j]! - m1[j]!) * dout.data[j]!;
         grad.data[i] = s / (2 * h);
       } else {
-        const p2 = at(2 * h), m2 = at(-2 * h);
+        const p2 = at(2 * h),
+          m2 = at(-2 * h);
         for (let j = 0; j < dout.size; j++) s += (8 * (p1[j]! - m1[j]!) - (p2[j]! - m2[j]!)) * dout.data[j]!;
         grad.data[i] = s / (12 * h);
       }
@@ -149,10 +158,16 @@ export interface SparseCheck {
 
 /** Checks `count` random entries only (for large parameters where a full check is slow). */
 export function gradCheckSparse(
-  f: () => number, x: Tensor, analytic: Tensor, count = 10, opts: { h?: number; order?: DifferenceOrder; seed?: number } = {},
+  f: () => number,
+  x: Tensor,
+  analytic: Tensor,
+  count = 10,
+  opts: { h?: number; order?: DifferenceOrder; seed?: number } = {},
 ): SparseCheck[] {
   if (analytic.size !== x.size) {
-    throw new Error(`gradCheckSparse: analytic gradient ${shapeStr(analytic.shape)} does not match x ${shapeStr(x.shape)}`);
+    throw new Error(
+      `gradCheckSparse: analytic gradient ${shapeStr(analytic.shape)} does not match x ${shapeStr(x.shape)}`,
+    );
   }
   const rng = new Rng(opts.seed ?? 0);
   const h = opts.h ?? 1e-5;
@@ -191,7 +206,8 @@ export interface LayerCheckReport {
  * 1e-9 to 1e-8 (measured on BatchNorm and Softmax). Inputs must stay 2h = 2e-3 away from kinks.
  */
 export function checkLayer(
-  layer: Layer, x: Tensor,
+  layer: Layer,
+  x: Tensor,
   opts: { h?: number; order?: DifferenceOrder; threshold?: number; seed?: number; checkInput?: boolean } = {},
 ): LayerCheckReport {
   const order = opts.order ?? 4;
@@ -220,8 +236,11 @@ export function makeReport(rows: GradCheckRow[]): LayerCheckReport {
     toString(): string {
       const width = Math.max(...rows.map((r) => r.name.length), 4);
       return rows
-        .map((r) => `${r.name.padEnd(width)} ${shapeStr(r.shape).padEnd(16)} max rel error ${r.maxRelError.toExponential(2)} ` +
-          `${r.ok ? "<=" : "> "} ${r.threshold.toExponential(0)} ${r.ok ? "ok" : "FAIL"}`)
+        .map(
+          (r) =>
+            `${r.name.padEnd(width)} ${shapeStr(r.shape).padEnd(16)} max rel error ${r.maxRelError.toExponential(2)} ` +
+            `${r.ok ? "<=" : "> "} ${r.threshold.toExponential(0)} ${r.ok ? "ok" : "FAIL"}`,
+        )
         .join("\n");
     },
   };

@@ -8,7 +8,12 @@ export { im2col, col2im, convGeometry, type WindowSpec } from "./tensor/im2col";
 export { kernels, setKernels, convOutputSize, type Kernels, type GemmArgs, type ConvGeometry } from "./kernels/kernels";
 export { referenceKernels } from "./kernels/reference";
 
-export { Value, assignmentExpression, assignmentExpressionNumber, assignmentExpressionGradient } from "./autodiff/index";
+export {
+  Value,
+  assignmentExpression,
+  assignmentExpressionNumber,
+  assignmentExpressionGradient,
+} from "./autodiff/index";
 
 export { Layer, parameter, type Parameter, type StateBuffer } from "./layers/layer";
 export { Linear, type LinearOptions } from "./layers/linear";
@@ -20,7 +25,15 @@ export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./layers/batchn
 export { Conv2d, type Conv2dOptions } from "./layers/conv2d";
 export { MaxPool2d, AvgPool2d } from "./layers/pool";
 export { Sequential } from "./layers/sequential";
-export { stateDict, loadStateDict, saveModel, loadModel, type StateDict, type SavedTensor, type SavedValue } from "./layers/serialize";
+export {
+  stateDict,
+  loadStateDict,
+  saveModel,
+  loadModel,
+  type StateDict,
+  type SavedTensor,
+  type SavedValue,
+} from "./layers/serialize";
 export { gaussianKernel } from "./filters";
 
 export { softmaxCrossEntropy } from "./losses/softmax-cross-entropy";
@@ -33,18 +46,62 @@ export { SGD, type SGDOptions } from "./optim/sgd";
 export { RMSProp, type RMSPropOptions } from "./optim/rmsprop";
 export { Adam, type AdamOptions } from "./optim/adam";
 export { clipGradValue, clipGradNorm } from "./optim/clip";
-export { stepDecay, exponentialDecay, cosineAnnealing, constantLr, schedule, applySchedule, type Schedule } from "./optim/schedules";
+export {
+  stepDecay,
+  exponentialDecay,
+  cosineAnnealing,
+  constantLr,
+  schedule,
+  applySchedule,
+  type Schedule,
+} from "./optim/schedules";
 
 export {
-  relError, maxAbsError, allclose, numericalGradient, numericalGradientArray, gradCheckSparse, checkLayer,
-  type LayerCheckReport, type GradCheckRow, type DifferenceOrder,
+  relError,
+  maxAbsError,
+  allclose,
+  numericalGradient,
+  numericalGradientArray,
+  gradCheckSparse,
+  checkLayer,
+  type LayerCheckReport,
+  type GradCheckRow,
+  type DifferenceOrder,
 } from "./gradcheck";
 
-export { type Dataset, subset, trainValSplit, randomFraction, batches, oneHot, fitStandardizer, bytesToTensor, type Standardizer } from "./training/dataset";
+export {
+  type Dataset,
+  subset,
+  trainValSplit,
+  randomFraction,
+  batches,
+  oneHot,
+  fitStandardizer,
+  bytesToTensor,
+  type Standardizer,
+} from "./training/dataset";
 export { accuracy, confusionMatrix, perClassAccuracy, type PerClassAccuracy } from "./training/metrics";
-export { train, evaluate, predict, formatEpoch, type TrainOptions, type TrainResult, type EpochRecord, type LossFn, type EarlyStopping } from "./training/trainer";
+export {
+  train,
+  evaluate,
+  predict,
+  formatEpoch,
+  type TrainOptions,
+  type TrainResult,
+  type EpochRecord,
+  type LossFn,
+  type EarlyStopping,
+} from "./training/trainer";
 export { gridSearch, combinations, formatGridTable, type Grid, type GridRow } from "./training/grid";
-export { autoProgress, lineProgress, terminalProgress, notebookProgress, silentProgress, progressBar, type Progress } from "./training/progress";
+export {
+  autoProgress,
+  lineProgress,
+  terminalProgress,
+  notebookProgress,
+  silentProgress,
+  progressBar,
+  type Progress,
+} from "./training/progress";
 export { inNotebook, displayBundle } from "./notebook/tslab";
 export { spirals, blobs, xor, type SyntheticSet } from "./data/synthetic";
 export * from "./plot/index";
@@ -53,7 +110,19 @@ export { findDataset, dataDirCandidates, type DatasetName, type DataDirOptions }
 export { readIdxImages, readIdxLabels } from "./data/idx";
 export { readCifarBatch } from "./data/cifar";
 export { readCsvDataset, parseCsvDataset, type CsvDataset, type CsvOptions } from "./data/csv";
-export { horizontalFlip, randomRotation, rotate, cutout, randomCrop, randomContrast, contrast, compose, augmentBatch, type Augmentation, type Image } from "./data/augment";
+export {
+  horizontalFlip,
+  randomRotation,
+  rotate,
+  cutout,
+  randomCrop,
+  randomContrast,
+  contrast,
+  compose,
+  augmentBatch,
+  type Augmentation,
+  type Image,
+} from "./data/augment";
 export { isQuick, pick, QUICK_ENV } from "./notebook/mode";
 export { formatTable, markdownTable, showTable, type Cell } from "./notebook/table";
 export { wasmKernels, useWasmKernels } from "./kernels/wasm";

@@ -28,23 +28,33 @@ const kernelsOf = (r: StoredResult): string => r.kernels ?? "reference (TypeScri
 
 function metricText(r: StoredResult): string {
   if (r.target) return formatMetric(r.metrics[r.target.metric] ?? NaN, r.target.format);
-  return Object.entries(r.metrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`).join("; ");
+  return Object.entries(r.metrics)
+    .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`)
+    .join("; ");
 }
 
 function verdict(r: StoredResult): string {
   if (!r.target) return "shown";
   const v = r.metrics[r.target.metric] ?? NaN;
   if (meets(r.target, v)) return "met";
-  const gap = r.target.format === "percent" ? `${(100 * Math.abs(r.target.value - v)).toFixed(2)} points short` : `${(v / r.target.value).toFixed(1)}x over`;
+  const gap =
+    r.target.format === "percent"
+      ? `${(100 * Math.abs(r.target.value - v)).toFixed(2)} points short`
+      : `${(v / r.target.value).toFixed(1)}x over`;
   return `missed (${gap})`;
 }
 
-export function renderResults(results: StoredResult[], opts: { machine: string; figuresBase: string; missing: Experiment[]; planned?: { title: string; target: string }[] }): string {
+export function renderResults(
+  results: StoredResult[],
+  opts: { machine: string; figuresBase: string; missing: Experiment[]; planned?: { title: string; target: string }[] },
+): string {
   const total = results.reduce((s, r) => s + r.seconds, 0);
   const summary = results.map((r) => ({
     experiment: r.title,
     ours: metricText(r),
-    target: r.target ? `${r.target.better === "higher" ? ">=" : "<="} ${formatMetric(r.target.value, r.target.format)}` : "",
+    target: r.target
+      ? `${r.target.better === "higher" ? ">=" : "<="} ${formatMetric(r.target.value, r.target.format)}`
+      : "",
     published: r.published,
     result: verdict(r),
     time: `${r.seconds.toFixed(0)} s`,
@@ -64,15 +74,35 @@ export function renderResults(results: StoredResult[], opts: { machine: string; 
     lines.push(`Not in the report yet: ${opts.planned.map((p) => `${p.title} (${p.target})`).join("; ")}.`, "");
   }
   if (opts.missing.length > 0) {
-    lines.push(`Not run yet: ${opts.missing.map((e) => `${e.title} (\`${e.name}\`, expected ${e.estimate})`).join("; ")}.`, "");
+    lines.push(
+      `Not run yet: ${opts.missing.map((e) => `${e.title} (\`${e.name}\`, expected ${e.estimate})`).join("; ")}.`,
+      "",
+    );
   }
   for (const r of results) {
-    lines.push(`## ${r.title}`, "", `Published: ${r.published}.`, "", `Setting: ${r.setting}. Seed ${r.seed}. ${r.seconds.toFixed(1)} s with the ${kernelsOf(r)} kernels on ${r.date.slice(0, 10)} ` +
-      `(${r.machine ?? "machine not recorded"})${r.quick ? " (quick setting)" : ""}.`, "");
-    lines.push(markdownTable([Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [k, Number.isInteger(v) ? v : Number(v.toPrecision(6))]))]), "");
+    lines.push(
+      `## ${r.title}`,
+      "",
+      `Published: ${r.published}.`,
+      "",
+      `Setting: ${r.setting}. Seed ${r.seed}. ${r.seconds.toFixed(1)} s with the ${kernelsOf(r)} kernels on ${r.date.slice(0, 10)} ` +
+        `(${r.machine ?? "machine not recorded"})${r.quick ? " (quick setting)" : ""}.`,
+      "",
+    );
+    lines.push(
+      markdownTable([
+        Object.fromEntries(
+          Object.entries(r.metrics).map(([k, v]) => [k, Number.isInteger(v) ? v : Number(v.toPrecision(6))]),
+        ),
+      ]),
+      "",
+    );
     for (const t of r.tables) lines.push(`**${t.title}**`, "", markdownTable(t.rows), "");
     if (r.target && !meets(r.target, r.metrics[r.target.metric] ?? NaN)) {
-      lines.push(`**Target missed** (${verdict(r).replace(/^missed \((.*)\)$/, "$1")}).${r.whenMissed ? ` ${r.whenMissed}` : ""}`, "");
+      lines.push(
+        `**Target missed** (${verdict(r).replace(/^missed \((.*)\)$/, "$1")}).${r.whenMissed ? ` ${r.whenMissed}` : ""}`,
+        "",
+      );
     }
     for (const n of r.notes) lines.push(`- ${n}`);
     if (r.notes.length > 0) lines.push("");

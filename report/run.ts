@@ -20,7 +20,8 @@ const ROOT = resolve(__dirname, "..");
 
 export async function runExperiment(e: Experiment, opts: { quick: boolean; outDir: string }): Promise<StoredResult> {
   const started = Date.now();
-  const log = (line: string): void => console.error(`  [${e.name} ${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
+  const log = (line: string): void =>
+    console.error(`  [${e.name} ${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
   console.error(`${e.name}: ${e.title} (expected ${e.estimate})`);
   const result: ExperimentResult = await e.run({ quick: opts.quick, log });
   const figures: StoredResult["figures"] = [];
@@ -40,9 +41,21 @@ export async function runExperiment(e: Experiment, opts: { quick: boolean; outDi
     figures.push({ name: f.name, title: f.title, png });
   }
   const stored: StoredResult = {
-    name: e.name, title: e.title, published: e.published, ...(e.target ? { target: e.target } : {}), ...(e.whenMissed ? { whenMissed: e.whenMissed } : {}),
-    metrics: result.metrics, tables: result.tables ?? [], notes: result.notes ?? [], figures,
-    seconds: result.seconds, seed: result.seed, setting: result.setting, quick: opts.quick, date: new Date().toISOString(), kernels: kernels().name,
+    name: e.name,
+    title: e.title,
+    published: e.published,
+    ...(e.target ? { target: e.target } : {}),
+    ...(e.whenMissed ? { whenMissed: e.whenMissed } : {}),
+    metrics: result.metrics,
+    tables: result.tables ?? [],
+    notes: result.notes ?? [],
+    figures,
+    seconds: result.seconds,
+    seed: result.seed,
+    setting: result.setting,
+    quick: opts.quick,
+    date: new Date().toISOString(),
+    kernels: kernels().name,
     machine: machine(),
   };
   writeFileSync(join(opts.outDir, "results", `${e.name}.json`), JSON.stringify(stored, null, 1) + "\n");
@@ -65,7 +78,8 @@ async function main(args: string[]): Promise<number> {
   }
   // The WebAssembly kernels (results equal to the reference kernels' up to rounding) cut the CIFAR-10
   // experiments from hours to minutes; without WebAssembly SIMD the reference kernels run instead.
-  if (!useWasmKernels()) console.error(`WebAssembly kernels unavailable (${wasmKernelsError()}); using the reference kernels`);
+  if (!useWasmKernels())
+    console.error(`WebAssembly kernels unavailable (${wasmKernelsError()}); using the reference kernels`);
   const outDir = quick ? join(REPORT_DIR, "quick") : REPORT_DIR;
   mkdirSync(join(outDir, "results"), { recursive: true });
   // --render rebuilds RESULTS.md from the stored results without running anything.
@@ -79,14 +93,25 @@ async function main(args: string[]): Promise<number> {
     return existsSync(p) ? [JSON.parse(readFileSync(p, "utf8")) as StoredResult] : [];
   });
   const target = quick ? join(outDir, "RESULTS.md") : join(ROOT, "RESULTS.md");
-  writeFileSync(target, renderResults(stored, { machine: machine(), figuresBase: quick ? "figures" : "report/figures", missing: experiments.filter((e) => !stored.some((s) => s.name === e.name)), planned }));
+  writeFileSync(
+    target,
+    renderResults(stored, {
+      machine: machine(),
+      figuresBase: quick ? "figures" : "report/figures",
+      missing: experiments.filter((e) => !stored.some((s) => s.name === e.name)),
+      planned,
+    }),
+  );
   console.error(`wrote ${target}`);
   return 0;
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((c) => process.exit(c), (e: Error) => {
-    console.error(e.stack ?? e.message);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    (c) => process.exit(c),
+    (e: Error) => {
+      console.error(e.stack ?? e.message);
+      process.exit(1);
+    },
+  );
 }

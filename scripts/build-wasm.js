@@ -25,15 +25,22 @@ const variants = [
  * and a maximum: 32768 pages = 2 GiB keeps every byte offset a positive int32).
  */
 const ascFlags = [
-  "--runtime", "stub",
-  "--enable", "simd",
-  "--enable", "threads",
+  "--runtime",
+  "stub",
+  "--enable",
+  "simd",
+  "--enable",
+  "threads",
   "--importMemory",
   "--sharedMemory",
-  "--initialMemory", "1",
-  "--maximumMemory", "32768",
-  "--optimizeLevel", "3",
-  "--shrinkLevel", "0",
+  "--initialMemory",
+  "1",
+  "--maximumMemory",
+  "32768",
+  "--optimizeLevel",
+  "3",
+  "--shrinkLevel",
+  "0",
   "--noAssert",
 ];
 
@@ -47,7 +54,10 @@ function buildWasm(dir = defaultDir) {
   const asc = require.resolve("assemblyscript/bin/asc.js", { paths: [root] });
   return variants.map(({ file, features }) => {
     const out = path.resolve(dir, file);
-    execFileSync(process.execPath, [asc, entry, ...ascFlags, ...features, "--outFile", out], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+    execFileSync(process.execPath, [asc, entry, ...ascFlags, ...features, "--outFile", out], {
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit"],
+    });
     return out;
   });
 }

@@ -3,7 +3,20 @@
 //   npm start -- [--epochs N] [--limit N] [--data-dir DIR]
 import { loadMnist, toDataset } from "../lib/data/datasets";
 import { spirals } from "../lib/data/synthetic";
-import { Linear, ReLU, Rng, SGD, Sequential, l2Regularization, perClassAccuracy, predict, softmaxCrossEntropy, train, trainValSplit, type Dataset } from "../lib";
+import {
+  Linear,
+  ReLU,
+  Rng,
+  SGD,
+  Sequential,
+  l2Regularization,
+  perClassAccuracy,
+  predict,
+  softmaxCrossEntropy,
+  train,
+  trainValSplit,
+  type Dataset,
+} from "../lib";
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -37,13 +50,22 @@ function main(args: string[]): void {
   console.log(model.describe());
   const started = Date.now();
   train({
-    model, loss: softmaxCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }),
-    train: fit, val, epochs, batchSize: 64, seed: 0, regularize: (p) => l2Regularization(p, 1e-4),
+    model,
+    loss: softmaxCrossEntropy,
+    optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }),
+    train: fit,
+    val,
+    epochs,
+    batchSize: 64,
+    seed: 0,
+    regularize: (p) => l2Regularization(p, 1e-4),
   });
   const pred = predict(model, testSet.x);
   const pc = perClassAccuracy(pred, testSet.y, classes);
   const acc = pred.reduce((n, p, i) => n + (p === testSet.y[i] ? 1 : 0), 0) / pred.length;
-  console.log(`test accuracy ${(100 * acc).toFixed(2)}%  (best class ${pc.best.label}: ${(100 * pc.best.accuracy).toFixed(2)}%, worst class ${pc.worst.label}: ${(100 * pc.worst.accuracy).toFixed(2)}%)  in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `test accuracy ${(100 * acc).toFixed(2)}%  (best class ${pc.best.label}: ${(100 * pc.best.accuracy).toFixed(2)}%, worst class ${pc.worst.label}: ${(100 * pc.worst.accuracy).toFixed(2)}%)  in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 main(process.argv.slice(2));

@@ -43,6 +43,8 @@ if (require.main === module) {
     const dir = installKernel(dataDir, root);
     console.log(`installed the "${KERNEL_NAME}" kernel in ${dir}`);
     if (at >= 0) console.log(`make Jupyter find it with: export JUPYTER_PATH=${dataDir}`);
-    console.log("start Jupyter from anywhere; notebooks import the library as \"./lib/index\" (the kernel runs in the project root).");
+    console.log(
+      'start Jupyter from anywhere; notebooks import the library as "./lib/index" (the kernel runs in the project root).',
+    );
   }
 }

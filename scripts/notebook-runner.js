@@ -37,7 +37,8 @@ function readNotebook(path) {
   } catch (e) {
     throw new Error(`${path}: not a readable notebook: ${/** @type {Error} */ (e).message}`);
   }
-  if (!Array.isArray(nb.cells) || nb.nbformat !== 4) throw new Error(`${path}: expected an nbformat 4 notebook with cells`);
+  if (!Array.isArray(nb.cells) || nb.nbformat !== 4)
+    throw new Error(`${path}: expected an nbformat 4 notebook with cells`);
   return nb;
 }
 
@@ -46,9 +47,17 @@ function formatArgs(args) {
   // tslab passes printf-style arguments for diagnostics ("%s%d:%d - %s", file, line, col, message).
   if (typeof args[0] === "string" && /%[sd]/.test(args[0])) {
     let i = 1;
-    return args[0].replace(/%[sd]/g, () => String(args[i++] ?? "")) + args.slice(i).map((a) => ` ${String(a)}`).join("");
+    return (
+      args[0].replace(/%[sd]/g, () => String(args[i++] ?? "")) +
+      args
+        .slice(i)
+        .map((a) => ` ${String(a)}`)
+        .join("")
+    );
   }
-  return args.map((a) => (a instanceof Error ? a.stack ?? a.message : typeof a === "string" ? a : JSON.stringify(a))).join(" ");
+  return args
+    .map((a) => (a instanceof Error ? (a.stack ?? a.message) : typeof a === "string" ? a : JSON.stringify(a)))
+    .join(" ");
 }
 
 /**
@@ -78,14 +87,23 @@ async function runNotebook(path, opts = {}) {
   let browser = null;
   const convs = {
     node,
-    get browser() { return (browser ??= createConverter({ isBrowser: true })); },
-    close() { node.close(); browser?.close(); },
+    get browser() {
+      return (browser ??= createConverter({ isBrowser: true }));
+    },
+    close() {
+      node.close();
+      browser?.close();
+    },
   };
   /** @type {CellRun | null} */
   let current = null;
   const executor = createExecutor(ROOT, convs, {
-    log: (...a) => { if (current) current.stdout += formatArgs(a) + "\n"; },
-    error: (...a) => { if (current) current.stderr += formatArgs(a) + "\n"; },
+    log: (...a) => {
+      if (current) current.stdout += formatArgs(a) + "\n";
+    },
+    error: (...a) => {
+      if (current) current.stderr += formatArgs(a) + "\n";
+    },
   });
   // An update (update_display_data) replaces every earlier output with its display id, as Jupyter
   // does, so a progress bar redrawn thousands of times is saved once, in its last state.
@@ -99,7 +117,8 @@ async function runNotebook(path, opts = {}) {
     }
     if (!current) return;
     current.displays.push(content);
-    if (typeof id === "string") shown.set(id, [...(shown.get(id) ?? []), { run: current, index: current.displays.length - 1 }]);
+    if (typeof id === "string")
+      shown.set(id, [...(shown.get(id) ?? []), { run: current, index: current.displays.length - 1 }]);
   };
   const out = process.stdout.write;
   const err = process.stderr.write;
@@ -116,8 +135,18 @@ async function runNotebook(path, opts = {}) {
       const run = { cell: i + 1, ok: false, stdout: "", stderr: "", displays: [], seconds: 0 };
       current = run;
       const t0 = Date.now();
-      process.stdout.write = /** @type {typeof process.stdout.write} */ ((/** @type {string | Uint8Array} */ chunk) => { run.stdout += chunk.toString(); return true; });
-      process.stderr.write = /** @type {typeof process.stderr.write} */ ((/** @type {string | Uint8Array} */ chunk) => { run.stderr += chunk.toString(); return true; });
+      process.stdout.write = /** @type {typeof process.stdout.write} */ (
+        (/** @type {string | Uint8Array} */ chunk) => {
+          run.stdout += chunk.toString();
+          return true;
+        }
+      );
+      process.stderr.write = /** @type {typeof process.stderr.write} */ (
+        (/** @type {string | Uint8Array} */ chunk) => {
+          run.stderr += chunk.toString();
+          return true;
+        }
+      );
       try {
         run.ok = await executor.execute(cellSource(cell));
       } catch (e) {
@@ -143,7 +172,13 @@ async function runNotebook(path, opts = {}) {
     for (const k of Object.keys(process.env)) if (!(k in previousEnv)) delete process.env[k];
     Object.assign(process.env, previousEnv);
   }
-  return { path, ok: failure === undefined, cells, ...(failure ? { failure } : {}), seconds: (Date.now() - started) / 1000 };
+  return {
+    path,
+    ok: failure === undefined,
+    cells,
+    ...(failure ? { failure } : {}),
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 /**
@@ -169,4 +204,12 @@ function withOutputs(nb, run) {
   };
 }
 
-module.exports = { ROOT, cellSource, readNotebook, runNotebook, withOutputs, writeExecuted: (/** @type {string} */ path, /** @type {Notebook} */ nb, /** @type {NotebookRun} */ run) => writeFileSync(path, JSON.stringify(withOutputs(nb, run), null, 1) + "\n") };
+module.exports = {
+  ROOT,
+  cellSource,
+  readNotebook,
+  runNotebook,
+  withOutputs,
+  writeExecuted: (/** @type {string} */ path, /** @type {Notebook} */ nb, /** @type {NotebookRun} */ run) =>
+    writeFileSync(path, JSON.stringify(withOutputs(nb, run), null, 1) + "\n"),
+};

@@ -13,14 +13,27 @@ async function main(argv) {
   const quick = argv.includes("--quick");
   const outIndex = argv.indexOf("--out");
   const outDir = outIndex >= 0 ? resolve(argv[outIndex + 1] ?? ".") : null;
-  const files = argv.filter((a, i) => !a.startsWith("--") && (outIndex < 0 || i !== outIndex + 1)).map((f) => resolve(f));
-  const notebooks = files.length > 0 ? files : readdirSync(join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort().map((f) => join(ROOT, "notebooks", f));
+  const files = argv
+    .filter((a, i) => !a.startsWith("--") && (outIndex < 0 || i !== outIndex + 1))
+    .map((f) => resolve(f));
+  const notebooks =
+    files.length > 0
+      ? files
+      : readdirSync(join(ROOT, "notebooks"))
+          .filter((f) => f.endsWith(".ipynb"))
+          .sort()
+          .map((f) => join(ROOT, "notebooks", f));
   let failed = 0;
   for (const path of notebooks) {
     const name = basename(path);
     const run = await runNotebook(path, {
       env: quick ? { TSDL_QUICK: "1" } : {},
-      onCell: (c, total) => { if (process.stderr.isTTY) process.stderr.write(`\r${name}: cell ${c.cell} ${c.ok ? "ok" : "FAILED"} (${c.seconds.toFixed(1)} s), ${total} code cells   `); },
+      onCell: (c, total) => {
+        if (process.stderr.isTTY)
+          process.stderr.write(
+            `\r${name}: cell ${c.cell} ${c.ok ? "ok" : "FAILED"} (${c.seconds.toFixed(1)} s), ${total} code cells   `,
+          );
+      },
     });
     if (process.stderr.isTTY) process.stderr.write("\n");
     if (outDir) {
@@ -36,4 +49,10 @@ async function main(argv) {
   return failed === 0 ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code), (e) => { console.error(e.stack ?? e.message); process.exit(2); });
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e.stack ?? e.message);
+    process.exit(2);
+  },
+);

@@ -51,22 +51,44 @@ interface Run {
 function trainCnn(dtype: DType, arena: boolean | StepArena): Run {
   const rng = new Rng(3);
   const model = new Sequential(
-    new Conv2d(2, 4, 3, { padding: 1, rng, dtype }), new BatchNorm2d(4, { dtype }), new ReLU(), new MaxPool2d(2),
-    new Flatten(), new Linear(4 * 4 * 4, 16, { rng, dtype }), new BatchNorm1d(16, { dtype }), new ReLU(),
-    new Dropout(0.2, { seed: 5 }), new Linear(16, 3, { rng, dtype }),
+    new Conv2d(2, 4, 3, { padding: 1, rng, dtype }),
+    new BatchNorm2d(4, { dtype }),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Flatten(),
+    new Linear(4 * 4 * 4, 16, { rng, dtype }),
+    new BatchNorm1d(16, { dtype }),
+    new ReLU(),
+    new Dropout(0.2, { seed: 5 }),
+    new Linear(16, 3, { rng, dtype }),
   );
   const data = randomSet(96, [2, 8, 8], 3, 1, dtype);
   const val = randomSet(40, [2, 8, 8], 3, 2, dtype);
   const params = model.parameters();
   const result = train({
-    model, loss: softmaxCrossEntropy, optimizer: new Adam(params, { lr: 0.01 }), train: data, val, epochs: 4, batchSize: 16,
-    seed: 7, regularize: (p) => l2Regularization(p, 1e-3), clip: (p) => void clipGradNorm(p, 5),
-    earlyStopping: { patience: 2, monitor: "valAccuracy" }, progress: false, arena,
+    model,
+    loss: softmaxCrossEntropy,
+    optimizer: new Adam(params, { lr: 0.01 }),
+    train: data,
+    val,
+    epochs: 4,
+    batchSize: 16,
+    seed: 7,
+    regularize: (p) => l2Regularization(p, 1e-3),
+    clip: (p) => void clipGradNorm(p, 5),
+    earlyStopping: { patience: 2, monitor: "valAccuracy" },
+    progress: false,
+    arena,
   });
-  const state = [(model.layers[1] as BatchNorm2d).runningMean, (model.layers[6] as BatchNorm1d).runningVar].map((t) => Array.from(t.data));
+  const state = [(model.layers[1] as BatchNorm2d).runningMean, (model.layers[6] as BatchNorm1d).runningVar].map((t) =>
+    Array.from(t.data),
+  );
   return {
-    result, params: params.map((p) => Array.from(p.value.data)), state,
-    val: evaluate(model, val, softmaxCrossEntropy, 7, arena !== false), predicted: predict(model, val.x, 7, arena !== false),
+    result,
+    params: params.map((p) => Array.from(p.value.data)),
+    state,
+    val: evaluate(model, val, softmaxCrossEntropy, 7, arena !== false),
+    predicted: predict(model, val.x, 7, arena !== false),
   };
 }
 
@@ -78,12 +100,23 @@ function trainMlp(dtype: DType, arena: boolean | StepArena): Run {
   const val = randomSet(50, [10], 4, 4, dtype);
   const params = model.parameters();
   const result = train({
-    model, loss: softmaxCrossEntropy, optimizer: new SGD(params, { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-4 }),
-    train: data, val, epochs: 3, batchSize: 32, seed: 1, progress: false, arena,
+    model,
+    loss: softmaxCrossEntropy,
+    optimizer: new SGD(params, { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-4 }),
+    train: data,
+    val,
+    epochs: 3,
+    batchSize: 32,
+    seed: 1,
+    progress: false,
+    arena,
   });
   return {
-    result, params: params.map((p) => Array.from(p.value.data)), state: [],
-    val: evaluate(model, val, softmaxCrossEntropy, 16, arena !== false), predicted: predict(model, val.x, 16, arena !== false),
+    result,
+    params: params.map((p) => Array.from(p.value.data)),
+    state: [],
+    val: evaluate(model, val, softmaxCrossEntropy, 16, arena !== false),
+    predicted: predict(model, val.x, 16, arena !== false),
   };
 }
 
@@ -102,7 +135,9 @@ describe("step arena", () => {
   it("hands out zeroed, 64-byte aligned, disjoint storage, and the same storage every round", () => {
     const arena = new StepArena();
     const round = (): Array<Float64Array | Float32Array> =>
-      withArena(arena, () => [Tensor.zeros([3, 5]), Tensor.zeros([7], "float32"), Tensor.full([2, 2], 4)].map((t) => t.data));
+      withArena(arena, () =>
+        [Tensor.zeros([3, 5]), Tensor.zeros([7], "float32"), Tensor.full([2, 2], 4)].map((t) => t.data),
+      );
     const first = round();
     const second = round(); // overflowed the first time (no chunk yet): now one chunk holds it all
     const third = round();
@@ -133,7 +168,11 @@ describe("step arena", () => {
   it("clone and astype inside a step copy into the arena; outsideArena(() => t.clone()) keeps a copy past it", () => {
     const arena = new StepArena(true);
     const src = Tensor.from([1, -2, 3.5], [3]);
-    const { inside, cast, kept } = withArena(arena, () => ({ inside: src.clone(), cast: src.astype("float32"), kept: outsideArena(() => src.clone()) }));
+    const { inside, cast, kept } = withArena(arena, () => ({
+      inside: src.clone(),
+      cast: src.astype("float32"),
+      kept: outsideArena(() => src.clone()),
+    }));
     expect(Array.from(inside.data)).to.deep.equal([1, -2, 3.5]);
     expect(Array.from(cast.data)).to.deep.equal([1, -2, 3.5]);
     withArena(arena, () => Tensor.zeros([1]));
@@ -150,7 +189,9 @@ describe("step arena", () => {
     const small = arena.capacity;
     withArena(arena, () => [Tensor.zeros([1000]), Tensor.zeros([500], "float32")]);
     withArena(arena, () => Tensor.zeros([10]));
-    expect(arena.capacity).to.be.at.least(8000 + 2000).and.above(small);
+    expect(arena.capacity)
+      .to.be.at.least(8000 + 2000)
+      .and.above(small);
   });
 
   it("poison mode fills the last round's storage with NaN (float64 and float32)", () => {
@@ -177,7 +218,11 @@ describe("step arena", () => {
       withArena(null, () => expect(activeArena()).to.equal(outer));
     });
     withArena(null, () => expect(activeArena()).to.equal(null));
-    expect(() => withArena(outer, () => { throw new Error("boom"); })).to.throw("boom");
+    expect(() =>
+      withArena(outer, () => {
+        throw new Error("boom");
+      }),
+    ).to.throw("boom");
     expect(activeArena()).to.equal(null);
   });
 
@@ -208,8 +253,15 @@ describe("step arena", () => {
       const rng = new Rng(1);
       const model = new Sequential(new Linear(4, 3, { rng }), new Remember());
       const { history } = train({
-        model, loss: softmaxCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1 }),
-        train: randomSet(64, [4], 3, 9, "float64"), epochs: 1, batchSize: 8, seed: 2, progress: false, arena,
+        model,
+        loss: softmaxCrossEntropy,
+        optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+        train: randomSet(64, [4], 3, 9, "float64"),
+        epochs: 1,
+        batchSize: 8,
+        seed: 2,
+        progress: false,
+        arena,
       });
       return history[0]!.trainLoss;
     };
@@ -244,13 +296,20 @@ describe("step arena", () => {
 
     it("zeroes storage in the memory that the previous round wrote (odd lengths, both dtypes)", () => {
       const arena = new StepArena(true);
-      const shapes: [number[], "float64" | "float32"][] = [[[37], "float32"], [[3, 5], "float64"], [[1001], "float32"]];
+      const shapes: [number[], "float64" | "float32"][] = [
+        [[37], "float32"],
+        [[3, 5], "float64"],
+        [[1001], "float32"],
+      ];
       withArena(arena, () => shapes.map(([shape, dtype]) => Tensor.full(shape, 7, dtype)));
       withArena(arena, () => shapes.map(([shape, dtype]) => Tensor.full(shape, -3, dtype)));
       const again = withArena(arena, () => shapes.map(([shape, dtype]) => Tensor.zeros(shape, dtype).data));
       for (const d of again) {
         expect(isWasmStorage(d)).to.equal(true);
-        expect(Array.from(d).every((v) => Object.is(v, 0)), `${d.length} zeros`).to.equal(true);
+        expect(
+          Array.from(d).every((v) => Object.is(v, 0)),
+          `${d.length} zeros`,
+        ).to.equal(true);
       }
     });
 
@@ -263,7 +322,12 @@ describe("step arena", () => {
         const pass = (): number[][] => {
           const out = conv.forward(x);
           const dx = conv.backward(dout);
-          return [Array.from(out.data), Array.from(dx.data), Array.from(conv.weight.grad.data), Array.from(conv.bias!.grad.data)];
+          return [
+            Array.from(out.data),
+            Array.from(dx.data),
+            Array.from(conv.weight.grad.data),
+            Array.from(conv.bias!.grad.data),
+          ];
         };
         const copied = pass();
         const arena = new StepArena(true);
@@ -273,7 +337,12 @@ describe("step arena", () => {
           expect(isWasmStorage(out.data)).to.equal(true);
           const dx = conv.backward(dout);
           expect(isWasmStorage(dx.data)).to.equal(true);
-          return [Array.from(out.data), Array.from(dx.data), Array.from(conv.weight.grad.data), Array.from(conv.bias!.grad.data)];
+          return [
+            Array.from(out.data),
+            Array.from(dx.data),
+            Array.from(conv.weight.grad.data),
+            Array.from(conv.bias!.grad.data),
+          ];
         });
         expect(inPlace, dtype).to.deep.equal(copied);
       }

@@ -23,11 +23,15 @@ function expectGradOk(bn: BN, x: Tensor, seed = 0): void {
 function channel(x: Tensor, c: number): number[] {
   const inner = x.size / (x.shape[0]! * x.shape[1]!);
   const out: number[] = [];
-  for (let n = 0; n < x.shape[0]!; n++) for (let k = 0; k < inner; k++) out.push(x.data[(n * x.shape[1]! + c) * inner + k]!);
+  for (let n = 0; n < x.shape[0]!; n++)
+    for (let k = 0; k < inner; k++) out.push(x.data[(n * x.shape[1]! + c) * inner + k]!);
   return out;
 }
 const meanOf = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
-const varOf = (v: number[]): number => { const m = meanOf(v); return meanOf(v.map((a) => (a - m) ** 2)); };
+const varOf = (v: number[]): number => {
+  const m = meanOf(v);
+  return meanOf(v.map((a) => (a - m) ** 2));
+};
 
 describe("BatchNorm: backward matches centred differences in float64 (max rel error <= 1e-8)", () => {
   const rng = new Rng(2718);
@@ -65,7 +69,14 @@ describe("BatchNorm: forward values", () => {
     bn.gamma.value.copyFrom(tensor([2, 1]));
     bn.beta.value.copyFrom(tensor([0.5, 0]));
     // Feature 1 is a constant column: xhat = 0, so y = beta exactly.
-    const y = bn.forward(tensor([[1, 9], [3, 9], [5, 9], [7, 9]]));
+    const y = bn.forward(
+      tensor([
+        [1, 9],
+        [3, 9],
+        [5, 9],
+        [7, 9],
+      ]),
+    );
     const s = Math.sqrt(5 + 1e-5);
     const expected = [-3, -1, 1, 3].map((d) => 2 * (d / s) + 0.5);
     channel(y, 0).forEach((v, i) => expect(v).to.be.closeTo(expected[i]!, 1e-15));
@@ -74,7 +85,10 @@ describe("BatchNorm: forward values", () => {
 
   it("training output has per-feature mean 0 and variance var/(var+eps) before gamma/beta; mean beta, std |gamma| after", () => {
     const rng = new Rng(4);
-    for (const [bn, shape] of [[new BatchNorm1d(3), [40, 3]], [new BatchNorm2d(3), [5, 3, 4, 6]]] as [BN, number[]][]) {
+    for (const [bn, shape] of [
+      [new BatchNorm1d(3), [40, 3]],
+      [new BatchNorm2d(3), [5, 3, 4, 6]],
+    ] as [BN, number[]][]) {
       const x = Tensor.randn(shape, rng, { mean: 3, std: 2 });
       const y = bn.forward(x);
       for (let c = 0; c < 3; c++) {
@@ -109,8 +123,12 @@ describe("BatchNorm: forward values", () => {
     const y1 = bn1.forward(toRows(x));
     const dx1 = bn1.backward(toRows(dout));
     const tol = 1e-13;
-    toRows(y2).toFlatArray().forEach((v, i) => expect(v).to.be.closeTo(y1.data[i]!, tol));
-    toRows(dx2).toFlatArray().forEach((v, i) => expect(v).to.be.closeTo(dx1.data[i]!, tol));
+    toRows(y2)
+      .toFlatArray()
+      .forEach((v, i) => expect(v).to.be.closeTo(y1.data[i]!, tol));
+    toRows(dx2)
+      .toFlatArray()
+      .forEach((v, i) => expect(v).to.be.closeTo(dx1.data[i]!, tol));
     for (let c = 0; c < 4; c++) {
       expect(bn2.gamma.grad.get(c)).to.be.closeTo(bn1.gamma.grad.get(c), tol);
       expect(bn2.beta.grad.get(c)).to.be.closeTo(bn1.beta.grad.get(c), tol);
@@ -133,8 +151,14 @@ describe("BatchNorm: forward values", () => {
       const xhat = xs.map((v) => (v - m) / Math.sqrt(varOf(xs) + 1e-5));
       const d = channel(dout, c);
       const g = channel(dx, c);
-      expect(bn.beta.grad.get(c)).to.be.closeTo(d.reduce((a, b) => a + b, 0), 1e-14);
-      expect(bn.gamma.grad.get(c)).to.be.closeTo(d.reduce((a, b, i) => a + b * xhat[i]!, 0), 1e-13);
+      expect(bn.beta.grad.get(c)).to.be.closeTo(
+        d.reduce((a, b) => a + b, 0),
+        1e-14,
+      );
+      expect(bn.gamma.grad.get(c)).to.be.closeTo(
+        d.reduce((a, b, i) => a + b * xhat[i]!, 0),
+        1e-13,
+      );
       // Shifting x leaves the training output unchanged, so sum dx = 0. Scaling (x - mu) would too but for
       // eps: sum xhat^2 = M var/(var+eps) turns the compact formula into sum dx xhat = gamma invstd dgamma eps/(var+eps).
       expect(g.reduce((a, b) => a + b, 0)).to.be.closeTo(0, 1e-13);
@@ -179,12 +203,15 @@ describe("BatchNorm: forward values", () => {
     const y = bn.forward(x);
     const g = bn.gamma.value.toFlatArray();
     const b = bn.beta.value.toFlatArray();
-    for (let c = 0; c < 3; c++) expect(y.get(0, c)).to.be.closeTo(g[c]! * (x.get(0, c) - rm[c]!) / Math.sqrt(rv[c]! + 1e-3) + b[c]!, 1e-14);
+    for (let c = 0; c < 3; c++)
+      expect(y.get(0, c)).to.be.closeTo((g[c]! * (x.get(0, c) - rm[c]!)) / Math.sqrt(rv[c]! + 1e-3) + b[c]!, 1e-14);
     expect(bn.runningMean.toFlatArray()).to.deep.equal(rm);
     expect(bn.runningVar.toFlatArray()).to.deep.equal(rv);
     const dx = bn.backward(tensor([[1, 2, 3]]));
-    for (let c = 0; c < 3; c++) expect(dx.get(0, c)).to.be.closeTo((c + 1) * g[c]! / Math.sqrt(rv[c]! + 1e-3), 1e-14);
-    expect(() => bn.train().forward(x)).to.throw(/BatchNorm1d\.forward: training needs more than one value per feature, got input \[1, 3\]/);
+    for (let c = 0; c < 3; c++) expect(dx.get(0, c)).to.be.closeTo(((c + 1) * g[c]!) / Math.sqrt(rv[c]! + 1e-3), 1e-14);
+    expect(() => bn.train().forward(x)).to.throw(
+      /BatchNorm1d\.forward: training needs more than one value per feature, got input \[1, 3\]/,
+    );
   });
 
   it("backward differentiates the forward it follows, even if the mode changed in between", () => {
@@ -215,7 +242,8 @@ describe("BatchNorm agrees with TensorFlow.js (cpu backend, float32): tf.moments
     for (const v of ref) scale = Math.max(scale, Math.abs(v));
     for (let i = 0; i < ref.length; i++) {
       const diff = Math.abs(ours.data[i]! - ref[i]!);
-      if (!(diff <= rtol * scale)) expect.fail(`${what}[${i}]: ours ${ours.data[i]}, tfjs ${ref[i]} (|diff| ${diff.toExponential(2)})`);
+      if (!(diff <= rtol * scale))
+        expect.fail(`${what}[${i}]: ours ${ours.data[i]}, tfjs ${ref[i]} (|diff| ${diff.toExponential(2)})`);
     }
   }
   const tfOf = (t: Tensor): tf.Tensor => tf.tensor(Array.from(t.data), [...t.shape], "float32");
@@ -263,7 +291,10 @@ describe("BatchNorm agrees with TensorFlow.js (cpu backend, float32): tf.moments
 describe("BatchNorm: float32 and bad input", () => {
   it("a float32 layer on float32 input stays float32 and matches float64 to float32 precision", () => {
     const rng = new Rng(13);
-    for (const [make, shape] of [[(d?: "float32") => new BatchNorm1d(4, { dtype: d }), [6, 4]], [(d?: "float32") => new BatchNorm2d(4, { dtype: d }), [2, 4, 3, 3]]] as const) {
+    for (const [make, shape] of [
+      [(d?: "float32") => new BatchNorm1d(4, { dtype: d }), [6, 4]],
+      [(d?: "float32") => new BatchNorm2d(4, { dtype: d }), [2, 4, 3, 3]],
+    ] as const) {
       const x = Tensor.randn(shape, rng, { mean: 1, std: 2 });
       const dout = Tensor.randn(shape, rng);
       const b64 = make();
@@ -272,7 +303,12 @@ describe("BatchNorm: float32 and bad input", () => {
       const y32 = b32.forward(x.astype("float32"));
       const dx64 = b64.backward(dout);
       const dx32 = b32.backward(dout.astype("float32"));
-      expect([y32.dtype, dx32.dtype, b32.gamma.grad.dtype, b32.runningMean.dtype]).to.deep.equal(["float32", "float32", "float32", "float32"]);
+      expect([y32.dtype, dx32.dtype, b32.gamma.grad.dtype, b32.runningMean.dtype]).to.deep.equal([
+        "float32",
+        "float32",
+        "float32",
+        "float32",
+      ]);
       for (let i = 0; i < y64.size; i++) {
         expect(y32.data[i]).to.be.closeTo(y64.data[i]!, 1e-5);
         expect(dx32.data[i]).to.be.closeTo(dx64.data[i]!, 1e-5);
@@ -285,19 +321,33 @@ describe("BatchNorm: float32 and bad input", () => {
   });
 
   it("errors name the layer, the expected and actual shapes, dtypes and bad options", () => {
-    expect(() => new BatchNorm1d(3).forward(Tensor.zeros([4, 5]))).to.throw(/BatchNorm1d\.forward: expected input \[N, 3\], got \[4, 5\]/);
-    expect(() => new BatchNorm1d(3).forward(Tensor.zeros([4, 3, 1, 1]))).to.throw(/BatchNorm1d\.forward: expected input \[N, 3\], got \[4, 3, 1, 1\]/);
-    expect(() => new BatchNorm2d(3).forward(Tensor.zeros([2, 4, 5, 5]))).to.throw(/BatchNorm2d\.forward: expected input \[N, 3, H, W\], got \[2, 4, 5, 5\]/);
-    expect(() => new BatchNorm2d(3).forward(Tensor.zeros([6, 3]))).to.throw(/expected input \[N, 3, H, W\], got \[6, 3\]/);
-    expect(() => new BatchNorm1d(2).forward(Tensor.zeros([3, 2], "float32"))).to.throw(/BatchNorm1d\.forward: dtype mismatch: input float32 \[3, 2\] vs parameters float64/);
+    expect(() => new BatchNorm1d(3).forward(Tensor.zeros([4, 5]))).to.throw(
+      /BatchNorm1d\.forward: expected input \[N, 3\], got \[4, 5\]/,
+    );
+    expect(() => new BatchNorm1d(3).forward(Tensor.zeros([4, 3, 1, 1]))).to.throw(
+      /BatchNorm1d\.forward: expected input \[N, 3\], got \[4, 3, 1, 1\]/,
+    );
+    expect(() => new BatchNorm2d(3).forward(Tensor.zeros([2, 4, 5, 5]))).to.throw(
+      /BatchNorm2d\.forward: expected input \[N, 3, H, W\], got \[2, 4, 5, 5\]/,
+    );
+    expect(() => new BatchNorm2d(3).forward(Tensor.zeros([6, 3]))).to.throw(
+      /expected input \[N, 3, H, W\], got \[6, 3\]/,
+    );
+    expect(() => new BatchNorm1d(2).forward(Tensor.zeros([3, 2], "float32"))).to.throw(
+      /BatchNorm1d\.forward: dtype mismatch: input float32 \[3, 2\] vs parameters float64/,
+    );
     const nan = Tensor.zeros([3, 2]);
     nan.set(NaN, 2, 1);
     expect(() => new BatchNorm1d(2).forward(nan)).to.throw(/BatchNorm1d\.forward input: NaN at index \[2, 1\]/);
     const bn = new BatchNorm2d(2);
     expect(() => bn.backward(Tensor.zeros([1, 2, 2, 2]))).to.throw(/BatchNorm2d\.backward: called before forward/);
     bn.forward(Tensor.randn([2, 2, 3, 3], new Rng(1)));
-    expect(() => bn.backward(Tensor.zeros([2, 2, 3, 4]))).to.throw(/upstream gradient has shape \[2, 2, 3, 4\], expected the forward output's shape \[2, 2, 3, 3\]/);
-    expect(() => bn.backward(Tensor.zeros([2, 2, 3, 3], "float32"))).to.throw(/BatchNorm2d\.backward: dtype mismatch: upstream gradient float32/);
+    expect(() => bn.backward(Tensor.zeros([2, 2, 3, 4]))).to.throw(
+      /upstream gradient has shape \[2, 2, 3, 4\], expected the forward output's shape \[2, 2, 3, 3\]/,
+    );
+    expect(() => bn.backward(Tensor.zeros([2, 2, 3, 3], "float32"))).to.throw(
+      /BatchNorm2d\.backward: dtype mismatch: upstream gradient float32/,
+    );
     expect(() => new BatchNorm1d(0)).to.throw(/BatchNorm1d: features must be a positive integer, got 0/);
     expect(() => new BatchNorm1d(2, { eps: 0 })).to.throw(/eps must be a positive number, got 0/);
     expect(() => new BatchNorm2d(2, { momentum: 1.5 })).to.throw(/BatchNorm2d: momentum must be in \[0, 1\], got 1\.5/);
@@ -305,7 +355,10 @@ describe("BatchNorm: float32 and bad input", () => {
 
   it("gamma and beta are exempt from weight decay; running statistics are buffers", () => {
     const bn = new BatchNorm2d(3);
-    expect(bn.parameters().map((p) => [p.name, p.decay])).to.deep.equal([["gamma", false], ["beta", false]]);
+    expect(bn.parameters().map((p) => [p.name, p.decay])).to.deep.equal([
+      ["gamma", false],
+      ["beta", false],
+    ]);
     expect(bn.buffers().map((b) => b.name)).to.deep.equal(["runningMean", "runningVar"]);
     expect(bn.runningMean.toFlatArray()).to.deep.equal([0, 0, 0]);
     expect(bn.runningVar.toFlatArray()).to.deep.equal([1, 1, 1]);

@@ -38,7 +38,15 @@ function naiveConv(x: Tensor, w: Tensor, b: Tensor | null, stride: [number, numb
   return out;
 }
 
-interface Case { c: number; f: number; k: Pair; s: Pair; p: Pair; hw: [number, number]; bias: boolean }
+interface Case {
+  c: number;
+  f: number;
+  k: Pair;
+  s: Pair;
+  p: Pair;
+  hw: [number, number];
+  bias: boolean;
+}
 
 const asPair = (v: Pair): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 const label = (cs: Case): string =>
@@ -83,7 +91,8 @@ describe("Conv2d: forward and backward values", () => {
       const out = conv.forward(x);
       const ref = naiveConv(x, conv.weight.value, conv.bias?.value ?? null, asPair(cs.s), asPair(cs.p));
       expect(out.shape, label(cs)).to.deep.equal(ref.shape);
-      for (let i = 0; i < out.size; i++) expect(out.data[i], `${label(cs)} entry ${i}`).to.be.closeTo(ref.data[i]!, 1e-12);
+      for (let i = 0; i < out.size; i++)
+        expect(out.data[i], `${label(cs)} entry ${i}`).to.be.closeTo(ref.data[i]!, 1e-12);
     }
   });
 
@@ -94,7 +103,13 @@ describe("Conv2d: forward and backward values", () => {
 
   it("a 1x1 convolution is a matrix product over channels", () => {
     const conv = new Conv2d(3, 2, 1, { rng });
-    conv.setWeights(Tensor.from([[1, 2, 3], [-1, 0, 0.5]]).reshape([2, 3, 1, 1]), Tensor.from([10, -10]));
+    conv.setWeights(
+      Tensor.from([
+        [1, 2, 3],
+        [-1, 0, 0.5],
+      ]).reshape([2, 3, 1, 1]),
+      Tensor.from([10, -10]),
+    );
     const x = Tensor.from([1, 2, 3, 4, 5, 6], [1, 3, 1, 2]); // channels (1,2), (3,4), (5,6)
     expect(conv.forward(x).toFlatArray()).to.deep.equal([10 + 1 + 6 + 15, 10 + 2 + 8 + 18, -10 - 1 + 2.5, -10 - 2 + 3]);
   });
@@ -154,10 +169,16 @@ describe("Conv2d: forward and backward values", () => {
     const dout = Tensor.randn(out64.shape, rng);
     const dx64 = c64.backward(dout);
     const dx32 = c32.backward(dout.astype("float32"));
-    expect([out32.dtype, dx32.dtype, c32.weight.grad.dtype, c32.bias!.grad.dtype]).to.deep.equal(["float32", "float32", "float32", "float32"]);
+    expect([out32.dtype, dx32.dtype, c32.weight.grad.dtype, c32.bias!.grad.dtype]).to.deep.equal([
+      "float32",
+      "float32",
+      "float32",
+      "float32",
+    ]);
     const close = (a: Tensor, b: Tensor, what: string): void => {
       const scale = Math.max(1, b.maxAll());
-      for (let i = 0; i < a.size; i++) expect(Math.abs(a.data[i]! - b.data[i]!), `${what} ${i}`).to.be.below(1e-5 * scale);
+      for (let i = 0; i < a.size; i++)
+        expect(Math.abs(a.data[i]! - b.data[i]!), `${what} ${i}`).to.be.below(1e-5 * scale);
     };
     close(out32, out64, "out");
     close(dx32, dx64, "dx");
@@ -180,7 +201,8 @@ describe("Conv2d agrees with TensorFlow.js (cpu backend, float32)", function () 
     for (let i = 0; i < ref.length; i++) scale = Math.max(scale, Math.abs(ref[i]!));
     for (let i = 0; i < ref.length; i++) {
       const diff = Math.abs(ours.data[i]! - ref[i]!);
-      if (!(diff <= rtol * scale)) expect.fail(`${what}: entry ${i}: ours ${ours.data[i]}, tfjs ${ref[i]} (|diff| ${diff.toExponential(2)})`);
+      if (!(diff <= rtol * scale))
+        expect.fail(`${what}: entry ${i}: ours ${ours.data[i]}, tfjs ${ref[i]} (|diff| ${diff.toExponential(2)})`);
     }
   }
 
@@ -208,14 +230,25 @@ describe("Conv2d agrees with TensorFlow.js (cpu backend, float32)", function () 
         expect([out.dtype, dx.dtype]).to.deep.equal([dtype, dtype]);
         const [sh, sw] = asPair(cs.s);
         const [ph, pw] = asPair(cs.p);
-        const padding: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [ph, ph], [pw, pw], [0, 0]];
+        const padding: [[number, number], [number, number], [number, number], [number, number]] = [
+          [0, 0],
+          [ph, ph],
+          [pw, pw],
+          [0, 0],
+        ];
         // NCHW -> NHWC for the input, [F, C, kh, kw] -> [kh, kw, C, F] for the filter, and back for the output.
         const forward = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => {
-          const y = tf.conv2d(tf.transpose(a, [0, 2, 3, 1]) as tf.Tensor4D, tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D, [sh, sw], padding);
+          const y = tf.conv2d(
+            tf.transpose(a, [0, 2, 3, 1]) as tf.Tensor4D,
+            tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D,
+            [sh, sw],
+            padding,
+          );
           return tf.transpose(tf.add(y, b), [0, 3, 1, 2]);
         };
         const inputs = [tfOf(x), tfOf(conv.weight.value), tfOf(conv.bias!.value)] as const;
-        const loss = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.sum(tf.mul(forward(a, w, b), tfOf(dout)));
+        const loss = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+          tf.sum(tf.mul(forward(a, w, b), tfOf(dout)));
         const [gx, gw, gb] = tf.grads(loss as (...args: tf.Tensor[]) => tf.Tensor)([...inputs]);
         expectClose(out, forward(...inputs), "out");
         expectClose(dx, gx!, "dx");
@@ -252,7 +285,12 @@ describe("gaussianKernel and a Gaussian-blur Conv2d (5x5, sigma 0.8, 5 output ch
   /** Every output channel blurs the mean of the input channels: W[f, c] = G / C. */
   function blur(inChannels: number): Conv2d {
     const w = Tensor.zeros([5, inChannels, 5, 5]);
-    for (let f = 0; f < 5; f++) for (let c = 0; c < inChannels; c++) w.data.set(G.data.map((g) => g / inChannels), (f * inChannels + c) * 25);
+    for (let f = 0; f < 5; f++)
+      for (let c = 0; c < inChannels; c++)
+        w.data.set(
+          G.data.map((g) => g / inChannels),
+          (f * inChannels + c) * 25,
+        );
     return new Conv2d(inChannels, 5, 5, { padding: 2, bias: false }).setWeights(w);
   }
 
@@ -270,7 +308,8 @@ describe("gaussianKernel and a Gaussian-blur Conv2d (5x5, sigma 0.8, 5 output ch
     const x = Tensor.zeros([1, 3, 8, 8]);
     for (let c = 0; c < 3; c++) x.data.fill([0.2, 0.5, 0.8][c]!, c * 64, (c + 1) * 64);
     const out = blur(3).forward(x);
-    for (let f = 0; f < 5; f++) for (let i = 2; i < 6; i++) for (let j = 2; j < 6; j++) expect(out.get(0, f, i, j)).to.be.closeTo(0.5, 1e-15);
+    for (let f = 0; f < 5; f++)
+      for (let i = 2; i < 6; i++) for (let j = 2; j < 6; j++) expect(out.get(0, f, i, j)).to.be.closeTo(0.5, 1e-15);
   });
 
   it("an impulse gives the kernel back, centred on the impulse, in every output channel", () => {
@@ -345,9 +384,15 @@ describe("Conv2d initialisation and setWeights", () => {
 
   it("setWeights names the expected and actual shapes", () => {
     const conv = new Conv2d(3, 5, 5);
-    expect(() => conv.setWeights(Tensor.zeros([5, 5]))).to.throw(/Conv2d\.setWeights: expected weight of shape \[5, 3, 5, 5\] \[F, C, kh, kw\], got \[5, 5\]/);
-    expect(() => conv.setWeights(Tensor.zeros([5, 3, 5, 5]), Tensor.zeros([3]))).to.throw(/expected bias of shape \[5\], got \[3\]/);
-    expect(() => new Conv2d(1, 1, 1, { bias: false }).setWeights(Tensor.ones([1, 1, 1, 1]), Tensor.ones([1]))).to.throw(/has no bias/);
+    expect(() => conv.setWeights(Tensor.zeros([5, 5]))).to.throw(
+      /Conv2d\.setWeights: expected weight of shape \[5, 3, 5, 5\] \[F, C, kh, kw\], got \[5, 5\]/,
+    );
+    expect(() => conv.setWeights(Tensor.zeros([5, 3, 5, 5]), Tensor.zeros([3]))).to.throw(
+      /expected bias of shape \[5\], got \[3\]/,
+    );
+    expect(() => new Conv2d(1, 1, 1, { bias: false }).setWeights(Tensor.ones([1, 1, 1, 1]), Tensor.ones([1]))).to.throw(
+      /has no bias/,
+    );
     const bad = Tensor.zeros([5, 3, 5, 5]);
     bad.set(NaN, 1, 2, 3, 4);
     expect(() => conv.setWeights(bad)).to.throw(/NaN at index \[1, 2, 3, 4\]/);
@@ -357,22 +402,34 @@ describe("Conv2d initialisation and setWeights", () => {
 describe("Conv2d rejects bad input with errors that name the shapes", () => {
   it("wrong rank, channel mismatch, kernel larger than the padded input", () => {
     const conv = new Conv2d(3, 2, 3);
-    expect(() => conv.forward(Tensor.zeros([3, 8, 8]))).to.throw(/Conv2d\.forward: expected input \[N, C, H, W\], got \[3, 8, 8\] \(rank 3\)/);
+    expect(() => conv.forward(Tensor.zeros([3, 8, 8]))).to.throw(
+      /Conv2d\.forward: expected input \[N, C, H, W\], got \[3, 8, 8\] \(rank 3\)/,
+    );
     expect(() => conv.forward(Tensor.zeros([1, 1, 3, 8, 8]))).to.throw(/got \[1, 1, 3, 8, 8\] \(rank 5\)/);
-    expect(() => conv.forward(Tensor.zeros([2, 4, 8, 8]))).to.throw(/expected 3 input channels, got 4 \(input \[2, 4, 8, 8\]\)/);
-    expect(() => conv.forward(Tensor.zeros([1, 3, 2, 8]))).to.throw(/kernel 3x3 is larger than the padded input 2x8 \(input \[1, 3, 2, 8\], padding 0,0\)/);
-    expect(() => new Conv2d(1, 1, [2, 6], { padding: [0, 1] }).forward(Tensor.zeros([1, 1, 4, 3]))).to.throw(/kernel 2x6 is larger than the padded input 4x5/);
+    expect(() => conv.forward(Tensor.zeros([2, 4, 8, 8]))).to.throw(
+      /expected 3 input channels, got 4 \(input \[2, 4, 8, 8\]\)/,
+    );
+    expect(() => conv.forward(Tensor.zeros([1, 3, 2, 8]))).to.throw(
+      /kernel 3x3 is larger than the padded input 2x8 \(input \[1, 3, 2, 8\], padding 0,0\)/,
+    );
+    expect(() => new Conv2d(1, 1, [2, 6], { padding: [0, 1] }).forward(Tensor.zeros([1, 1, 4, 3]))).to.throw(
+      /kernel 2x6 is larger than the padded input 4x5/,
+    );
     // Padding makes a small image big enough.
     expect(new Conv2d(1, 1, 5, { padding: 2 }).forward(Tensor.zeros([1, 1, 1, 1])).shape).to.deep.equal([1, 1, 1, 1]);
   });
 
   it("zero, negative, non-integer or malformed stride / padding / kernel, and bad channel counts", () => {
-    expect(() => new Conv2d(1, 1, 3, { stride: 0 })).to.throw(/Conv2d: stride must be an integer >= 1 \(or a pair of them\), got 0/);
+    expect(() => new Conv2d(1, 1, 3, { stride: 0 })).to.throw(
+      /Conv2d: stride must be an integer >= 1 \(or a pair of them\), got 0/,
+    );
     expect(() => new Conv2d(1, 1, 3, { stride: 1.5 })).to.throw(/stride must be an integer >= 1.*got 1\.5/);
     expect(() => new Conv2d(1, 1, 3, { stride: [1, 0] })).to.throw(/stride must be an integer >= 1.*got \[1,0\]/);
     expect(() => new Conv2d(1, 1, 3, { padding: -1 })).to.throw(/padding must be an integer >= 0/);
     expect(() => new Conv2d(1, 1, 0)).to.throw(/kernelSize must be an integer >= 1/);
-    expect(() => new Conv2d(1, 1, [3, 3, 3] as unknown as Pair)).to.throw(/kernelSize must be an integer >= 1 \(or a pair of them\), got \[3,3,3\]/);
+    expect(() => new Conv2d(1, 1, [3, 3, 3] as unknown as Pair)).to.throw(
+      /kernelSize must be an integer >= 1 \(or a pair of them\), got \[3,3,3\]/,
+    );
     expect(() => new Conv2d(0, 1, 3)).to.throw(/inChannels must be a positive integer, got 0/);
     expect(() => new Conv2d(1, 2.5, 3)).to.throw(/outChannels must be a positive integer, got 2\.5/);
     expect(() => new Conv2d(1, 1, 3, { init: { uniform: [1, -1] } })).to.throw(/finite low < high/);
@@ -382,18 +439,25 @@ describe("Conv2d rejects bad input with errors that name the shapes", () => {
   it("NaN input names the position; mixed dtypes are refused", () => {
     const x = Tensor.zeros([2, 1, 4, 4]);
     x.set(NaN, 1, 0, 2, 3);
-    expect(() => new Conv2d(1, 1, 3).forward(x)).to.throw(/Conv2d\.forward input: NaN at index \[1, 0, 2, 3\] of shape \[2, 1, 4, 4\]/);
-    expect(() => new Conv2d(1, 1, 1).forward(Tensor.zeros([1, 1, 2, 2], "float32")))
-      .to.throw(/Conv2d\.forward: input is float32, weights are float64 \(input \[1, 1, 2, 2\], weight \[1, 1, 1, 1\]\)/);
+    expect(() => new Conv2d(1, 1, 3).forward(x)).to.throw(
+      /Conv2d\.forward input: NaN at index \[1, 0, 2, 3\] of shape \[2, 1, 4, 4\]/,
+    );
+    expect(() => new Conv2d(1, 1, 1).forward(Tensor.zeros([1, 1, 2, 2], "float32"))).to.throw(
+      /Conv2d\.forward: input is float32, weights are float64 \(input \[1, 1, 2, 2\], weight \[1, 1, 1, 1\]\)/,
+    );
     const conv = new Conv2d(1, 1, 1);
     conv.forward(Tensor.zeros([1, 1, 2, 2]));
-    expect(() => conv.backward(Tensor.zeros([1, 1, 2, 2], "float32"))).to.throw(/Conv2d\.backward: upstream gradient is float32, weights are float64/);
+    expect(() => conv.backward(Tensor.zeros([1, 1, 2, 2], "float32"))).to.throw(
+      /Conv2d\.backward: upstream gradient is float32, weights are float64/,
+    );
   });
 
   it("backward before forward, or with the wrong shape", () => {
     const conv = new Conv2d(2, 3, 3, { padding: 1 });
     expect(() => conv.backward(Tensor.zeros([1, 3, 4, 4]))).to.throw(/Conv2d\.backward: called before forward/);
     conv.forward(Tensor.zeros([1, 2, 4, 4]));
-    expect(() => conv.backward(Tensor.zeros([1, 2, 4, 4]))).to.throw(/upstream gradient has shape \[1, 2, 4, 4\], expected the forward output's shape \[1, 3, 4, 4\]/);
+    expect(() => conv.backward(Tensor.zeros([1, 2, 4, 4]))).to.throw(
+      /upstream gradient has shape \[1, 2, 4, 4\], expected the forward output's shape \[1, 3, 4, 4\]/,
+    );
   });
 });

@@ -2,8 +2,21 @@ import { expect } from "chai";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  augmentBatch, compose, contrast, cutout, cutoutAt, flipHorizontal, horizontalFlip, image, randomContrast, randomCrop, randomRotation, rotate, shift,
-  type Augmentation, type Image,
+  augmentBatch,
+  compose,
+  contrast,
+  cutout,
+  cutoutAt,
+  flipHorizontal,
+  horizontalFlip,
+  image,
+  randomContrast,
+  randomCrop,
+  randomRotation,
+  rotate,
+  shift,
+  type Augmentation,
+  type Image,
 } from "../lib/data/augment";
 import { parseCifarBatch } from "../lib/data/cifar";
 import { readIdxImages } from "../lib/data/idx";
@@ -13,7 +26,12 @@ import { realDataDir } from "./helpers/data-dir";
 
 function randomImage(c: number, h: number, w: number, seed: number): Image {
   const rng = new Rng(seed);
-  return image(Float64Array.from({ length: c * h * w }, () => rng.random()), c, h, w);
+  return image(
+    Float64Array.from({ length: c * h * w }, () => rng.random()),
+    c,
+    h,
+    w,
+  );
 }
 const px = (img: Image, ch: number, y: number, x: number): number => img.data[(ch * img.height + y) * img.width + x]!;
 const values = (img: Image): number[] => Array.from(img.data);
@@ -29,11 +47,15 @@ describe("augmentations: exact properties", () => {
 
   it("horizontal flip mirrors columns; twice is the identity; p=1 always, p=0 never flips", () => {
     const once = flipHorizontal(wide);
-    for (let ch = 0; ch < 2; ch++) for (let y = 0; y < 4; y++) for (let x = 0; x < 7; x++) expect(px(once, ch, y, x)).to.equal(px(wide, ch, y, 6 - x));
+    for (let ch = 0; ch < 2; ch++)
+      for (let y = 0; y < 4; y++)
+        for (let x = 0; x < 7; x++) expect(px(once, ch, y, x)).to.equal(px(wide, ch, y, 6 - x));
     expect(values(flipHorizontal(once))).to.deep.equal(values(wide));
     expect(values(horizontalFlip(1)(img, new Rng(0)))).to.deep.equal(values(flipHorizontal(img)));
     expect(values(horizontalFlip(0)(img, new Rng(0)))).to.deep.equal(values(img));
-    const flips = Array.from({ length: 400 }, (_, i) => horizontalFlip(0.5)(img, new Rng(i))).filter((o) => o.data[0] !== img.data[0]).length;
+    const flips = Array.from({ length: 400 }, (_, i) => horizontalFlip(0.5)(img, new Rng(i))).filter(
+      (o) => o.data[0] !== img.data[0],
+    ).length;
     expect(flips).to.be.within(160, 240);
     expect(() => horizontalFlip(1.5)).to.throw("horizontalFlip: probability must be in [0, 1], got 1.5");
   });
@@ -42,9 +64,11 @@ describe("augmentations: exact properties", () => {
     expect(values(rotate(img, 0))).to.deep.equal(values(img));
     expect(values(randomRotation([0, 0])(img, new Rng(3)))).to.deep.equal(values(img));
     const transposedFlipped = image(new Float64Array(img.data.length), 3, 6, 6);
-    for (let ch = 0; ch < 3; ch++) for (let y = 0; y < 6; y++) for (let x = 0; x < 6; x++) {
-      transposedFlipped.data[(ch * 6 + y) * 6 + x] = px(img, ch, x, 5 - y); // transpose: (y, x) <- (x, y); then row y <- row 5 - y
-    }
+    for (let ch = 0; ch < 3; ch++)
+      for (let y = 0; y < 6; y++)
+        for (let x = 0; x < 6; x++) {
+          transposedFlipped.data[(ch * 6 + y) * 6 + x] = px(img, ch, x, 5 - y); // transpose: (y, x) <- (x, y); then row y <- row 5 - y
+        }
     expect(values(rotate(img, 90))).to.deep.equal(values(transposedFlipped));
     expect(values(rotate(rotate(rotate(rotate(img, 90), 90), 90), 90))).to.deep.equal(values(img));
     expect(values(rotate(rotate(img, 90), -90))).to.deep.equal(values(img));
@@ -54,7 +78,12 @@ describe("augmentations: exact properties", () => {
   });
 
   it("rotation is bilinear, with the fill value outside, and draws its angle from the range", () => {
-    const ramp = image(Float64Array.from({ length: 49 }, (_, i) => i % 7), 1, 7, 7); // value = x
+    const ramp = image(
+      Float64Array.from({ length: 49 }, (_, i) => i % 7),
+      1,
+      7,
+      7,
+    ); // value = x
     const r = rotate(ramp, 45, -1);
     expect(px(r, 0, 3, 3)).to.be.closeTo(3, 1e-12); // the centre stays
     expect(px(r, 0, 0, 0)).to.equal(-1); // a corner maps from more than a pixel outside the image
@@ -75,7 +104,8 @@ describe("augmentations: exact properties", () => {
     const inside = image(ones.data.slice(), 3, 6, 6);
     cutoutAt(inside, 1, 2, 3);
     expect(inside.data.filter((v) => v === 0).length).to.equal(3 * 9);
-    for (let ch = 0; ch < 3; ch++) expect(px(inside, ch, 1, 2) + px(inside, ch, 3, 4) + px(inside, ch, 0, 2) + px(inside, ch, 1, 5)).to.equal(2);
+    for (let ch = 0; ch < 3; ch++)
+      expect(px(inside, ch, 1, 2) + px(inside, ch, 3, 4) + px(inside, ch, 0, 2) + px(inside, ch, 1, 5)).to.equal(2);
     const corner = image(ones.data.slice(), 3, 6, 6);
     cutoutAt(corner, -1, -1, 3, 0.5);
     expect(corner.data.filter((v) => v === 0.5).length).to.equal(3 * 4);
@@ -121,7 +151,14 @@ describe("augmentations: exact properties", () => {
   it("the same seed gives the same output, another seed a different one, and the input is untouched", () => {
     const aug = compose([randomRotation(15), randomCrop(2), horizontalFlip(), randomContrast(0.8, 1.2), cutout(2)]);
     const before = values(img);
-    for (const a of [aug, randomRotation(20), randomCrop(2), horizontalFlip(), randomContrast(0.5, 1.5), cutout(3)] as Augmentation[]) {
+    for (const a of [
+      aug,
+      randomRotation(20),
+      randomCrop(2),
+      horizontalFlip(),
+      randomContrast(0.5, 1.5),
+      cutout(3),
+    ] as Augmentation[]) {
       expect(values(a(img, new Rng(5)))).to.deep.equal(values(a(img, new Rng(5))));
     }
     const outputs = new Set(Array.from({ length: 8 }, (_, s) => values(aug(img, new Rng(s))).join(",")));
@@ -132,18 +169,25 @@ describe("augmentations: exact properties", () => {
 
   it("checks the image shape", () => {
     expect(() => image(new Float64Array(10), 3, 2, 2)).to.throw("image: a 3x2x2 image needs 12 values, data has 10");
-    expect(() => rotate({ data: new Float64Array(4), channels: 1, height: 0, width: 4 }, 10)).to.throw(/rotate: channels, height and width must be positive integers, got 1x0x4/);
+    expect(() => rotate({ data: new Float64Array(4), channels: 1, height: 0, width: 4 }, 10)).to.throw(
+      /rotate: channels, height and width must be positive integers, got 1x0x4/,
+    );
     expect(() => cutout(2.5)).to.throw(/cutout: size must be a non-negative integer, got 2.5/);
     expect(() => randomCrop(-1)).to.throw(/randomCrop: padding must be a non-negative integer, got -1/);
   });
 
   it("augments a flattened batch image by image for the trainer", () => {
-    const x = Tensor.from(Array.from({ length: 2 * 3 * 6 * 6 }, (_, i) => i % 7), [2, 108]);
+    const x = Tensor.from(
+      Array.from({ length: 2 * 3 * 6 * 6 }, (_, i) => i % 7),
+      [2, 108],
+    );
     const y = Int32Array.of(1, 2);
     const out = augmentBatch(horizontalFlip(1), [3, 6, 6])({ x, y }, new Rng(0));
     expect(out.y).to.equal(y);
     expect(out.x.get(1, 0)).to.equal(x.get(1, 5));
-    expect(() => augmentBatch(horizontalFlip(1), [3, 5, 5])({ x, y }, new Rng(0))).to.throw(/does not hold images of shape \[3, 5, 5\]/);
+    expect(() => augmentBatch(horizontalFlip(1), [3, 5, 5])({ x, y }, new Rng(0))).to.throw(
+      /does not hold images of shape \[3, 5, 5\]/,
+    );
   });
 });
 
@@ -154,15 +198,33 @@ describe("augmentations on real MNIST and CIFAR-10 images", () => {
   const samples: { name: string; img: Image }[] = [];
   before(function () {
     if (!existsSync(mnistPath) || !existsSync(cifarPath)) {
-      console.log(`      (skipped: need mnist/ and cifar-10-batches-bin/ in ${real ?? "$TSDL_DATA or ../shared/data"}; set TSDL_DATA to a data directory with both)`);
+      console.log(
+        `      (skipped: need mnist/ and cifar-10-batches-bin/ in ${real ?? "$TSDL_DATA or ../shared/data"}; set TSDL_DATA to a data directory with both)`,
+      );
       this.skip();
     }
     const mnist = readIdxImages(mnistPath);
     // Only the first 10 CIFAR records are needed: 10 x 3073 bytes.
     const cifar = parseCifarBatch(readFileSync(cifarPath).subarray(0, 10 * 3073), cifarPath);
     for (let i = 0; i < 3; i++) {
-      samples.push({ name: `MNIST test ${i}`, img: image(Float64Array.from(mnist.images.subarray(i * 784, (i + 1) * 784), (v) => v / 255), 1, 28, 28) });
-      samples.push({ name: `CIFAR test ${i}`, img: image(Float64Array.from(cifar.images.subarray(i * 3072, (i + 1) * 3072), (v) => v / 255), 3, 32, 32) });
+      samples.push({
+        name: `MNIST test ${i}`,
+        img: image(
+          Float64Array.from(mnist.images.subarray(i * 784, (i + 1) * 784), (v) => v / 255),
+          1,
+          28,
+          28,
+        ),
+      });
+      samples.push({
+        name: `CIFAR test ${i}`,
+        img: image(
+          Float64Array.from(cifar.images.subarray(i * 3072, (i + 1) * 3072), (v) => v / 255),
+          3,
+          32,
+          32,
+        ),
+      });
     }
   });
 
@@ -179,7 +241,10 @@ describe("augmentations on real MNIST and CIFAR-10 images", () => {
       if (img.channels === 1) {
         // The digit sits inside a blank frame, so a small rotation keeps (almost) all of it.
         const ink = img.data.reduce((a, b) => a + b, 0);
-        expect(out.data.reduce((a, b) => a + b, 0), name).to.be.closeTo(ink, ink * 0.05);
+        expect(
+          out.data.reduce((a, b) => a + b, 0),
+          name,
+        ).to.be.closeTo(ink, ink * 0.05);
       }
     }
   });
@@ -191,7 +256,10 @@ describe("augmentations on real MNIST and CIFAR-10 images", () => {
         inRange(out, 0, 1, name);
         const diff = out.data.map((v, i) => (v !== img.data[i] ? 1 : 0)).reduce((a, b) => a + b, 0);
         expect(diff, name).to.be.at.most(64 * img.channels);
-        expect(out.data.filter((v, i) => v !== img.data[i]!).every((v) => v === 0.5), name).to.equal(true);
+        expect(
+          out.data.filter((v, i) => v !== img.data[i]!).every((v) => v === 0.5),
+          name,
+        ).to.equal(true);
       }
     }
     // A CIFAR photo has no flat 0.5 area, so a cutout fully inside changes (almost) 64 pixels per channel.
@@ -215,7 +283,8 @@ describe("augmentations on real MNIST and CIFAR-10 images", () => {
     for (const { name, img } of samples) {
       const out = randomContrast(0.5, 0.7)(img, new Rng(3));
       inRange(out, 0, 1, name);
-      for (let ch = 0; ch < img.channels; ch++) expect(channelMean(out, ch), name).to.be.closeTo(channelMean(img, ch), 1e-12);
+      for (let ch = 0; ch < img.channels; ch++)
+        expect(channelMean(out, ch), name).to.be.closeTo(channelMean(img, ch), 1e-12);
       expect(changed(out, img), name).to.be.above(img.data.length / 2);
     }
   });

@@ -15,7 +15,10 @@ const write = (name: string, data: string | Uint8Array): string => {
 describe("CSV datasets", () => {
   it("reads the MNIST-as-CSV layout: label first, then the pixel columns named in the header", () => {
     const pixels = Array.from({ length: 784 }, (_, i) => `${1 + Math.floor(i / 28)}x${1 + (i % 28)}`);
-    const rows = [[5, ...new Array<number>(784).fill(0)], [0, ...Array.from({ length: 784 }, (_, i) => i % 256)]];
+    const rows = [
+      [5, ...new Array<number>(784).fill(0)],
+      [0, ...Array.from({ length: 784 }, (_, i) => i % 256)],
+    ];
     const text = [["label", ...pixels].join(","), ...rows.map((r) => r.join(","))].join("\n") + "\n";
     const d = readCsvDataset(write("mnist_train.csv", text));
     expect([d.count, d.dim, d.labelName]).to.deep.equal([2, 784, "label"]);
@@ -47,7 +50,9 @@ describe("CSV datasets", () => {
     // An all-numeric first row is data unless told otherwise.
     const forced = parseCsvDataset("9,1,2\n1,0.1,0.2\n", "h.csv", { header: true });
     expect([forced.count, forced.labelName, ...forced.columnNames]).to.deep.equal([1, "9", "1", "2"]);
-    expect(() => parseCsvDataset("label,a\n1,2\n", "nh.csv", { header: false })).to.throw(/nh\.csv: line 1, column 1 \(col1\): "label" is not a number/);
+    expect(() => parseCsvDataset("label,a\n1,2\n", "nh.csv", { header: false })).to.throw(
+      /nh\.csv: line 1, column 1 \(col1\): "label" is not a number/,
+    );
   });
 
   it("handles CRLF, a byte order mark, blank lines, quoted cells, tabs and semicolons", () => {
@@ -58,25 +63,47 @@ describe("CSV datasets", () => {
   });
 
   it("names file, line and column for non-numeric cells", () => {
-    expect(() => parseCsvDataset("label,a,b\n1,2,x\n", "bad.csv")).to.throw('bad.csv: line 2, column 3 (b): "x" is not a number');
-    expect(() => parseCsvDataset("label,a,b\n1,2,\n", "empty.csv")).to.throw('empty.csv: line 2, column 3 (b): "" is not a number');
-    expect(() => parseCsvDataset("label,a\n1,0x1F\n", "hex.csv")).to.throw(/hex\.csv: line 2, column 2 \(a\): "0x1F" is not a number/);
+    expect(() => parseCsvDataset("label,a,b\n1,2,x\n", "bad.csv")).to.throw(
+      'bad.csv: line 2, column 3 (b): "x" is not a number',
+    );
+    expect(() => parseCsvDataset("label,a,b\n1,2,\n", "empty.csv")).to.throw(
+      'empty.csv: line 2, column 3 (b): "" is not a number',
+    );
+    expect(() => parseCsvDataset("label,a\n1,0x1F\n", "hex.csv")).to.throw(
+      /hex\.csv: line 2, column 2 \(a\): "0x1F" is not a number/,
+    );
     expect(() => parseCsvDataset("label,a\n1,NaN\n", "nan.csv")).to.throw(/nan\.csv: line 2, column 2/);
     // Blank lines and a quoted newline still count as lines.
-    expect(() => parseCsvDataset('label,a\n\n1,"2\n"\n\n3,oops\n', "lines.csv")).to.throw('lines.csv: line 6, column 2 (a): "oops" is not a number');
+    expect(() => parseCsvDataset('label,a\n\n1,"2\n"\n\n3,oops\n', "lines.csv")).to.throw(
+      'lines.csv: line 6, column 2 (a): "oops" is not a number',
+    );
     const p = write("onDisk.csv", "label,a\n1,2\n2,z\n");
     expect(() => readCsvDataset(p)).to.throw(`${p}: line 3, column 2 (a): "z" is not a number`);
   });
 
   it("names file and line for ragged rows, bad labels, missing columns and empty files", () => {
-    expect(() => parseCsvDataset("label,a,b\n1,2,3\n1,2\n", "rag.csv")).to.throw("rag.csv: line 3 has 2 columns, expected 3 (as in line 2)");
-    expect(() => parseCsvDataset("label,a,b\n1,2,3,4\n", "wide.csv")).to.throw(/wide\.csv: line 2 has 4 columns, expected 3/);
-    expect(() => parseCsvDataset("a,b\n1.5,2\n", "lab.csv")).to.throw('lab.csv: line 2, column 1 (a): label "1.5" is not a class index (a non-negative integer)');
+    expect(() => parseCsvDataset("label,a,b\n1,2,3\n1,2\n", "rag.csv")).to.throw(
+      "rag.csv: line 3 has 2 columns, expected 3 (as in line 2)",
+    );
+    expect(() => parseCsvDataset("label,a,b\n1,2,3,4\n", "wide.csv")).to.throw(
+      /wide\.csv: line 2 has 4 columns, expected 3/,
+    );
+    expect(() => parseCsvDataset("a,b\n1.5,2\n", "lab.csv")).to.throw(
+      'lab.csv: line 2, column 1 (a): label "1.5" is not a class index (a non-negative integer)',
+    );
     expect(() => parseCsvDataset("a,b\n-1,2\n", "neg.csv")).to.throw(/neg\.csv: line 2, column 1 \(a\): label "-1"/);
-    expect(() => parseCsvDataset("a,b\n1,2\n", "x.csv", { labelColumn: "y" })).to.throw('x.csv: line 1: no column named "y" (columns: a, b)');
-    expect(() => parseCsvDataset("1,2\n", "x.csv", { labelColumn: "y" })).to.throw(/x\.csv: label column "y" is given by name, but line 1 is not a header/);
-    expect(() => parseCsvDataset("a,b\n1,2\n", "i.csv", { labelColumn: 5 })).to.throw("i.csv: label column 5 is outside the 2 columns");
-    expect(() => parseCsvDataset("label\n1\n", "one.csv")).to.throw(/one\.csv: line 1: need a label column and at least one feature column/);
+    expect(() => parseCsvDataset("a,b\n1,2\n", "x.csv", { labelColumn: "y" })).to.throw(
+      'x.csv: line 1: no column named "y" (columns: a, b)',
+    );
+    expect(() => parseCsvDataset("1,2\n", "x.csv", { labelColumn: "y" })).to.throw(
+      /x\.csv: label column "y" is given by name, but line 1 is not a header/,
+    );
+    expect(() => parseCsvDataset("a,b\n1,2\n", "i.csv", { labelColumn: 5 })).to.throw(
+      "i.csv: label column 5 is outside the 2 columns",
+    );
+    expect(() => parseCsvDataset("label\n1\n", "one.csv")).to.throw(
+      /one\.csv: line 1: need a label column and at least one feature column/,
+    );
     expect(() => parseCsvDataset("label,a\n", "head.csv")).to.throw("head.csv: no data rows");
     expect(() => parseCsvDataset("\n\n", "blank.csv")).to.throw("blank.csv: no data rows");
     expect(() => parseCsvDataset('label,a\n1,"2\n', "q.csv")).to.throw(/q\.csv: line 2: .*quote/i);

@@ -3,7 +3,16 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
-  DATASET_LAYOUT, DEBIAN_FASHION_MNIST, dataDirFlag, dataDirPlaces, datasetFile, datasetPlaces, downloadCommand, findDataset, repoRoot, resolveDataDir,
+  DATASET_LAYOUT,
+  DEBIAN_FASHION_MNIST,
+  dataDirFlag,
+  dataDirPlaces,
+  datasetFile,
+  datasetPlaces,
+  downloadCommand,
+  findDataset,
+  repoRoot,
+  resolveDataDir,
   type DatasetName,
 } from "../lib/data/datadir";
 
@@ -14,7 +23,8 @@ function dataDir(name: string, datasets: DatasetName[], opts: { gunzipped?: bool
   for (const d of datasets) {
     const folder = join(dir, DATASET_LAYOUT[d].folder);
     mkdirSync(folder, { recursive: true });
-    for (const f of DATASET_LAYOUT[d].files) writeFileSync(join(folder, opts.gunzipped ? f.replace(/\.gz$/, "") : f), "");
+    for (const f of DATASET_LAYOUT[d].files)
+      writeFileSync(join(folder, opts.gunzipped ? f.replace(/\.gz$/, "") : f), "");
   }
   mkdirSync(dir, { recursive: true });
   return dir;
@@ -57,20 +67,26 @@ describe("the data directory", () => {
     expect(findDataset("mnist", { dataDir: a, env: { TSDL_DATA: b }, home })).to.equal(join(a, "mnist"));
     expect(findDataset("mnist", { dataDir: b, env: { TSDL_DATA: a }, home })).to.equal(join(b, "mnist"));
     // Falls through to $TSDL_DATA when the explicit directory lacks the dataset.
-    expect(findDataset("cifar-10", { dataDir: b, env: { TSDL_DATA: a }, home })).to.equal(join(a, "cifar-10-batches-bin"));
+    expect(findDataset("cifar-10", { dataDir: b, env: { TSDL_DATA: a }, home })).to.equal(
+      join(a, "cifar-10-batches-bin"),
+    );
     expect(findDataset("fashion-mnist", { env: { TSDL_DATA: b }, home })).to.equal(join(b, "fashion-mnist"));
     // ~/.cache/tsdl-data is the last resort.
     const h = dataDir("h", []);
     dataDir(join("h", ".cache", "tsdl-data"), ["cifar-10"]);
     const repoCopy = join(REPO, "data", "cache", "cifar-10-batches-bin");
     const inRepo = DATASET_LAYOUT["cifar-10"].files.every((f) => existsSync(join(repoCopy, f))); // someone ran the download
-    expect(findDataset("cifar-10", { env: {}, home: h })).to.equal(inRepo ? repoCopy : join(h, ".cache", "tsdl-data", "cifar-10-batches-bin"));
+    expect(findDataset("cifar-10", { env: {}, home: h })).to.equal(
+      inRepo ? repoCopy : join(h, ".cache", "tsdl-data", "cifar-10-batches-bin"),
+    );
   });
 
   it("accepts un-gzipped IDX files under their usual names", () => {
     const raw = dataDir("raw", ["mnist"], { gunzipped: true });
     expect(findDataset("mnist", { dataDir: raw, env: {}, home })).to.equal(join(raw, "mnist"));
-    expect(datasetFile(join(raw, "mnist"), "train-images-idx3-ubyte.gz")).to.equal(join(raw, "mnist", "train-images-idx3-ubyte"));
+    expect(datasetFile(join(raw, "mnist"), "train-images-idx3-ubyte.gz")).to.equal(
+      join(raw, "mnist", "train-images-idx3-ubyte"),
+    );
     expect(datasetFile(join(raw, "mnist"), "nothing.gz")).to.equal(null);
   });
 
@@ -85,22 +101,38 @@ describe("the data directory", () => {
       message = (e as Error).message;
     }
     const lines = message.split("\n");
-    expect(lines[0]).to.equal(`cifar-10 not found; download it with: npx tsx data/download.ts cifar-10 --dir "${partial}"`);
-    expect(lines[1]).to.equal("Looked for data_batch_1.bin, data_batch_2.bin, data_batch_3.bin, data_batch_4.bin, data_batch_5.bin, test_batch.bin in:");
-    expect(lines[2]).to.equal(`  ${join(partial, "cifar-10-batches-bin")} (--dir): missing data_batch_2.bin, data_batch_3.bin, data_batch_4.bin, data_batch_5.bin, test_batch.bin`);
+    expect(lines[0]).to.equal(
+      `cifar-10 not found; download it with: npx tsx data/download.ts cifar-10 --dir "${partial}"`,
+    );
+    expect(lines[1]).to.equal(
+      "Looked for data_batch_1.bin, data_batch_2.bin, data_batch_3.bin, data_batch_4.bin, data_batch_5.bin, test_batch.bin in:",
+    );
+    expect(lines[2]).to.equal(
+      `  ${join(partial, "cifar-10-batches-bin")} (--dir): missing data_batch_2.bin, data_batch_3.bin, data_batch_4.bin, data_batch_5.bin, test_batch.bin`,
+    );
     expect(lines[3]).to.equal(`  ${join(tmp, "nowhere", "cifar-10-batches-bin")} ($TSDL_DATA): no such folder`);
     expect(lines[4]).to.match(/^ {2}.*data\/cache\/cifar-10-batches-bin \(repository cache\): /);
-    expect(lines[5]).to.equal(`  ${join(home, ".cache", "tsdl-data", "cifar-10-batches-bin")} (user cache): no such folder`);
-    expect(lines[6]).to.equal(`The download goes to ${join(partial, "cifar-10-batches-bin")}. Or set TSDL_DATA to a data directory that has cifar-10-batches-bin/ in it.`);
+    expect(lines[5]).to.equal(
+      `  ${join(home, ".cache", "tsdl-data", "cifar-10-batches-bin")} (user cache): no such folder`,
+    );
+    expect(lines[6]).to.equal(
+      `The download goes to ${join(partial, "cifar-10-batches-bin")}. Or set TSDL_DATA to a data directory that has cifar-10-batches-bin/ in it.`,
+    );
     expect(downloadCommand("mnist")).to.equal("npx tsx data/download.ts mnist");
   });
 
   it("Fashion-MNIST is also looked for in Debian's folder, unless system folders are off", () => {
     expect(datasetPlaces("fashion-mnist", { env: {}, home }).map((p) => p.dir)).to.include(DEBIAN_FASHION_MNIST);
-    expect(datasetPlaces("fashion-mnist", { env: {}, home, systemDirs: false }).map((p) => p.dir)).to.not.include(DEBIAN_FASHION_MNIST);
+    expect(datasetPlaces("fashion-mnist", { env: {}, home, systemDirs: false }).map((p) => p.dir)).to.not.include(
+      DEBIAN_FASHION_MNIST,
+    );
     expect(datasetPlaces("mnist", { env: {}, home }).map((p) => p.dir)).to.not.include(DEBIAN_FASHION_MNIST);
-    expect(() => findDataset("fashion-mnist", { dataDir: tmp, env: {}, home, systemDirs: false })).to.throw(/fashion-mnist not found[\s\S]*Or install Debian's copy: apt-get install dataset-fashion-mnist$/);
-    expect(() => findDataset("svhn" as DatasetName, { env: {} })).to.throw('unknown dataset "svhn" (known: mnist, fashion-mnist, cifar-10)');
+    expect(() => findDataset("fashion-mnist", { dataDir: tmp, env: {}, home, systemDirs: false })).to.throw(
+      /fashion-mnist not found[\s\S]*Or install Debian's copy: apt-get install dataset-fashion-mnist$/,
+    );
+    expect(() => findDataset("svhn" as DatasetName, { env: {} })).to.throw(
+      'unknown dataset "svhn" (known: mnist, fashion-mnist, cifar-10)',
+    );
   });
 
   it("finds Debian's Fashion-MNIST when the package is installed", function () {
@@ -108,6 +140,9 @@ describe("the data directory", () => {
       console.log(`      (skipped: ${DEBIAN_FASHION_MNIST} is absent; apt-get install dataset-fashion-mnist)`);
       this.skip();
     }
-    expect(findDataset("fashion-mnist", { dataDir: dataDir("empty", []), env: {}, home })).to.be.oneOf([DEBIAN_FASHION_MNIST, join(REPO, "data", "cache", "fashion-mnist")]);
+    expect(findDataset("fashion-mnist", { dataDir: dataDir("empty", []), env: {}, home })).to.be.oneOf([
+      DEBIAN_FASHION_MNIST,
+      join(REPO, "data", "cache", "fashion-mnist"),
+    ]);
   });
 });

@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { DEBIAN_FASHION_MNIST } from "../lib/data/datadir";
-import { FASHION_MNIST_CLASSES, loadCifar10, loadFashionMnist, loadMnist, toDataset, type RawImageDataset } from "../lib/data/datasets";
+import {
+  FASHION_MNIST_CLASSES,
+  loadCifar10,
+  loadFashionMnist,
+  loadMnist,
+  toDataset,
+  type RawImageDataset,
+} from "../lib/data/datasets";
 import { encodeIdx } from "../lib/data/idx";
 import { realDataDir } from "./helpers/data-dir";
 
@@ -21,7 +28,10 @@ function fakeIdxDir(name: string, folder: string, opts: { n?: number; rows?: num
     const pixels = Uint8Array.from({ length: n * rows * 28 }, (_, i) => i % 256);
     writeFileSync(join(dir, folder, `${prefix}-images-idx3-ubyte.gz`), gzipSync(encodeIdx([n, rows, 28], pixels)));
     const labels = opts.labels ?? Array.from({ length: n }, (_, i) => i % 10);
-    writeFileSync(join(dir, folder, `${prefix}-labels-idx1-ubyte.gz`), gzipSync(encodeIdx([labels.length], Uint8Array.from(labels))));
+    writeFileSync(
+      join(dir, folder, `${prefix}-labels-idx1-ubyte.gz`),
+      gzipSync(encodeIdx([labels.length], Uint8Array.from(labels))),
+    );
   }
   return dir;
 }
@@ -47,11 +57,17 @@ describe("dataset loaders (generated files)", () => {
 
   it("checks that the images are 28x28 and that labels match the images", () => {
     const wide = fakeIdxDir("wide", "mnist", { rows: 32 });
-    expect(() => loadMnist("train", { dataDir: wide, env: {}, home })).to.throw(/train-images-idx3-ubyte\.gz: wrong dimensions: expected 28x28 images, got 32x28/);
+    expect(() => loadMnist("train", { dataDir: wide, env: {}, home })).to.throw(
+      /train-images-idx3-ubyte\.gz: wrong dimensions: expected 28x28 images, got 32x28/,
+    );
     const fewer = fakeIdxDir("fewer", "mnist", { labels: [1, 2] });
-    expect(() => loadMnist("test", { dataDir: fewer, env: {}, home })).to.throw(/t10k-labels-idx1-ubyte\.gz: wrong dimensions: expected 3 labels \(one per image in .*t10k-images-idx3-ubyte\.gz\), got 2/);
+    expect(() => loadMnist("test", { dataDir: fewer, env: {}, home })).to.throw(
+      /t10k-labels-idx1-ubyte\.gz: wrong dimensions: expected 3 labels \(one per image in .*t10k-images-idx3-ubyte\.gz\), got 2/,
+    );
     const big = fakeIdxDir("big", "mnist", { labels: [1, 12, 3] });
-    expect(() => loadMnist("train", { dataDir: big, env: {}, home })).to.throw(/train-labels-idx1-ubyte\.gz: label 1 is 12, expected 0\.\.9/);
+    expect(() => loadMnist("train", { dataDir: big, env: {}, home })).to.throw(
+      /train-labels-idx1-ubyte\.gz: label 1 is 12, expected 0\.\.9/,
+    );
   });
 
   it("toDataset scales bytes to [0, 1] as an [N, C, H, W] or flattened tensor", () => {
@@ -68,7 +84,9 @@ describe("dataset loaders (real data)", function () {
   const real = realDataDir();
   before(function () {
     if (real === null) {
-      console.log("      (skipped: no real data directory; set TSDL_DATA to one with mnist/ and cifar-10-batches-bin/)");
+      console.log(
+        "      (skipped: no real data directory; set TSDL_DATA to one with mnist/ and cifar-10-batches-bin/)",
+      );
       this.skip();
     }
   });
@@ -86,7 +104,13 @@ describe("dataset loaders (real data)", function () {
   it("CIFAR-10 through TSDL_DATA: 50000 + 10000, first labels, class names", function () {
     if (!existsSync(join(real!, "cifar-10-batches-bin"))) this.skip();
     const train = loadCifar10("train", { env: { TSDL_DATA: real! }, home });
-    expect([train.count, train.channels, train.height, train.width, train.images.length]).to.deep.equal([50000, 3, 32, 32, 50000 * 3072]);
+    expect([train.count, train.channels, train.height, train.width, train.images.length]).to.deep.equal([
+      50000,
+      3,
+      32,
+      32,
+      50000 * 3072,
+    ]);
     expect(Array.from(train.labels.subarray(0, 10))).to.deep.equal([6, 9, 9, 4, 1, 1, 2, 7, 8, 3]);
     expect(train.classNames[6]).to.equal("frog");
     const test = loadCifar10("test", { dataDir: real!, env: {}, home });

@@ -74,19 +74,29 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
   const labels = gzipSync(encodeIdx([4], Uint8Array.of(3, 1, 4, 1)));
   const images = gzipSync(encodeIdx([1, 2, 2], Uint8Array.of(0, 64, 128, 255)));
   const batch = Uint8Array.from({ length: 2 * 3073 }, (_, i) => (i === 0 ? 7 : i === 3073 ? 2 : i % 256));
-  const cifarTarGz = gzipSync(makeTar([
-    { name: "cifar-10-batches-bin/", type: "5" },
-    { name: "cifar-10-batches-bin/test_batch.bin", data: batch },
-    { name: "cifar-10-batches-bin/readme.html", data: Buffer.from("<p>not wanted</p>") },
-    { name: "cifar-10-batches-bin/batches.meta.txt", data: Buffer.from("airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n") },
-  ]));
+  const cifarTarGz = gzipSync(
+    makeTar([
+      { name: "cifar-10-batches-bin/", type: "5" },
+      { name: "cifar-10-batches-bin/test_batch.bin", data: batch },
+      { name: "cifar-10-batches-bin/readme.html", data: Buffer.from("<p>not wanted</p>") },
+      {
+        name: "cifar-10-batches-bin/batches.meta.txt",
+        data: Buffer.from("airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n"),
+      },
+    ]),
+  );
   const requests: { url: string; range: string | undefined }[] = [];
   const dropped = new Set<string>();
   let server: Server;
   let base = "";
 
   /** Serves `body`, honouring "Range: bytes=N-" unless told to ignore it; can drop the connection half way. */
-  function send(req: IncomingMessage, res: ServerResponse, body: Buffer, opts: { ignoreRange?: boolean; dropOnce?: boolean } = {}): void {
+  function send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    opts: { ignoreRange?: boolean; dropOnce?: boolean } = {},
+  ): void {
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
     const start = m && !opts.ignoreRange ? Number(m[1]) : 0;
     if (start >= body.length && m) {
@@ -134,7 +144,12 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
   it("downloads a good file, verifying md5 and sha256, reporting progress up to the total", async () => {
     const dest = join(dir, "good.bin");
     const seen: [number, number | null][] = [];
-    await downloadFile(`${base}/good.bin`, dest, { md5: md5(good), sha256: sha256(good) }, { onProgress: (_f, r, t) => seen.push([r, t]) });
+    await downloadFile(
+      `${base}/good.bin`,
+      dest,
+      { md5: md5(good), sha256: sha256(good) },
+      { onProgress: (_f, r, t) => seen.push([r, t]) },
+    );
     expect(readFileSync(dest).equals(good)).to.equal(true);
     expect(existsSync(`${dest}.part`)).to.equal(false);
     expect(seen.at(-1)).to.deep.equal([good.length, good.length]);
@@ -152,18 +167,26 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
   it("rejects a corrupted file naming it, expected and got, and leaves no file behind", async () => {
     const dest = join(dir, "corrupt.bin");
     const err = await failure(downloadFile(`${base}/corrupt.bin`, dest, { md5: md5(good) }));
-    expect(err.message).to.equal(`corrupt.bin: md5 mismatch: expected ${md5(good)}, got ${md5(corrupt)} (downloaded from ${base}/corrupt.bin; the corrupt file was deleted)`);
+    expect(err.message).to.equal(
+      `corrupt.bin: md5 mismatch: expected ${md5(good)}, got ${md5(corrupt)} (downloaded from ${base}/corrupt.bin; the corrupt file was deleted)`,
+    );
     expect(existsSync(dest)).to.equal(false);
     expect(existsSync(`${dest}.part`)).to.equal(false);
     const bySha = await failure(downloadFile(`${base}/corrupt.bin`, dest, { sha256: sha256(good) }));
-    expect(bySha.message).to.match(new RegExp(`^corrupt\\.bin: sha256 mismatch: expected ${sha256(good)}, got ${sha256(corrupt)}`));
+    expect(bySha.message).to.match(
+      new RegExp(`^corrupt\\.bin: sha256 mismatch: expected ${sha256(good)}, got ${sha256(corrupt)}`),
+    );
     expect(requests.length).to.equal(2); // a fresh download that fails is not fetched again
   });
 
   it("resumes a download dropped half way with a Range request for the rest", async () => {
     const dest = join(dir, "resumed.bin");
     const first = await failure(downloadFile(`${base}/drop/a.bin`, dest, { md5: md5(good) }, { retries: 0 }));
-    expect(first.message).to.match(new RegExp(`^${base}/drop/a\\.bin: (download interrupted|connection closed) after \\d+ of ${good.length} bytes.*; run the same command again to resume$`));
+    expect(first.message).to.match(
+      new RegExp(
+        `^${base}/drop/a\\.bin: (download interrupted|connection closed) after \\d+ of ${good.length} bytes.*; run the same command again to resume$`,
+      ),
+    );
     expect(existsSync(dest)).to.equal(false);
     const partial = readFileSync(`${dest}.part`).length;
     expect(partial).to.be.above(0).and.below(good.length);
@@ -200,7 +223,11 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
     writeFileSync(`${longer}.part`, Buffer.concat([good, Buffer.from("extra")]));
     await downloadFile(`${base}/good.bin`, longer, { md5: md5(good) });
     expect(readFileSync(longer).equals(good)).to.equal(true);
-    expect(requests.map((r) => r.range)).to.deep.equal([`bytes=${good.length}-`, `bytes=${good.length + 5}-`, undefined]);
+    expect(requests.map((r) => r.range)).to.deep.equal([
+      `bytes=${good.length}-`,
+      `bytes=${good.length + 5}-`,
+      undefined,
+    ]);
   });
 
   it("a stale part file (another version of the file) that fails the checksum is fetched again from zero", async () => {
@@ -224,14 +251,22 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
       mnist: {
         folder: "mnist",
         mirrors: [`${base}/missing/`, `${base}/mirror/`],
-        files: { "t10k-labels-idx1-ubyte.gz": { md5: md5(labels) }, "t10k-images-idx3-ubyte.gz": { sha256: sha256(images) } },
+        files: {
+          "t10k-labels-idx1-ubyte.gz": { md5: md5(labels) },
+          "t10k-images-idx3-ubyte.gz": { sha256: sha256(images) },
+        },
       },
     };
     const lines: string[] = [];
     const folder = await downloadDataset("mnist", dir, { sources, log: (l) => lines.push(l) });
     expect(folder).to.equal(join(dir, "mnist"));
     expect(Array.from(readIdxLabels(join(folder, "t10k-labels-idx1-ubyte.gz")))).to.deep.equal([3, 1, 4, 1]);
-    expect(requests.map((r) => r.url)).to.deep.equal(["/missing/t10k-labels-idx1-ubyte.gz", "/mirror/t10k-labels-idx1-ubyte.gz", "/missing/t10k-images-idx3-ubyte.gz", "/mirror/t10k-images-idx3-ubyte.gz"]);
+    expect(requests.map((r) => r.url)).to.deep.equal([
+      "/missing/t10k-labels-idx1-ubyte.gz",
+      "/mirror/t10k-labels-idx1-ubyte.gz",
+      "/missing/t10k-images-idx3-ubyte.gz",
+      "/mirror/t10k-images-idx3-ubyte.gz",
+    ]);
     requests.length = 0;
     await downloadDataset("mnist", dir, { sources, log: (l) => lines.push(l) });
     expect(requests).to.deep.equal([]);
@@ -244,51 +279,88 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
   });
 
   it("lists every mirror's failure; refuses to overwrite a present file that fails its checksum", async () => {
-    const sources: Sources = { mnist: { folder: "m2", mirrors: [`${base}/a/`, `${base}/b/`], files: { "x.gz": { md5: md5(labels) } } } };
+    const sources: Sources = {
+      mnist: { folder: "m2", mirrors: [`${base}/a/`, `${base}/b/`], files: { "x.gz": { md5: md5(labels) } } },
+    };
     const err = await failure(downloadDataset("mnist", dir, { sources, log: () => undefined }));
-    expect(err.message).to.equal(`could not download x.gz:\n  ${base}/a/x.gz: HTTP 404 Not Found\n  ${base}/b/x.gz: HTTP 404 Not Found`);
-    const bad = { mnist: { folder: "m3", mirrors: [`${base}/mirror/`], files: { "t10k-labels-idx1-ubyte.gz": { md5: "0".repeat(32) } } } };
+    expect(err.message).to.equal(
+      `could not download x.gz:\n  ${base}/a/x.gz: HTTP 404 Not Found\n  ${base}/b/x.gz: HTTP 404 Not Found`,
+    );
+    const bad = {
+      mnist: {
+        folder: "m3",
+        mirrors: [`${base}/mirror/`],
+        files: { "t10k-labels-idx1-ubyte.gz": { md5: "0".repeat(32) } },
+      },
+    };
     mkdirSync(join(dir, "m3"));
     writeFileSync(join(dir, "m3", "t10k-labels-idx1-ubyte.gz"), labels);
     const present = await failure(downloadDataset("mnist", dir, { sources: bad, log: () => undefined }));
-    expect(present.message).to.equal(`${join(dir, "m3", "t10k-labels-idx1-ubyte.gz")}: md5 mismatch: expected ${"0".repeat(32)}, got ${md5(labels)}. Delete it and run the download again.`);
+    expect(present.message).to.equal(
+      `${join(dir, "m3", "t10k-labels-idx1-ubyte.gz")}: md5 mismatch: expected ${"0".repeat(32)}, got ${md5(labels)}. Delete it and run the download again.`,
+    );
     expect(existsSync(join(dir, "m3", "t10k-labels-idx1-ubyte.gz"))).to.equal(true);
   });
 
   it("downloads a tar.gz, extracts only the listed members, deletes the archive, and skips it next time", async () => {
     const members = ["cifar-10-batches-bin/test_batch.bin", "cifar-10-batches-bin/batches.meta.txt"];
-    const sources: Sources = { "cifar-10": { folder: "cifar-10-batches-bin", mirrors: [`${base}/mirror/`], archive: { name: "cifar-10-binary.tar.gz", md5: md5(cifarTarGz), members } } };
+    const sources: Sources = {
+      "cifar-10": {
+        folder: "cifar-10-batches-bin",
+        mirrors: [`${base}/mirror/`],
+        archive: { name: "cifar-10-binary.tar.gz", md5: md5(cifarTarGz), members },
+      },
+    };
     const lines: string[] = [];
     const folder = await downloadDataset("cifar-10", dir, { sources, log: (l) => lines.push(l) });
     expect(readFileSync(join(folder, "test_batch.bin")).equals(Buffer.from(batch))).to.equal(true);
     expect(readdirSync(folder).sort()).to.deep.equal(["batches.meta.txt", "test_batch.bin"]);
     expect(existsSync(join(dir, "cifar-10-binary.tar.gz"))).to.equal(false);
     await downloadDataset("cifar-10", dir, { sources, log: (l) => lines.push(l) });
-    expect(lines.slice(1)).to.deep.equal([`cifar-10: extracted 2 files into ${folder}`, "cifar-10: all 2 files present"]);
+    expect(lines.slice(1)).to.deep.equal([
+      `cifar-10: extracted 2 files into ${folder}`,
+      "cifar-10: all 2 files present",
+    ]);
     expect(requests.length).to.equal(1);
   });
 
   it("the CLI downloads into --dir with one line per file when stderr is not a terminal", async () => {
     const out = join(dir, "cli");
     const sourcesFile = join(dir, "sources.json");
-    const spec = { folder: "mnist", mirrors: [`${base}/mirror/`], files: { "t10k-labels-idx1-ubyte.gz": { md5: md5(labels) } } };
+    const spec = {
+      folder: "mnist",
+      mirrors: [`${base}/mirror/`],
+      files: { "t10k-labels-idx1-ubyte.gz": { md5: md5(labels) } },
+    };
     writeFileSync(sourcesFile, JSON.stringify({ datasets: { mnist: spec } }));
     const tsx = join(REPO, "node_modules", "tsx", "dist", "cli.mjs");
     const run = (args: string[]): Promise<{ code: number; stderr: string; stdout: string }> =>
       new Promise((done) => {
-        execFile(process.execPath, [tsx, join(REPO, "data", "download.ts"), ...args], { cwd: REPO, env: { ...process.env, TSDL_DATA: "" } }, (e, stdout, stderr) => {
-          done({ code: e ? Number(e.code ?? 1) : 0, stdout, stderr });
-        });
+        execFile(
+          process.execPath,
+          [tsx, join(REPO, "data", "download.ts"), ...args],
+          { cwd: REPO, env: { ...process.env, TSDL_DATA: "" } },
+          (e, stdout, stderr) => {
+            done({ code: e ? Number(e.code ?? 1) : 0, stdout, stderr });
+          },
+        );
       });
     const ok = await run(["mnist", "--dir", out, "--sources", sourcesFile]);
     expect(ok.code, ok.stderr).to.equal(0);
-    expect(ok.stderr).to.contain(`data directory: ${out}\nmnist/t10k-labels-idx1-ubyte.gz: downloaded from ${base}/mirror/t10k-labels-idx1-ubyte.gz, checksum ok\n`);
+    expect(ok.stderr).to.contain(
+      `data directory: ${out}\nmnist/t10k-labels-idx1-ubyte.gz: downloaded from ${base}/mirror/t10k-labels-idx1-ubyte.gz, checksum ok\n`,
+    );
     expect(existsSync(join(out, "mnist", "t10k-labels-idx1-ubyte.gz"))).to.equal(true);
     const unknown = await run(["svhn", "--dir", out]);
     expect(unknown.code).to.equal(2);
-    expect(unknown.stderr).to.match(/unknown dataset svhn \(known: mnist, fashion-mnist, cifar-10, all\)\nusage: npx tsx data\/download\.ts/);
+    expect(unknown.stderr).to.match(
+      /unknown dataset svhn \(known: mnist, fashion-mnist, cifar-10, all\)\nusage: npx tsx data\/download\.ts/,
+    );
     const help = await run(["--help"]);
-    expect([help.code, help.stdout.trim()]).to.deep.equal([0, "usage: npx tsx data/download.ts [mnist|fashion-mnist|cifar-10|all]... [--dir DIR] [--sources FILE]"]);
+    expect([help.code, help.stdout.trim()]).to.deep.equal([
+      0,
+      "usage: npx tsx data/download.ts [mnist|fashion-mnist|cifar-10|all]... [--dir DIR] [--sources FILE]",
+    ]);
   });
 });
 
@@ -303,23 +375,38 @@ describe("tar.gz extraction (archives made by the test)", () => {
 
   it("extracts wanted members, across 512-byte padding, ustar prefixes, GNU long names and pax paths", async () => {
     const longName = `deep/${"x".repeat(120)}.bin`;
-    const p = write("a.tar.gz", gzipSync(makeTar([
-      { name: "top/", type: "5" },
-      { name: "top/big.bin", data: big },
-      { name: "top/skip.txt", data: Buffer.from("skip") },
-      { name: "empty.bin" },
-      { name: "file.bin", prefix: "with/prefix", data: Buffer.from("prefixed") },
-      { name: "././@LongLink", type: "L", data: Buffer.from(`${longName}\0`) },
-      { name: longName.slice(0, 100), data: Buffer.from("long") },
-      { name: "PaxHeaders/p", type: "x", data: paxRecord("path", "pax/named.bin") },
-      { name: "truncated-name", data: Buffer.from("pax") },
-    ])));
-    const wanted = new Map([["top/big.bin", "out/big.bin"], ["empty.bin", "out/empty.bin"], ["with/prefix/file.bin", "out/prefixed.bin"], [longName, "out/long.bin"], ["pax/named.bin", "out/pax.bin"]]);
+    const p = write(
+      "a.tar.gz",
+      gzipSync(
+        makeTar([
+          { name: "top/", type: "5" },
+          { name: "top/big.bin", data: big },
+          { name: "top/skip.txt", data: Buffer.from("skip") },
+          { name: "empty.bin" },
+          { name: "file.bin", prefix: "with/prefix", data: Buffer.from("prefixed") },
+          { name: "././@LongLink", type: "L", data: Buffer.from(`${longName}\0`) },
+          { name: longName.slice(0, 100), data: Buffer.from("long") },
+          { name: "PaxHeaders/p", type: "x", data: paxRecord("path", "pax/named.bin") },
+          { name: "truncated-name", data: Buffer.from("pax") },
+        ]),
+      ),
+    );
+    const wanted = new Map([
+      ["top/big.bin", "out/big.bin"],
+      ["empty.bin", "out/empty.bin"],
+      ["with/prefix/file.bin", "out/prefixed.bin"],
+      [longName, "out/long.bin"],
+      ["pax/named.bin", "out/pax.bin"],
+    ]);
     const written = await extractTarGz(p, dir, (m) => wanted.get(m) ?? null);
     expect(written).to.deep.equal(["big", "empty", "prefixed", "long", "pax"].map((n) => join(dir, "out", `${n}.bin`)));
     expect(readFileSync(join(dir, "out", "big.bin")).equals(Buffer.from(big))).to.equal(true);
     expect(readFileSync(join(dir, "out", "empty.bin")).length).to.equal(0);
-    expect(["prefixed", "long", "pax"].map((n) => readFileSync(join(dir, "out", `${n}.bin`), "utf8"))).to.deep.equal(["prefixed", "long", "pax"]);
+    expect(["prefixed", "long", "pax"].map((n) => readFileSync(join(dir, "out", `${n}.bin`), "utf8"))).to.deep.equal([
+      "prefixed",
+      "long",
+      "pax",
+    ]);
     expect(readdirSync(join(dir, "out")).some((f) => f.endsWith(".part"))).to.equal(false);
   });
 
@@ -327,20 +414,33 @@ describe("tar.gz extraction (archives made by the test)", () => {
     const tar = makeTar([{ name: "a.bin", data: big }]);
     const p = write("short.tar.gz", gzipSync(tar.subarray(0, 20000)));
     const err = await failure(extractTarGz(p, join(dir, "short"), (m) => m));
-    expect(err.message).to.equal(`${p}: cannot extract: tar: archive ended inside member "a.bin" (${70000 - (20000 - 512)} bytes missing): truncated?`);
+    expect(err.message).to.equal(
+      `${p}: cannot extract: tar: archive ended inside member "a.bin" (${70000 - (20000 - 512)} bytes missing): truncated?`,
+    );
     expect(existsSync(join(dir, "short", "a.bin"))).to.equal(false);
     expect(existsSync(join(dir, "short", "a.bin.part"))).to.equal(false);
-    const inHeader = write("header.tar.gz", gzipSync(makeTar([{ name: "s.bin", data: Buffer.from("s") }]).subarray(0, 1024 + 100)));
-    expect((await failure(extractTarGz(inHeader, join(dir, "h"), (m) => m))).message).to.equal(`${inHeader}: cannot extract: tar: archive ended inside a header at byte 1024: truncated?`);
+    const inHeader = write(
+      "header.tar.gz",
+      gzipSync(makeTar([{ name: "s.bin", data: Buffer.from("s") }]).subarray(0, 1024 + 100)),
+    );
+    expect((await failure(extractTarGz(inHeader, join(dir, "h"), (m) => m))).message).to.equal(
+      `${inHeader}: cannot extract: tar: archive ended inside a header at byte 1024: truncated?`,
+    );
     const gz = gzipSync(tar);
     const cutGz = write("cut.tar.gz", gz.subarray(0, gz.length - 100));
-    expect((await failure(extractTarGz(cutGz, join(dir, "cut"), (m) => m))).message).to.match(/cut\.tar\.gz: cannot extract: unexpected end of file/);
+    expect((await failure(extractTarGz(cutGz, join(dir, "cut"), (m) => m))).message).to.match(
+      /cut\.tar\.gz: cannot extract: unexpected end of file/,
+    );
   });
 
   it("rejects a file that is not a tar archive, and members that would escape the folder", async () => {
     const notTar = write("not.tar.gz", gzipSync(Buffer.alloc(2048, 65)));
-    expect((await failure(extractTarGz(notTar, dir, (m) => m))).message).to.match(/not\.tar\.gz: cannot extract: tar: bad header checksum at byte 0 .*not a tar archive/);
+    expect((await failure(extractTarGz(notTar, dir, (m) => m))).message).to.match(
+      /not\.tar\.gz: cannot extract: tar: bad header checksum at byte 0 .*not a tar archive/,
+    );
     const evil = write("evil.tar.gz", gzipSync(makeTar([{ name: "../../evil.txt", data: Buffer.from("x") }])));
-    expect((await failure(extractTarGz(evil, join(dir, "e"), (m) => m))).message).to.match(/refusing to write outside the destination: "\.\.\/\.\.\/evil\.txt"/);
+    expect((await failure(extractTarGz(evil, join(dir, "e"), (m) => m))).message).to.match(
+      /refusing to write outside the destination: "\.\.\/\.\.\/evil\.txt"/,
+    );
   });
 });

@@ -26,7 +26,11 @@ describe("IDX files (generated)", () => {
   });
 
   it("reads images and labels from plain and gzipped files (gzip found by its magic bytes, not the name)", () => {
-    for (const [name, data] of [["plain.idx", raw], ["gz-without-suffix.idx", gzipSync(raw)], ["x.gz", gzipSync(raw)]] as const) {
+    for (const [name, data] of [
+      ["plain.idx", raw],
+      ["gz-without-suffix.idx", gzipSync(raw)],
+      ["x.gz", gzipSync(raw)],
+    ] as const) {
       const r = readIdxImages(write(name, data));
       expect([r.count, r.rows, r.cols], name).to.deep.equal([3, 2, 4]);
       expect(Array.from(r.images), name).to.deep.equal(Array.from(pixels));
@@ -50,26 +54,44 @@ describe("IDX files (generated)", () => {
     expect(() => readIdxLabels(images)).to.throw(`${images}: expected magic 2049 (labels), got 2051 (images)`);
     const png = write("picture.png", Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0));
     expect(() => readIdxImages(png)).to.throw(`${png}: expected magic 2051 (images), got 2303741511 (0x89504e47)`);
-    expect(() => parseIdx(Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0), "p.png")).to.throw(/p\.png: not an IDX file: expected magic 2051 \(images\) or 2049 \(labels\), got 2303741511/);
-    expect(() => parseIdx(Uint8Array.of(0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0), "f.idx")).to.throw(/f\.idx: IDX value type 0xd is not supported, expected 0x08/);
+    expect(() => parseIdx(Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0), "p.png")).to.throw(
+      /p\.png: not an IDX file: expected magic 2051 \(images\) or 2049 \(labels\), got 2303741511/,
+    );
+    expect(() => parseIdx(Uint8Array.of(0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0), "f.idx")).to.throw(
+      /f\.idx: IDX value type 0xd is not supported, expected 0x08/,
+    );
   });
 
   it("truncated or oversized data: names the file, the header's dimensions and the bytes present", () => {
     const truncated = write("t.idx", raw.subarray(0, 16 + 10));
-    expect(() => readIdxImages(truncated)).to.throw(`${truncated}: truncated: header says 3x2x4 = 24 bytes of pixels, file has 10`);
+    expect(() => readIdxImages(truncated)).to.throw(
+      `${truncated}: truncated: header says 3x2x4 = 24 bytes of pixels, file has 10`,
+    );
     const long = write("long.idx", Uint8Array.from([...raw, 1, 2]));
-    expect(() => readIdxImages(long)).to.throw(`${long}: 2 bytes of trailing data: header says 3x2x4 = 24 bytes of pixels, file has 26`);
+    expect(() => readIdxImages(long)).to.throw(
+      `${long}: 2 bytes of trailing data: header says 3x2x4 = 24 bytes of pixels, file has 26`,
+    );
     const shortLabels = write("l.idx", encodeIdx([5], Uint8Array.of(1, 2, 3, 4, 5)).subarray(0, 10));
-    expect(() => readIdxLabels(shortLabels)).to.throw(`${shortLabels}: truncated: header says 5 = 5 bytes of labels, file has 2`);
-    expect(() => readIdxImages(write("h.idx", raw.subarray(0, 9)))).to.throw(/h\.idx: truncated: an IDX header with 3 dimensions needs 16 bytes, file has 9/);
-    expect(() => readIdxImages(write("empty.idx", new Uint8Array(0)))).to.throw(/empty\.idx: truncated: 0 bytes is too short for an IDX header/);
+    expect(() => readIdxLabels(shortLabels)).to.throw(
+      `${shortLabels}: truncated: header says 5 = 5 bytes of labels, file has 2`,
+    );
+    expect(() => readIdxImages(write("h.idx", raw.subarray(0, 9)))).to.throw(
+      /h\.idx: truncated: an IDX header with 3 dimensions needs 16 bytes, file has 9/,
+    );
+    expect(() => readIdxImages(write("empty.idx", new Uint8Array(0)))).to.throw(
+      /empty\.idx: truncated: 0 bytes is too short for an IDX header/,
+    );
   });
 
   it("wrong dimensions: checks rows, cols and count when asked", () => {
     const p = write("dims.idx", raw);
-    expect(() => readIdxImages(p, { rows: 28, cols: 28 })).to.throw(`${p}: wrong dimensions: expected 28x28 images, got 2x4`);
+    expect(() => readIdxImages(p, { rows: 28, cols: 28 })).to.throw(
+      `${p}: wrong dimensions: expected 28x28 images, got 2x4`,
+    );
     expect(() => readIdxImages(p, { count: 60000 })).to.throw(`${p}: wrong dimensions: expected 60000 images, got 3`);
-    expect(() => readIdxLabels(write("lab.idx", encodeIdx([2], Uint8Array.of(1, 2))), { count: 3 })).to.throw(/lab\.idx: wrong dimensions: expected 3 labels, got 2/);
+    expect(() => readIdxLabels(write("lab.idx", encodeIdx([2], Uint8Array.of(1, 2))), { count: 3 })).to.throw(
+      /lab\.idx: wrong dimensions: expected 3 labels, got 2/,
+    );
     expect(parseIdxImages(raw, "ok", { count: 3, rows: 2, cols: 4 }).count).to.equal(3);
   });
 
@@ -88,7 +110,9 @@ describe("IDX files (generated)", () => {
 describe("IDX files: the real MNIST", function () {
   before(function () {
     if (!existsSync(join(MNIST, "train-labels-idx1-ubyte.gz"))) {
-      console.log(`      (skipped: no MNIST in ${real === null ? "$TSDL_DATA or ../shared/data" : MNIST}; set TSDL_DATA to a data directory with mnist/)`);
+      console.log(
+        `      (skipped: no MNIST in ${real === null ? "$TSDL_DATA or ../shared/data" : MNIST}; set TSDL_DATA to a data directory with mnist/)`,
+      );
       this.skip();
     }
   });

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { blobs, spirals, xor } from "../lib/data/synthetic";
 
-const rows = (features: Float64Array, dim: number): number[][] => Array.from({ length: features.length / dim }, (_, i) => Array.from(features.subarray(i * dim, (i + 1) * dim)));
+const rows = (features: Float64Array, dim: number): number[][] =>
+  Array.from({ length: features.length / dim }, (_, i) => Array.from(features.subarray(i * dim, (i + 1) * dim)));
 
 describe("synthetic datasets", () => {
   it("spirals: K classes of N points in 2-D, radius growing along each arm, seeded", () => {
@@ -21,9 +22,18 @@ describe("synthetic datasets", () => {
   });
 
   it("blobs: points around each centre with the requested spread", () => {
-    const b = blobs([[0, 0, 0], [10, -10, 5]], { perClass: 2000, std: 0.5, seed: 1 });
+    const b = blobs(
+      [
+        [0, 0, 0],
+        [10, -10, 5],
+      ],
+      { perClass: 2000, std: 0.5, seed: 1 },
+    );
     expect([b.count, b.dim, b.numClasses]).to.deep.equal([4000, 3, 2]);
-    for (const [c, centre] of [[0, 0, 0], [10, -10, 5]].entries()) {
+    for (const [c, centre] of [
+      [0, 0, 0],
+      [10, -10, 5],
+    ].entries()) {
       const pts = rows(b.features, 3).filter((_, i) => b.labels[i] === c);
       expect(pts.length).to.equal(2000);
       for (let d = 0; d < 3; d++) {

@@ -1,6 +1,13 @@
 import { expect } from "chai";
 import {
-  allclose, checkLayer, gradCheckSparse, makeReport, maxAbsError, numericalGradient, numericalGradientArray, relError,
+  allclose,
+  checkLayer,
+  gradCheckSparse,
+  makeReport,
+  maxAbsError,
+  numericalGradient,
+  numericalGradientArray,
+  relError,
 } from "../lib/gradcheck";
 import { Layer, parameter, type Parameter } from "../lib/layers/layer";
 import { Linear } from "../lib/layers/linear";
@@ -55,7 +62,15 @@ describe("gradient checker", () => {
       expect(relError([1, 1, 1, 1], [1, 1, 1, 3])).to.equal(0.5);
       expect(relError(1e-10, 0)).to.be.closeTo(1e-2, 1e-15); // the 1e-8 floor on the denominator
       expect(relError(1e-3, 0)).to.equal(1);
-      expect(relError(tensor([[1, 2], [3, 4]]), Float64Array.of(1, 2, 3, 5))).to.be.closeTo(1 / 9, 1e-15);
+      expect(
+        relError(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          Float64Array.of(1, 2, 3, 5),
+        ),
+      ).to.be.closeTo(1 / 9, 1e-15);
       expect(relError([], [])).to.equal(0);
     });
 
@@ -113,7 +128,10 @@ describe("gradient checker", () => {
       const x = Tensor.randn([3, 4], new Rng(1));
       const before = x.toFlatArray();
       const exact = x.mul(x).mul(3);
-      for (const [order, h] of [[2, 1e-5], [4, 1e-3]] as const) {
+      for (const [order, h] of [
+        [2, 1e-5],
+        [4, 1e-3],
+      ] as const) {
         const g = numericalGradient(() => x.pow(3).sumAll(), x, h, order);
         expect(g.shape).to.deep.equal([3, 4]);
         expect(relError(g, exact), `order ${order}, h ${h}`).to.be.at.most(1e-8);
@@ -122,7 +140,12 @@ describe("gradient checker", () => {
       // A function of x[0] only: the other entries get exactly zero.
       const g = numericalGradient(() => x.data[0]! ** 2, x);
       expect(g.get(0, 0)).to.be.closeTo(2 * before[0]!, 1e-8);
-      expect(g.toFlatArray().slice(1).every((v) => v === 0)).to.equal(true);
+      expect(
+        g
+          .toFlatArray()
+          .slice(1)
+          .every((v) => v === 0),
+      ).to.equal(true);
     });
 
     it("restores x even when f throws", () => {
@@ -160,7 +183,9 @@ describe("gradient checker", () => {
       // ... and with respect to W: dout^T X.
       const gw = numericalGradientArray(() => xs.matmul(w.T), w, douts);
       expect(relError(gw, douts.T.matmul(xs))).to.be.at.most(1e-9);
-      expect(() => numericalGradientArray(() => w.matmul(x), x, Tensor.zeros([4]))).to.throw(/f returned \[3\], dout is \[4\]/);
+      expect(() => numericalGradientArray(() => w.matmul(x), x, Tensor.zeros([4]))).to.throw(
+        /f returned \[3\], dout is \[4\]/,
+      );
       expect(x.toFlatArray()).to.deep.equal(x.clone().toFlatArray());
     });
 
@@ -179,11 +204,16 @@ describe("gradient checker", () => {
           expect(c.relError).to.be.at.most(1e-8);
         }
       }
-      expect(gradCheckSparse(f, x, x.mul(2), 5, { seed: 9 })).to.deep.equal(gradCheckSparse(f, x, x.mul(2), 5, { seed: 9 }));
+      expect(gradCheckSparse(f, x, x.mul(2), 5, { seed: 9 })).to.deep.equal(
+        gradCheckSparse(f, x, x.mul(2), 5, { seed: 9 }),
+      );
       expect(gradCheckSparse(f, x, x.mul(2)).length).to.equal(10); // the default count
       // A wrong analytic gradient is caught on every sampled entry.
-      for (const c of gradCheckSparse(f, x, x.mul(3), 5, { seed: 1, order: 4, h: 1e-3 })) expect(c.relError).to.be.closeTo(0.2, 1e-6);
-      expect(() => gradCheckSparse(f, x, Tensor.zeros([3]), 2)).to.throw(/analytic gradient \[3\] does not match x \[10, 10\]/);
+      for (const c of gradCheckSparse(f, x, x.mul(3), 5, { seed: 1, order: 4, h: 1e-3 }))
+        expect(c.relError).to.be.closeTo(0.2, 1e-6);
+      expect(() => gradCheckSparse(f, x, Tensor.zeros([3]), 2)).to.throw(
+        /analytic gradient \[3\] does not match x \[10, 10\]/,
+      );
     });
   });
 
@@ -196,7 +226,7 @@ describe("gradient checker", () => {
       expect(report.rows[0]!.ok).to.equal(false);
       expect(report.rows[0]!.threshold).to.equal(1e-8);
       expect(report.rows[0]!.maxRelError).to.be.closeTo(1 / 3, 1e-6); // |x - 2x| / (|x| + |2x|)
-      expect(report.toString()).to.match(/^input\s+\[2, 3\]\s+max rel error 3\.33e-1 >  1e-8 FAIL$/);
+      expect(report.toString()).to.match(/^input\s+\[2, 3\]\s+max rel error 3\.33e-1 > {2}1e-8 FAIL$/);
     });
 
     it("pinpoints a wrong parameter gradient while the input gradient passes", () => {
@@ -212,7 +242,7 @@ describe("gradient checker", () => {
       expect(s!.maxRelError).to.be.above(1e-3);
       const lines = report.toString().split("\n");
       expect(lines[0]).to.match(/^input\s+\[5, 4\]\s+max rel error \d\.\d\de-\d+ <= 1e-8 ok$/);
-      expect(lines[1]).to.match(/^s\s+\[4\]\s+max rel error \d\.\d\de[+-]\d+ >  1e-8 FAIL$/);
+      expect(lines[1]).to.match(/^s\s+\[4\]\s+max rel error \d\.\d\de[+-]\d+ > {2}1e-8 FAIL$/);
       // The parameter values are restored after the check.
       const before = layer.s.value.toFlatArray();
       checkLayer(layer, Tensor.randn([5, 4], new Rng(8)));
@@ -224,7 +254,9 @@ describe("gradient checker", () => {
       expect(good.ok, good.toString()).to.equal(true);
       expect(good.rows.map((r) => r.name)).to.deep.equal(["input", "W", "b"]);
       expect(good.toString()).to.match(/W\s+\[3, 2\]\s+max rel error \d\.\d\de-\d+ <= 1e-8 ok/);
-      const noInput = checkLayer(new Linear(3, 2, { rng: new Rng(6) }), Tensor.randn([4, 3], new Rng(7)), { checkInput: false });
+      const noInput = checkLayer(new Linear(3, 2, { rng: new Rng(6) }), Tensor.randn([4, 3], new Rng(7)), {
+        checkInput: false,
+      });
       expect(noInput.rows.map((r) => r.name)).to.deep.equal(["W", "b"]);
       // A threshold above the wrong layer's error lets it pass: the verdict follows the threshold.
       const lax = checkLayer(new WrongSquare(), Tensor.randn([2, 3], new Rng(5)), { threshold: 0.5 });
@@ -239,7 +271,7 @@ describe("gradient checker", () => {
       ]);
       expect(report.ok).to.equal(false);
       expect(report.toString()).to.contain("gamma [2]");
-      expect(report.toString()).to.match(/NaN >  1e-8 FAIL/);
+      expect(report.toString()).to.match(/NaN > {2}1e-8 FAIL/);
       expect(makeReport([]).ok).to.equal(true);
     });
   });

@@ -3,7 +3,17 @@
 // the expected partial scores without crashing or fooling the grader.
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gradeBatch } from "../grading/cli";
@@ -35,12 +45,17 @@ function variant(root: string, name: string, file: string, edit: (src: string) =
 
 describe("solution markers", () => {
   it("replace each region by a stub at its indentation and refuse unbalanced markers", () => {
-    const src = "function f(): number {\n  const a = 1;\n  // BEGIN SOLUTION f's body\n  return a + 1;\n  // END SOLUTION\n}\n";
+    const src =
+      "function f(): number {\n  const a = 1;\n  // BEGIN SOLUTION f's body\n  return a + 1;\n  // END SOLUTION\n}\n";
     const r = stripSolutions(src, "x.ts");
-    expect(r.source).to.equal("function f(): number {\n  const a = 1;\n  // TODO: f's body\n  throw new Error(\"not implemented: f's body\");\n}\n");
+    expect(r.source).to.equal(
+      "function f(): number {\n  const a = 1;\n  // TODO: f's body\n  throw new Error(\"not implemented: f's body\");\n}\n",
+    );
     expect(r.regions).to.deep.equal([{ begin: 3, end: 5, what: "f's body" }]);
     expect(() => stripSolutions("// BEGIN SOLUTION\n", "y.ts")).to.throw(/y\.ts:1: BEGIN SOLUTION is never closed/);
-    expect(() => stripSolutions("// END SOLUTION\n", "z.ts")).to.throw(/z\.ts:1: END SOLUTION without a BEGIN SOLUTION/);
+    expect(() => stripSolutions("// END SOLUTION\n", "z.ts")).to.throw(
+      /z\.ts:1: END SOLUTION without a BEGIN SOLUTION/,
+    );
   });
 });
 
@@ -71,30 +86,46 @@ describe("autograder", function () {
       ]);
       const linear = readFileSync(join(kit, "lib", "layers", "linear.ts"), "utf8");
       expect(linear).to.not.contain("BEGIN SOLUTION");
-      expect(linear).to.contain('throw new Error("not implemented: Linear.forward (out = x W + b; cache what backward needs)");');
+      expect(linear).to.contain(
+        'throw new Error("not implemented: Linear.forward (out = x W + b; cache what backward needs)");',
+      );
       expect(existsSync(join(kit, "grading", "specs"))).to.equal(false);
       expect(existsSync(join(kit, "grading", "make-fixtures.ts"))).to.equal(false);
       expect(existsSync(join(kit, ".ci"))).to.equal(false);
       for (const f of readdirSync(join(kit, "grading", "fixtures"))) {
-        const cases = JSON.parse(readFileSync(join(kit, "grading", "fixtures", f), "utf8")).cases as { visibility: string }[];
+        const cases = JSON.parse(readFileSync(join(kit, "grading", "fixtures", f), "utf8")).cases as {
+          visibility: string;
+        }[];
         expect(cases.length, f).to.be.above(0);
-        expect(cases.every((c) => c.visibility === "visible"), f).to.equal(true);
+        expect(
+          cases.every((c) => c.visibility === "visible"),
+          f,
+        ).to.equal(true);
       }
       for (const nb of readdirSync(join(kit, "notebooks"))) {
         const cells = JSON.parse(readFileSync(join(kit, "notebooks", nb), "utf8")).cells as { outputs?: unknown[] }[];
-        expect(cells.flatMap((c) => c.outputs ?? []), nb).to.deep.equal([]);
+        expect(
+          cells.flatMap((c) => c.outputs ?? []),
+          nb,
+        ).to.deep.equal([]);
       }
       expect(readFileSync(join(kit, "ASSIGNMENT.md"), "utf8")).to.contain("lib/layers/linear.ts");
     });
 
     it("compiles", () => {
-      execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(kit, "tsconfig.json")], { cwd: kit, stdio: "pipe" });
+      execFileSync(
+        process.execPath,
+        [join(ROOT, "node_modules", "typescript-7", "bin", "tsc"), "-p", join(kit, "tsconfig.json")],
+        { cwd: kit, stdio: "pipe" },
+      );
     });
 
     it("scores zero on its public checks, failing only with 'not implemented'", async () => {
       const r = await gradeSubmission(kit, loadFixtures(join(kit, "grading", "fixtures")));
       expect(r.score).to.equal(0);
-      expect(r.cases.length).to.equal(fixtures.flatMap((f) => f.cases).filter((c) => c.visibility === "visible").length);
+      expect(r.cases.length).to.equal(
+        fixtures.flatMap((f) => f.cases).filter((c) => c.visibility === "visible").length,
+      );
       for (const c of r.cases) {
         expect(c.status, c.name).to.equal("failed");
         expect(c.output, c.name).to.match(/not implemented: /);
@@ -104,10 +135,14 @@ describe("autograder", function () {
     it("scores zero on every case with the full fixtures, and full marks with the solutions put back", async () => {
       const stubbed = await gradeSubmission(kit, fixtures);
       expect(stubbed.score).to.equal(0);
-      expect(stubbed.cases.every((c) => /not implemented/.test(c.output)), stubbed.cases.map((c) => c.output).join("\n")).to.equal(true);
+      expect(
+        stubbed.cases.every((c) => /not implemented/.test(c.output)),
+        stubbed.cases.map((c) => c.output).join("\n"),
+      ).to.equal(true);
       const solved = join(tmp, "kit-solved");
       cpSync(kit, solved, { recursive: true, filter: (p) => !p.endsWith("node_modules") });
-      for (const s of new Set(stubs.map((x) => x.file))) if (s.startsWith("lib/")) cpSync(join(ROOT, s), join(solved, s));
+      for (const s of new Set(stubs.map((x) => x.file)))
+        if (s.startsWith("lib/")) cpSync(join(ROOT, s), join(solved, s));
       const r = await gradeSubmission(solved, fixtures);
       expect(r.cases.filter((c) => c.status !== "passed").map((c) => c.output)).to.deep.equal([]);
       expect(r.score).to.equal(maxScore);
@@ -119,22 +154,79 @@ describe("autograder", function () {
     let results: Map<string, GradeResult>;
     before(async () => {
       mkdirSync(dir, { recursive: true });
-      variant(dir, "syntax-error", "layers/linear.ts", (s) => s.replace("const n = x.shape[0]!;", "const n = x.shape[0]!; const = ;"));
-      variant(dir, "type-error", "layers/conv2d.ts", (s) => s.replace("const n = x.shape[0]!;", 'const n: number = "many";'));
-      variant(dir, "missing-export", "losses/regression.ts", (s) => s.replace("export function l2Loss", "export function l2LossRenamed"));
-      variant(dir, "throws", "autodiff/value.ts", (s) => s.replace("this.grad += (1 - out.data * out.data) * out.grad;", 'throw new Error("tanh backward is broken");'));
-      variant(dir, "nan", "losses/regression.ts", (s) => s.replace("return { loss: sq / (2 * n), grad: diff.mulInPlace(1 / n) };", "return { loss: sq / (2 * n), grad: diff.mulInPlace(NaN) };"));
+      variant(dir, "syntax-error", "layers/linear.ts", (s) =>
+        s.replace("const n = x.shape[0]!;", "const n = x.shape[0]!; const = ;"),
+      );
+      variant(dir, "type-error", "layers/conv2d.ts", (s) =>
+        s.replace("const n = x.shape[0]!;", 'const n: number = "many";'),
+      );
+      variant(dir, "missing-export", "losses/regression.ts", (s) =>
+        s.replace("export function l2Loss", "export function l2LossRenamed"),
+      );
+      variant(dir, "throws", "autodiff/value.ts", (s) =>
+        s.replace("this.grad += (1 - out.data * out.data) * out.grad;", 'throw new Error("tanh backward is broken");'),
+      );
+      variant(dir, "nan", "losses/regression.ts", (s) =>
+        s.replace(
+          "return { loss: sq / (2 * n), grad: diff.mulInPlace(1 / n) };",
+          "return { loss: sq / (2 * n), grad: diff.mulInPlace(NaN) };",
+        ),
+      );
       variant(dir, "wrong-shape", "layers/linear.ts", (s) => s.replace("return dx;", "return dx.T;"));
-      variant(dir, "relu-mask", "layers/activations.ts", (s) => s.replace(/(BEGIN SOLUTION ReLU backward.*\n)[^]*?(\s*\/\/ END SOLUTION)/, "$1    dx.set(dout);$2"));
-      variant(dir, "infinite-loop", "layers/conv2d.ts", (s) => s.replace("const n = x.shape[0]!;", "const n = x.shape[0]!;\n    while (n >= 0) { /* spin */ }"));
-      variant(dir, "memory-bomb", "losses/softmax-cross-entropy.ts", (s) => s.replace("const { probs, lse } = softmaxRows(logits);", "const hog: Float64Array[] = [];\n  for (;;) hog.push(new Float64Array(1 << 24).fill(1));\n  const { probs, lse } = softmaxRows(logits);"));
-      variant(dir, "early-exit", "losses/regression.ts", (s) => s.replace("const diff = pred.sub(target);\n  const n = batchSize(pred);", "if (pred.size > 0) process.exit(0);\n  const diff = pred.sub(target);\n  const n = batchSize(pred);"));
-      variant(dir, "reads-answers", "losses/softmax-cross-entropy.ts", (s) => s.replace("const { probs, lse } = softmaxRows(logits);", `require("fs").readFileSync(${JSON.stringify(join(ROOT, "grading", "fixtures", "a-linear-classifier.json"))});\n  const { probs, lse } = softmaxRows(logits);`));
-      variant(dir, "forges-results", "layers/linear.ts", (s) => s.replace("const n = x.shape[0]!;", `require("fs").writeFileSync(${JSON.stringify(join(dir, "forged-results.json"))}, '{"score": 100}');\n    const n = x.shape[0]!;`));
-      variant(dir, "spawns", "layers/conv2d.ts", (s) => s.replace("const n = x.shape[0]!;", 'require("child_process").execSync("echo hi");\n    const n = x.shape[0]!;'));
-      variant(dir, "starts-worker", "losses/regression.ts", (s) => s.replace("const diff = pred.sub(target);\n  const n = batchSize(pred);", 'new (require("worker_threads").Worker)("while (true) {}", { eval: true });\n  const diff = pred.sub(target);\n  const n = batchSize(pred);'));
-      variant(dir, "network", "autodiff/value.ts", (s) => s.replace("this.grad += Math.cos(this.data) * out.grad;", 'require("https").get("https://127.0.0.1:9/");\n      this.grad += Math.cos(this.data) * out.grad;'));
-      variant(dir, "floods-output", "layers/activations.ts", (s) => s.replace(/(BEGIN SOLUTION ReLU forward.*\n)/, '$1    for (let i = 0; i < 100000; i++) console.log("spam spam spam spam spam");\n'));
+      variant(dir, "relu-mask", "layers/activations.ts", (s) =>
+        s.replace(/(BEGIN SOLUTION ReLU backward.*\n)[^]*?(\s*\/\/ END SOLUTION)/, "$1    dx.set(dout);$2"),
+      );
+      variant(dir, "infinite-loop", "layers/conv2d.ts", (s) =>
+        s.replace("const n = x.shape[0]!;", "const n = x.shape[0]!;\n    while (n >= 0) { /* spin */ }"),
+      );
+      variant(dir, "memory-bomb", "losses/softmax-cross-entropy.ts", (s) =>
+        s.replace(
+          "const { probs, lse } = softmaxRows(logits);",
+          "const hog: Float64Array[] = [];\n  for (;;) hog.push(new Float64Array(1 << 24).fill(1));\n  const { probs, lse } = softmaxRows(logits);",
+        ),
+      );
+      variant(dir, "early-exit", "losses/regression.ts", (s) =>
+        s.replace(
+          "const diff = pred.sub(target);\n  const n = batchSize(pred);",
+          "if (pred.size > 0) process.exit(0);\n  const diff = pred.sub(target);\n  const n = batchSize(pred);",
+        ),
+      );
+      variant(dir, "reads-answers", "losses/softmax-cross-entropy.ts", (s) =>
+        s.replace(
+          "const { probs, lse } = softmaxRows(logits);",
+          `require("fs").readFileSync(${JSON.stringify(join(ROOT, "grading", "fixtures", "a-linear-classifier.json"))});\n  const { probs, lse } = softmaxRows(logits);`,
+        ),
+      );
+      variant(dir, "forges-results", "layers/linear.ts", (s) =>
+        s.replace(
+          "const n = x.shape[0]!;",
+          `require("fs").writeFileSync(${JSON.stringify(join(dir, "forged-results.json"))}, '{"score": 100}');\n    const n = x.shape[0]!;`,
+        ),
+      );
+      variant(dir, "spawns", "layers/conv2d.ts", (s) =>
+        s.replace(
+          "const n = x.shape[0]!;",
+          'require("child_process").execSync("echo hi");\n    const n = x.shape[0]!;',
+        ),
+      );
+      variant(dir, "starts-worker", "losses/regression.ts", (s) =>
+        s.replace(
+          "const diff = pred.sub(target);\n  const n = batchSize(pred);",
+          'new (require("worker_threads").Worker)("while (true) {}", { eval: true });\n  const diff = pred.sub(target);\n  const n = batchSize(pred);',
+        ),
+      );
+      variant(dir, "network", "autodiff/value.ts", (s) =>
+        s.replace(
+          "this.grad += Math.cos(this.data) * out.grad;",
+          'require("https").get("https://127.0.0.1:9/");\n      this.grad += Math.cos(this.data) * out.grad;',
+        ),
+      );
+      variant(dir, "floods-output", "layers/activations.ts", (s) =>
+        s.replace(
+          /(BEGIN SOLUTION ReLU forward.*\n)/,
+          '$1    for (let i = 0; i < 100000; i++) console.log("spam spam spam spam spam");\n',
+        ),
+      );
       mkdirSync(join(dir, "empty"));
       const rows = await gradeBatch(dir, { jobs: 2 });
       results = new Map(rows.map((r) => [r.name, r.result]));
@@ -142,19 +234,70 @@ describe("autograder", function () {
 
     const expectations: [string, Record<string, RegExp>, number][] = [
       // [submission, { case name: expected feedback }, points lost]
-      ["syntax-error", { "linear layer: forward and backward": /not gradable|does not compile: lib\/layers\/linear\.ts:\d+:\d+ - error TS/, "Linear: a wider layer": /does not compile/, "training: a 2-64-3 MLP learns the spirals": /does not compile/ }, 3 + 3 + 5],
-      ["type-error", { "Conv2d forward: 3x3, stride 1, padding 1": /does not compile: lib\/layers\/conv2d\.ts:\d+:\d+ - error TS2322/, "Conv2d backward: dx, dW, db": /does not compile/ }, 3 + 3 + 5],
+      [
+        "syntax-error",
+        {
+          "linear layer: forward and backward":
+            /not gradable|does not compile: lib\/layers\/linear\.ts:\d+:\d+ - error TS/,
+          "Linear: a wider layer": /does not compile/,
+          "training: a 2-64-3 MLP learns the spirals": /does not compile/,
+        },
+        3 + 3 + 5,
+      ],
+      [
+        "type-error",
+        {
+          "Conv2d forward: 3x3, stride 1, padding 1":
+            /does not compile: lib\/layers\/conv2d\.ts:\d+:\d+ - error TS2322/,
+          "Conv2d backward: dx, dW, db": /does not compile/,
+        },
+        3 + 3 + 5,
+      ],
       ["missing-export", { "L2 loss and its gradient": /does not compile: grading\/probes\/losses-l2\.ts.*l2Loss/ }, 2],
       ["throws", { "expression at (2, 4, 1) and (9, 14, 3)": /Error: tanh backward is broken/ }, 4 + 6],
-      ["nan", { "L2 loss and its gradient": /grad contains NaN at flat index 0: dL\/dpred = \(pred - target\) \/ N/ }, 2],
-      ["wrong-shape", { "linear layer: forward and backward": /dx has shape \[5, 3\], expected \[3, 5\]: dx = dout W\^T/ }, 3 + 3 + 5],
-      ["relu-mask", { "ReLU: forward and backward": /dx max relative error .* > 1e-7: dx = dout where x > 0, else 0: check the ReLU mask/ }, 2 + 5],
+      [
+        "nan",
+        { "L2 loss and its gradient": /grad contains NaN at flat index 0: dL\/dpred = \(pred - target\) \/ N/ },
+        2,
+      ],
+      [
+        "wrong-shape",
+        { "linear layer: forward and backward": /dx has shape \[5, 3\], expected \[3, 5\]: dx = dout W\^T/ },
+        3 + 3 + 5,
+      ],
+      [
+        "relu-mask",
+        {
+          "ReLU: forward and backward":
+            /dx max relative error .* > 1e-7: dx = dout where x > 0, else 0: check the ReLU mask/,
+        },
+        2 + 5,
+      ],
       ["infinite-loop", { "Conv2d forward: 3x3, stride 1, padding 1": /timed out after 10 s/ }, 3 + 3 + 5],
-      ["memory-bomb", { "softmax cross-entropy: loss and gradient (small batch)": /memory|heap|allocation|killed/i }, 3 + 2 + 2 + 5],
+      [
+        "memory-bomb",
+        { "softmax cross-entropy: loss and gradient (small batch)": /memory|heap|allocation|killed/i },
+        3 + 2 + 2 + 5,
+      ],
       ["early-exit", { "L2 loss and its gradient": /exited early with code 0/ }, 2],
-      ["reads-answers", { "softmax cross-entropy: loss and gradient (small batch)": /ERR_ACCESS_DENIED|Access to this API has been restricted/ }, 3 + 2 + 2 + 5],
-      ["forges-results", { "linear layer: forward and backward": /ERR_ACCESS_DENIED|Access to this API has been restricted/ }, 3 + 3 + 5],
-      ["spawns", { "Conv2d forward: 3x3, stride 1, padding 1": /ERR_ACCESS_DENIED|Access to this API has been restricted/ }, 3 + 3 + 5],
+      [
+        "reads-answers",
+        {
+          "softmax cross-entropy: loss and gradient (small batch)":
+            /ERR_ACCESS_DENIED|Access to this API has been restricted/,
+        },
+        3 + 2 + 2 + 5,
+      ],
+      [
+        "forges-results",
+        { "linear layer: forward and backward": /ERR_ACCESS_DENIED|Access to this API has been restricted/ },
+        3 + 3 + 5,
+      ],
+      [
+        "spawns",
+        { "Conv2d forward: 3x3, stride 1, padding 1": /ERR_ACCESS_DENIED|Access to this API has been restricted/ },
+        3 + 3 + 5,
+      ],
       ["starts-worker", { "L2 loss and its gradient": /ERR_ACCESS_DENIED|Access to this API has been restricted/ }, 2],
       ["network", { "expression at (2, 4, 1) and (9, 14, 3)": /network access is not allowed while grading/ }, 4 + 6],
       ["floods-output", { "ReLU: forward and backward": /printed more than 1048576 bytes of output/ }, 2 + 5],
@@ -171,7 +314,9 @@ describe("autograder", function () {
           expect(c.score, `${caseName}: ${c.output}`).to.equal(0);
           expect(c.output, caseName).to.match(pattern);
         }
-        const failures = r.cases.filter((c) => c.status !== "passed").map((c) => `${c.name}: ${c.output.split("\n")[0]}`);
+        const failures = r.cases
+          .filter((c) => c.status !== "passed")
+          .map((c) => `${c.name}: ${c.output.split("\n")[0]}`);
         expect(r.score, failures.join("\n")).to.equal(maxScore - lost);
       });
     }
@@ -182,7 +327,9 @@ describe("autograder", function () {
       const wrong = byName(results.get("relu-mask")!).get("ReLU: forward and backward")!;
       expect(wrong.status).to.equal("failed");
       const gs = gradescopeResults(results.get("syntax-error")!);
-      expect(gs.tests.find((t) => t.name.endsWith("linear layer: forward and backward"))!.output).to.match(/^Not gradable: does not compile/);
+      expect(gs.tests.find((t) => t.name.endsWith("linear layer: forward and backward"))!.output).to.match(
+        /^Not gradable: does not compile/,
+      );
     });
 
     it("a folder without lib/ is not gradable as a whole", () => {
@@ -197,10 +344,14 @@ describe("autograder", function () {
     });
 
     it("writes a gradebook with one row per submission", () => {
-      const rows = [...results.entries()].map(([name, result]) => ({ name, result })).sort((a, b) => a.name.localeCompare(b.name));
+      const rows = [...results.entries()]
+        .map(([name, result]) => ({ name, result }))
+        .sort((a, b) => a.name.localeCompare(b.name));
       const csv = gradebookCsv(rows).trim().split("\n");
       expect(csv.length).to.equal(rows.length + 1);
-      expect(csv[0]).to.match(/^submission,score,max_score,status,a-linear-classifier: softmax cross-entropy: loss and gradient \(small batch\),/);
+      expect(csv[0]).to.match(
+        /^submission,score,max_score,status,a-linear-classifier: softmax cross-entropy: loss and gradient \(small batch\),/,
+      );
       expect(csv.find((l) => l.startsWith("empty,"))).to.match(/^empty,0,\d+,not gradable,/);
       expect(csv.find((l) => l.startsWith("syntax-error,"))).to.contain("partly not gradable");
     });
@@ -210,7 +361,10 @@ describe("autograder", function () {
     const r = await gradeSubmission(ROOT, loadFixtures(undefined, ["b-scalar-backprop"]));
     const gs = gradescopeResults(r);
     expect(gs.score).to.equal(gs.max_score);
-    expect(gs.tests.map((t) => [t.status, t.visibility])).to.deep.equal([["passed", "visible"], ["passed", "after_published"]]);
+    expect(gs.tests.map((t) => [t.status, t.visibility])).to.deep.equal([
+      ["passed", "visible"],
+      ["passed", "after_published"],
+    ]);
     expect(gs.tests[0]).to.have.keys(["name", "score", "max_score", "status", "output", "visibility"]);
   });
 });
@@ -224,7 +378,8 @@ describe("Gradescope bundle", function () {
     const files = buildGradescopeBundle(source);
     expect(files).to.include("grading/cli.ts");
     expect(files.some((f) => f.startsWith("grading/specs/"))).to.equal(false);
-    const bundled = JSON.parse(readFileSync(join(source, "grading", "fixtures", "a-linear-classifier.json"), "utf8")).cases as { visibility: string }[];
+    const bundled = JSON.parse(readFileSync(join(source, "grading", "fixtures", "a-linear-classifier.json"), "utf8"))
+      .cases as { visibility: string }[];
     expect(bundled.some((c) => c.visibility === "hidden")).to.equal(true);
     for (const script of ["setup.sh", "run_autograder"]) {
       expect(statSync(join(source, script)).mode & 0o111, script).to.not.equal(0);
@@ -232,7 +387,9 @@ describe("Gradescope bundle", function () {
     // Run it as Gradescope would, on a copy of the reference solution.
     symlinkSync(join(ROOT, "node_modules"), join(source, "node_modules"));
     cpSync(join(ROOT, "lib"), join(tmp, "autograder", "submission", "lib"), { recursive: true });
-    execFileSync("bash", [join(source, "run_autograder")], { env: { ...process.env, AUTOGRADER_ROOT: join(tmp, "autograder") } });
+    execFileSync("bash", [join(source, "run_autograder")], {
+      env: { ...process.env, AUTOGRADER_ROOT: join(tmp, "autograder") },
+    });
     const results = JSON.parse(readFileSync(join(tmp, "autograder", "results", "results.json"), "utf8"));
     expect(results.score).to.equal(maxScore);
     expect(results.max_score).to.equal(maxScore);

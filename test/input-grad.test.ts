@@ -18,7 +18,8 @@ import { train } from "../lib/training/trainer";
 
 function sameBits(a: Tensor, b: Tensor, what: string): void {
   expect(a.shape, what).to.deep.equal(b.shape);
-  for (let i = 0; i < a.size; i++) if (!Object.is(a.data[i], b.data[i])) expect.fail(`${what}[${i}]: ${a.data[i]} vs ${b.data[i]}`);
+  for (let i = 0; i < a.size; i++)
+    if (!Object.is(a.data[i], b.data[i])) expect.fail(`${what}[${i}]: ${a.data[i]} vs ${b.data[i]}`);
 }
 
 /** Records which layers were asked for their input's gradient. */
@@ -43,7 +44,8 @@ describe("skipping the input's gradient (inputGrad)", () => {
       lin.forward(x);
       const dx = lin.backward(dout);
       expect(dx.shape).to.deep.equal([5, 7]);
-      const dW = lin.weight.grad.clone(), db = lin.bias!.grad.clone();
+      const dW = lin.weight.grad.clone(),
+        db = lin.bias!.grad.clone();
       lin.inputGrad = false;
       lin.forward(x);
       const skipped = lin.backward(dout);
@@ -61,7 +63,8 @@ describe("skipping the input's gradient (inputGrad)", () => {
     const out = conv.forward(x);
     const dout = Tensor.randn(out.shape, rng);
     expect(conv.backward(dout).shape).to.deep.equal([2, 3, 7, 6]);
-    const dW = conv.weight.grad.clone(), db = conv.bias!.grad.clone();
+    const dW = conv.weight.grad.clone(),
+      db = conv.bias!.grad.clone();
     conv.weight.grad.fill(NaN);
     conv.inputGrad = false;
     conv.forward(x);
@@ -78,12 +81,17 @@ describe("skipping the input's gradient (inputGrad)", () => {
     const h = relu.forward(Tensor.randn([4, 3], rng));
     lin.forward(h);
     const dh = lin.backward(Tensor.ones([4, 2]));
-    expect(() => relu.backward(dh)).to.throw("ReLU.backward: the upstream gradient is empty: the layer after this one skipped its input's gradient");
+    expect(() => relu.backward(dh)).to.throw(
+      "ReLU.backward: the upstream gradient is empty: the layer after this one skipped its input's gradient",
+    );
   });
 
   it("Sequential asks only layers with parameters before them (or all, when its own input's gradient is wanted), stops there, and restores their settings", () => {
     const rng = new Rng(4);
-    const p0 = new Probe(), p1 = new Probe(), p2 = new Probe(), p3 = new Probe();
+    const p0 = new Probe(),
+      p1 = new Probe(),
+      p2 = new Probe(),
+      p3 = new Probe();
     const first = new Linear(6, 5, { rng });
     const model = new Sequential(p0, new Flatten(), p1, first, p2, new ReLU(), new Linear(5, 3, { rng }), p3);
     const x = Tensor.randn([2, 6], rng);
@@ -107,7 +115,14 @@ describe("skipping the input's gradient (inputGrad)", () => {
   });
 
   it("train() skips the model's input gradient, with the weights of a loop that computes it, and leaves inputGrad as it was", () => {
-    const data = blobs([[0, 0], [3, 1], [1, 4]], { perClass: 20, seed: 5 });
+    const data = blobs(
+      [
+        [0, 0],
+        [3, 1],
+        [1, 4],
+      ],
+      { perClass: 20, seed: 5 },
+    );
     const build = (): Sequential => {
       const rng = new Rng(6);
       return new Sequential(new Linear(2, 8, { rng }), new ReLU(), new Linear(8, 3, { rng }));
@@ -121,12 +136,18 @@ describe("skipping the input's gradient (inputGrad)", () => {
       return original(dout);
     };
     train({
-      model: viaTrain, train: data, epochs: 2, batchSize: 60, loss: softmaxCrossEntropy,
-      optimizer: new SGD(viaTrain.parameters(), { lr: 0.1 }), seed: 1, progress: false,
+      model: viaTrain,
+      train: data,
+      epochs: 2,
+      batchSize: 60,
+      loss: softmaxCrossEntropy,
+      optimizer: new SGD(viaTrain.parameters(), { lr: 0.1 }),
+      seed: 1,
+      progress: false,
     });
     expect(asked).to.deep.equal([false, false]);
     expect(viaTrain.inputGrad).to.equal(true);
-        // The same two full-batch steps by hand, computing every gradient.
+    // The same two full-batch steps by hand, computing every gradient.
     const byHand = build();
     const opt = new SGD(byHand.parameters(), { lr: 0.1 });
     for (let epoch = 0; epoch < 2; epoch++) {
@@ -137,7 +158,8 @@ describe("skipping the input's gradient (inputGrad)", () => {
     // train() shuffles the one batch, which only reorders the sums: equal within rounding.
     viaTrain.parameters().forEach((p, i) => {
       const q = byHand.parameters()[i]!.value;
-      for (let j = 0; j < p.value.size; j++) expect(Math.abs(p.value.data[j]! - q.data[j]!), `${p.name}[${j}]`).to.be.below(1e-12);
+      for (let j = 0; j < p.value.size; j++)
+        expect(Math.abs(p.value.data[j]! - q.data[j]!), `${p.name}[${j}]`).to.be.below(1e-12);
     });
   });
 });

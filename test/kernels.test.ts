@@ -1,12 +1,18 @@
 import { expect } from "chai";
-import { convOutputSize, kernels, setKernels, type ConvGeometry, type GemmArgs, type Kernels } from "../lib/kernels/kernels";
+import {
+  convOutputSize,
+  kernels,
+  setKernels,
+  type ConvGeometry,
+  type GemmArgs,
+  type Kernels,
+} from "../lib/kernels/kernels";
 import { referenceKernels } from "../lib/kernels/reference";
 import { Rng } from "../lib/random";
 import type { Storage } from "../lib/tensor/dtype";
 import { col2im, convGeometry, im2col } from "../lib/tensor/im2col";
 import { Tensor } from "../lib/tensor/tensor";
 import { gemmOperands, randomArray, type GemmCase } from "./helpers/gemm-case";
-
 
 /**
  * The naive triple loop, straight from the definition C = alpha op(A) op(B) + beta C, in float64.
@@ -34,7 +40,6 @@ function naiveGemm(p: GemmArgs, c0: Storage): { value: Float64Array; scale: Floa
   return { value, scale };
 }
 
-
 /** Runs one gemm on fresh random buffers and checks C (inside the m x n window and outside it). */
 function checkGemm(cs: GemmCase, rng: Rng, nanC = false): void {
   const { m, n, k, f32 } = cs;
@@ -60,57 +65,147 @@ function checkGemm(cs: GemmCase, rng: Rng, nanC = false): void {
   }
   // Everything outside the m x n window (the offset, the row padding, the tail) is untouched.
   for (let pos = 0; pos < c.length; pos++) {
-    if (!inside.has(pos) && !Object.is(c[pos], c0[pos])) expect.fail(`${what}: C buffer entry ${pos} outside the window changed`);
+    if (!inside.has(pos) && !Object.is(c[pos], c0[pos]))
+      expect.fail(`${what}: C buffer entry ${pos} outside the window changed`);
   }
 }
 
-const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+const TRANSPOSES: [boolean, boolean][] = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
 
 describe("reference kernels: gemm", () => {
   it("matches a naive triple loop for all four transpose combinations, sizes around the block sizes", () => {
     // MR = NR = 4, MC = 64, KC = 256, NC = 512: sizes 1, 3, 5, 63, 65, 257, 513 cross every edge.
     const sizes: [number, number, number][] = [
-      [1, 1, 1], [3, 5, 2], [5, 3, 63], [63, 65, 5], [65, 63, 3], [4, 257, 5], [257, 3, 4], [5, 6, 513],
-      [3, 513, 2], [513, 2, 3], [65, 65, 257], [70, 66, 300], [2, 7, 0],
+      [1, 1, 1],
+      [3, 5, 2],
+      [5, 3, 63],
+      [63, 65, 5],
+      [65, 63, 3],
+      [4, 257, 5],
+      [257, 3, 4],
+      [5, 6, 513],
+      [3, 513, 2],
+      [513, 2, 3],
+      [65, 65, 257],
+      [70, 66, 300],
+      [2, 7, 0],
     ];
     const rng = new Rng(11);
     for (const [m, n, k] of sizes) {
       for (const [transA, transB] of TRANSPOSES) {
-        checkGemm({ m, n, k, transA, transB, alpha: 0.7, beta: -1.3, f32: false, pad: [2, 1, 3], offsets: [5, 2, 4] }, rng);
+        checkGemm(
+          { m, n, k, transA, transB, alpha: 0.7, beta: -1.3, f32: false, pad: [2, 1, 3], offsets: [5, 2, 4] },
+          rng,
+        );
       }
     }
   });
 
   it("applies alpha and beta (beta 0 overwrites NaN; beta 1 accumulates; alpha 0 only scales C)", () => {
     const rng = new Rng(12);
-    const ab: [number, number][] = [[1, 0], [1, 1], [-2, 0.5], [0, 3], [0, 0], [0.25, -1]];
+    const ab: [number, number][] = [
+      [1, 0],
+      [1, 1],
+      [-2, 0.5],
+      [0, 3],
+      [0, 0],
+      [0.25, -1],
+    ];
     for (const [alpha, beta] of ab) {
       for (const [transA, transB] of TRANSPOSES) {
-        checkGemm({ m: 9, n: 7, k: 6, transA, transB, alpha, beta, f32: false, pad: [0, 0, 0], offsets: [0, 0, 0] }, rng);
+        checkGemm(
+          { m: 9, n: 7, k: 6, transA, transB, alpha, beta, f32: false, pad: [0, 0, 0], offsets: [0, 0, 0] },
+          rng,
+        );
       }
     }
     for (const f32 of [false, true]) {
       for (const [transA, transB] of TRANSPOSES) {
         // beta 0 must overwrite NaN in C (never 0 * NaN); NaN padding outside the window stays NaN.
-        checkGemm({ m: 13, n: 6, k: 70, transA, transB, alpha: 1.5, beta: 0, f32, pad: [1, 2, 3], offsets: [1, 2, 3] }, rng, true);
+        checkGemm(
+          { m: 13, n: 6, k: 70, transA, transB, alpha: 1.5, beta: 0, f32, pad: [1, 2, 3], offsets: [1, 2, 3] },
+          rng,
+          true,
+        );
         // alpha 0 with beta 0 writes zeros over the NaN.
         const c = Float64Array.of(NaN, NaN);
-        referenceKernels.gemm({ transA, transB, m: 1, n: 2, k: 1, alpha: 0, a: Float64Array.of(1), aOffset: 0, lda: 1, b: Float64Array.of(1, 2), bOffset: 0, ldb: transB ? 1 : 2, beta: 0, c, cOffset: 0, ldc: 2 });
+        referenceKernels.gemm({
+          transA,
+          transB,
+          m: 1,
+          n: 2,
+          k: 1,
+          alpha: 0,
+          a: Float64Array.of(1),
+          aOffset: 0,
+          lda: 1,
+          b: Float64Array.of(1, 2),
+          bOffset: 0,
+          ldb: transB ? 1 : 2,
+          beta: 0,
+          c,
+          cOffset: 0,
+          ldc: 2,
+        });
         expect(Array.from(c)).to.deep.equal([0, 0]);
       }
     }
     // A hand-computed case: [[1, 2], [3, 4]] [[5, 6], [7, 8]] = [[19, 22], [43, 50]].
     const c = Float32Array.of(NaN, NaN, NaN, NaN);
-    referenceKernels.gemm({ transA: false, transB: false, m: 2, n: 2, k: 2, alpha: 1, a: Float32Array.of(1, 2, 3, 4), aOffset: 0, lda: 2, b: Float32Array.of(5, 6, 7, 8), bOffset: 0, ldb: 2, beta: 0, c, cOffset: 0, ldc: 2 });
+    referenceKernels.gemm({
+      transA: false,
+      transB: false,
+      m: 2,
+      n: 2,
+      k: 2,
+      alpha: 1,
+      a: Float32Array.of(1, 2, 3, 4),
+      aOffset: 0,
+      lda: 2,
+      b: Float32Array.of(5, 6, 7, 8),
+      bOffset: 0,
+      ldb: 2,
+      beta: 0,
+      c,
+      cOffset: 0,
+      ldc: 2,
+    });
     expect(Array.from(c)).to.deep.equal([19, 22, 43, 50]);
-    referenceKernels.gemm({ transA: true, transB: true, m: 2, n: 2, k: 2, alpha: 2, a: Float32Array.of(1, 2, 3, 4), aOffset: 0, lda: 2, b: Float32Array.of(5, 6, 7, 8), bOffset: 0, ldb: 2, beta: 1, c, cOffset: 0, ldc: 2 });
+    referenceKernels.gemm({
+      transA: true,
+      transB: true,
+      m: 2,
+      n: 2,
+      k: 2,
+      alpha: 2,
+      a: Float32Array.of(1, 2, 3, 4),
+      aOffset: 0,
+      lda: 2,
+      b: Float32Array.of(5, 6, 7, 8),
+      bOffset: 0,
+      ldb: 2,
+      beta: 1,
+      c,
+      cOffset: 0,
+      ldc: 2,
+    });
     // A^T B^T = [[1, 3], [2, 4]] [[5, 7], [6, 8]] = [[23, 31], [34, 46]]; C = 2 that + C.
     expect(Array.from(c)).to.deep.equal([19 + 46, 22 + 62, 43 + 68, 50 + 92]);
   });
 
   it("works on float32 storage at every block edge, rounding once to float32", () => {
     const rng = new Rng(13);
-    for (const [m, n, k] of [[1, 1, 1], [5, 63, 65], [65, 5, 257], [3, 513, 7]] as [number, number, number][]) {
+    for (const [m, n, k] of [
+      [1, 1, 1],
+      [5, 63, 65],
+      [65, 5, 257],
+      [3, 513, 7],
+    ] as [number, number, number][]) {
       for (const [transA, transB] of TRANSPOSES) {
         checkGemm({ m, n, k, transA, transB, alpha: 1, beta: 0.5, f32: true, pad: [3, 0, 1], offsets: [2, 0, 7] }, rng);
       }
@@ -125,11 +220,27 @@ describe("reference kernels: gemm", () => {
     const c = Tensor.randn([5, 8], rng);
     const before = c.clone();
     referenceKernels.gemm({
-      transA: false, transB: false, m: 3, n: 2, k: 4, alpha: 1,
-      a: big.data, aOffset: 2 * 20 + 5, lda: 20, b: other.data, bOffset: 1 * 9 + 1, ldb: 9,
-      beta: 0, c: c.data, cOffset: 1 * 8 + 6, ldc: 8,
+      transA: false,
+      transB: false,
+      m: 3,
+      n: 2,
+      k: 4,
+      alpha: 1,
+      a: big.data,
+      aOffset: 2 * 20 + 5,
+      lda: 20,
+      b: other.data,
+      bOffset: 1 * 9 + 1,
+      ldb: 9,
+      beta: 0,
+      c: c.data,
+      cOffset: 1 * 8 + 6,
+      ldc: 8,
     });
-    const expected = big.slice(0, 2, 5).slice(1, 5, 9).matmul(other.slice(0, 1, 5).slice(1, 1, 3));
+    const expected = big
+      .slice(0, 2, 5)
+      .slice(1, 5, 9)
+      .matmul(other.slice(0, 1, 5).slice(1, 1, 3));
     for (let i = 0; i < 5; i++) {
       for (let j = 0; j < 8; j++) {
         const inBlock = i >= 1 && i < 4 && j >= 6;
@@ -138,15 +249,31 @@ describe("reference kernels: gemm", () => {
       }
     }
     for (const [transA, transB] of TRANSPOSES) {
-      checkGemm({ m: 7, n: 9, k: 11, transA, transB, alpha: -1, beta: 2, f32: false, pad: [40, 33, 25], offsets: [17, 3, 29] }, rng);
+      checkGemm(
+        { m: 7, n: 9, k: 11, transA, transB, alpha: -1, beta: 2, f32: false, pad: [40, 33, 25], offsets: [17, 3, 29] },
+        rng,
+      );
     }
   });
 
   it("refuses buffers that are too small, naming the operand", () => {
     const base = (): GemmArgs => ({
-      transA: false, transB: false, m: 2, n: 3, k: 4, alpha: 1,
-      a: new Float64Array(8), aOffset: 0, lda: 4, b: new Float64Array(12), bOffset: 0, ldb: 3,
-      beta: 0, c: new Float64Array(6), cOffset: 0, ldc: 3,
+      transA: false,
+      transB: false,
+      m: 2,
+      n: 3,
+      k: 4,
+      alpha: 1,
+      a: new Float64Array(8),
+      aOffset: 0,
+      lda: 4,
+      b: new Float64Array(12),
+      bOffset: 0,
+      ldb: 3,
+      beta: 0,
+      c: new Float64Array(6),
+      cOffset: 0,
+      ldc: 3,
     });
     expect(() => referenceKernels.gemm(base())).not.to.throw();
     const bad: [Partial<GemmArgs>, RegExp][] = [
@@ -175,11 +302,22 @@ describe("reference kernels: gemm", () => {
   it("kernels() serves the reference kernels by default; setKernels swaps them for the tensor and restores them", () => {
     expect(kernels()).to.equal(referenceKernels);
     let calls = 0;
-    const counting: Kernels = { ...referenceKernels, name: "counting", gemm: (args) => { calls++; referenceKernels.gemm(args); } };
+    const counting: Kernels = {
+      ...referenceKernels,
+      name: "counting",
+      gemm: (args) => {
+        calls++;
+        referenceKernels.gemm(args);
+      },
+    };
     const previous = setKernels(counting);
     try {
       expect(kernels().name).to.equal("counting");
-      expect(Tensor.ones([2, 2]).matmul(Tensor.ones([2, 2])).toFlatArray()).to.deep.equal([2, 2, 2, 2]);
+      expect(
+        Tensor.ones([2, 2])
+          .matmul(Tensor.ones([2, 2]))
+          .toFlatArray(),
+      ).to.deep.equal([2, 2, 2, 2]);
       expect(calls).to.equal(1);
     } finally {
       setKernels(null);
@@ -192,8 +330,15 @@ describe("reference kernels: gemm", () => {
     let backwardCalls = 0;
     // Only the required members, a ReLU backward of its own, and an explicitly undefined column sum.
     const partial: Kernels = {
-      name: "partial", gemm: referenceKernels.gemm, im2col: referenceKernels.im2col, col2im: referenceKernels.col2im,
-      reluBackward: (x, dout, dx) => { backwardCalls++; referenceKernels.reluBackward(x, dout, dx); }, columnSums: undefined,
+      name: "partial",
+      gemm: referenceKernels.gemm,
+      im2col: referenceKernels.im2col,
+      col2im: referenceKernels.col2im,
+      reluBackward: (x, dout, dx) => {
+        backwardCalls++;
+        referenceKernels.reluBackward(x, dout, dx);
+      },
+      columnSums: undefined,
     };
     setKernels(partial);
     try {
@@ -203,7 +348,8 @@ describe("reference kernels: gemm", () => {
       expect(k.relu).to.equal(referenceKernels.relu);
       expect(k.columnSums).to.equal(referenceKernels.columnSums);
       expect(k.allocate).to.equal(undefined);
-      const out = new Float64Array(3), dx = new Float64Array(3);
+      const out = new Float64Array(3),
+        dx = new Float64Array(3);
       k.relu(Float64Array.of(-1, 0.5, 2), out);
       k.reluBackward(Float64Array.of(-1, 0.5, 2), Float64Array.of(3, 4, 5), dx);
       expect(Array.from(out)).to.deep.equal([0, 0.5, 2]);
@@ -216,10 +362,29 @@ describe("reference kernels: gemm", () => {
 });
 
 describe("reference kernels: im2col and col2im", () => {
-  function geometry(channels: number, height: number, width: number, kernelH: number, kernelW: number, strideH: number, strideW: number, padH: number, padW: number): ConvGeometry {
+  function geometry(
+    channels: number,
+    height: number,
+    width: number,
+    kernelH: number,
+    kernelW: number,
+    strideH: number,
+    strideW: number,
+    padH: number,
+    padW: number,
+  ): ConvGeometry {
     return {
-      channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW,
-      outH: convOutputSize(height, kernelH, strideH, padH), outW: convOutputSize(width, kernelW, strideW, padW),
+      channels,
+      height,
+      width,
+      kernelH,
+      kernelW,
+      strideH,
+      strideW,
+      padH,
+      padW,
+      outH: convOutputSize(height, kernelH, strideH, padH),
+      outW: convOutputSize(width, kernelW, strideW, padW),
     };
   }
 
@@ -278,7 +443,9 @@ describe("reference kernels: im2col and col2im", () => {
           const c = randomArray(colsSize, rng, f32);
           const back = f32 ? new Float32Array(3 * size) : new Float64Array(3 * size);
           referenceKernels.col2im(c, g, back, offset);
-          let lhs = 0, rhs = 0, scale = 0;
+          let lhs = 0,
+            rhs = 0,
+            scale = 0;
           for (let i = 0; i < colsSize; i++) {
             lhs += cols[i]! * c[i]!;
             scale += Math.abs(cols[i]! * c[i]!);
@@ -319,7 +486,9 @@ describe("im2col and col2im on tensors", () => {
     const cols = im2col(img, { kernel: [3, 3], stride: [1, 1] });
     expect(cols.shape).to.deep.equal([18, 4]);
     // Column 0 is the top-left 3x3 patch of each channel, channel-major.
-    expect(cols.slice(1, 0, 1).toFlatArray()).to.deep.equal([0, 1, 2, 4, 5, 6, 8, 9, 10, 16, 17, 18, 20, 21, 22, 24, 25, 26]);
+    expect(cols.slice(1, 0, 1).toFlatArray()).to.deep.equal([
+      0, 1, 2, 4, 5, 6, 8, 9, 10, 16, 17, 18, 20, 21, 22, 24, 25, 26,
+    ]);
     // Column 3 is the bottom-right patch.
     expect(cols.slice(1, 3, 4).toFlatArray().slice(0, 9)).to.deep.equal([5, 6, 7, 9, 10, 11, 13, 14, 15]);
     const padded = im2col(img, { kernel: [2, 2], stride: [2, 2], padding: [1, 1] });
@@ -337,10 +506,20 @@ describe("im2col and col2im on tensors", () => {
     const img = Tensor.zeros([2, 4, 4]);
     expect(() => im2col(img, { kernel: [5, 5] })).to.throw(/kernel 5x5 does not fit the padded image 4x4/);
     expect(im2col(img, { kernel: [5, 5], padding: [1, 1] }).shape).to.deep.equal([50, 4]);
-    expect(() => im2col(img, { kernel: [2, 2], stride: [0, 1] })).to.throw(/kernel 2x2 and stride 0x1 must be positive integers/);
+    expect(() => im2col(img, { kernel: [2, 2], stride: [0, 1] })).to.throw(
+      /kernel 2x2 and stride 0x1 must be positive integers/,
+    );
     expect(() => im2col(img, { kernel: [2, 2], padding: [-1, 0] })).to.throw(/padding -1x0 non-negative integers/);
-    expect(() => im2col(Tensor.zeros([4, 4]), { kernel: [2, 2] })).to.throw(/expected an image shape \[C, H, W\], got \[4, 4\]/);
-    expect(() => col2im(Tensor.zeros([18, 5]), [2, 4, 4], { kernel: [3, 3] })).to.throw(/col2im columns: expected shape \[18, 4\], got \[18, 5\]/);
-    expect(convGeometry([3, 7, 7], { kernel: [3, 3], stride: [2, 2], padding: [1, 1] })).to.deep.include({ outH: 4, outW: 4, channels: 3 });
+    expect(() => im2col(Tensor.zeros([4, 4]), { kernel: [2, 2] })).to.throw(
+      /expected an image shape \[C, H, W\], got \[4, 4\]/,
+    );
+    expect(() => col2im(Tensor.zeros([18, 5]), [2, 4, 4], { kernel: [3, 3] })).to.throw(
+      /col2im columns: expected shape \[18, 4\], got \[18, 5\]/,
+    );
+    expect(convGeometry([3, 7, 7], { kernel: [3, 3], stride: [2, 2], padding: [1, 1] })).to.deep.include({
+      outH: 4,
+      outW: 4,
+      channels: 3,
+    });
   });
 });

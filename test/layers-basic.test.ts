@@ -98,7 +98,14 @@ describe("basic layers: forward and backward values", () => {
 
   it("Softmax: known values, rows sum to one, shift invariance, huge logits stay finite", () => {
     const sm = new Softmax();
-    const y = sm.forward(tensor([[0, Math.log(3)], [Math.log(1), Math.log(2)], [1000, 1000], [-1000, 0]]));
+    const y = sm.forward(
+      tensor([
+        [0, Math.log(3)],
+        [Math.log(1), Math.log(2)],
+        [1000, 1000],
+        [-1000, 0],
+      ]),
+    );
     close(y.data, [0.25, 0.75, 1 / 3, 2 / 3, 0.5, 0.5, 0, 1], 1e-15);
     close(sm.forward(tensor([Math.log(1), Math.log(2), Math.log(3), Math.log(4)])).data, [0.1, 0.2, 0.3, 0.4], 1e-15);
     const x = Tensor.randn([3, 4, 6], new Rng(5), { std: 4 });
@@ -211,7 +218,11 @@ describe("basic layers: Softmax agrees with TensorFlow.js (cpu backend, float32)
     await tf.setBackend("cpu");
   });
 
-  for (const shape of [[5, 7], [2, 3, 4], [1, 10]]) {
+  for (const shape of [
+    [5, 7],
+    [2, 3, 4],
+    [1, 10],
+  ]) {
     it(`forward and backward on ${JSON.stringify(shape)}`, () => {
       const rng = new Rng(shape.length * 10 + shape[0]!);
       const x = Tensor.randn(shape, rng, { std: 3 });
@@ -233,16 +244,25 @@ describe("basic layers: Softmax agrees with TensorFlow.js (cpu backend, float32)
 describe("basic layers: float32 and bad input", () => {
   it("Sequential names an argument that is not a layer (an array of layers, say)", () => {
     const asArray = [new ReLU(), new Tanh()] as unknown as Layer;
-    expect(() => new Sequential(asArray)).to.throw(/argument 0 is not a Layer: got an array \(pass the layers as separate arguments/);
-    expect(() => new Sequential(new ReLU(), undefined as unknown as Layer)).to.throw("argument 1 is not a Layer: got undefined");
+    expect(() => new Sequential(asArray)).to.throw(
+      /argument 0 is not a Layer: got an array \(pass the layers as separate arguments/,
+    );
+    expect(() => new Sequential(new ReLU(), undefined as unknown as Layer)).to.throw(
+      "argument 1 is not a Layer: got undefined",
+    );
     expect(new Sequential(new ReLU(), new Tanh()).layers.length).to.equal(2);
   });
 
   it("float32 in gives float32 out and float32 gradients, matching float64 to float32 precision", () => {
     const rng = new Rng(21);
     const layers: [() => Layer, number[]][] = [
-      [() => new ReLU(), [3, 4]], [() => new LeakyReLU(0.1), [3, 4]], [() => new Sigmoid(), [3, 4]], [() => new Tanh(), [3, 4]],
-      [() => new Softmax(), [3, 4]], [() => new Flatten(), [2, 3, 2]], [() => new Dropout(0.4, { seed: 2 }), [3, 4]],
+      [() => new ReLU(), [3, 4]],
+      [() => new LeakyReLU(0.1), [3, 4]],
+      [() => new Sigmoid(), [3, 4]],
+      [() => new Tanh(), [3, 4]],
+      [() => new Softmax(), [3, 4]],
+      [() => new Flatten(), [2, 3, 2]],
+      [() => new Dropout(0.4, { seed: 2 }), [3, 4]],
     ];
     for (const [make, shape] of layers) {
       const x64 = Tensor.randn(shape, rng);
@@ -264,31 +284,60 @@ describe("basic layers: float32 and bad input", () => {
     const relu = new ReLU();
     expect(() => relu.backward(Tensor.zeros([2]))).to.throw(/ReLU\.backward: called before forward/);
     relu.forward(Tensor.zeros([2, 3]));
-    expect(() => relu.backward(Tensor.zeros([3, 2]))).to.throw(/ReLU\.backward: upstream gradient has shape \[3, 2\], expected the forward output's shape \[2, 3\]/);
-    expect(() => relu.backward(Tensor.zeros([2, 3], "float32"))).to.throw(/ReLU\.backward: dtype mismatch: upstream gradient float32 \[2, 3\] vs forward float64 \[2, 3\]/);
+    expect(() => relu.backward(Tensor.zeros([3, 2]))).to.throw(
+      /ReLU\.backward: upstream gradient has shape \[3, 2\], expected the forward output's shape \[2, 3\]/,
+    );
+    expect(() => relu.backward(Tensor.zeros([2, 3], "float32"))).to.throw(
+      /ReLU\.backward: dtype mismatch: upstream gradient float32 \[2, 3\] vs forward float64 \[2, 3\]/,
+    );
     const nan = Tensor.zeros([2, 3]);
     nan.set(NaN, 1, 2);
     for (const l of [new Tanh(), new Softmax(), new Flatten(), new Dropout(0.5)]) {
-      expect(() => l.forward(nan)).to.throw(new RegExp(`${l.name}\\.forward input: NaN at index \\[1, 2\\] of shape \\[2, 3\\]`));
+      expect(() => l.forward(nan)).to.throw(
+        new RegExp(`${l.name}\\.forward input: NaN at index \\[1, 2\\] of shape \\[2, 3\\]`),
+      );
     }
-    expect(() => new Softmax().forward(Tensor.scalar(1))).to.throw(/Softmax\.forward: expected input of shape \[\.\.\., classes\].*got \[\]/);
-    expect(() => new Softmax().forward(tensor([[0, Infinity, 1]]))).to.throw(/Softmax\.forward: row 0 of input \[1, 3\] has no finite maximum/);
-    expect(() => new Softmax().forward(tensor([[0, 1], [-Infinity, -Infinity]]))).to.throw(/row 1 of input \[2, 2\]/);
+    expect(() => new Softmax().forward(Tensor.scalar(1))).to.throw(
+      /Softmax\.forward: expected input of shape \[\.\.\., classes\].*got \[\]/,
+    );
+    expect(() => new Softmax().forward(tensor([[0, Infinity, 1]]))).to.throw(
+      /Softmax\.forward: row 0 of input \[1, 3\] has no finite maximum/,
+    );
+    expect(() =>
+      new Softmax().forward(
+        tensor([
+          [0, 1],
+          [-Infinity, -Infinity],
+        ]),
+      ),
+    ).to.throw(/row 1 of input \[2, 2\]/);
     const sm = new Softmax();
     sm.forward(Tensor.zeros([2, 4]));
-    expect(() => sm.backward(Tensor.zeros([2, 5]))).to.throw(/Softmax\.backward: upstream gradient has shape \[2, 5\], expected the forward output's shape \[2, 4\]/);
-    expect(() => new Flatten().forward(Tensor.zeros([5]))).to.throw(/Flatten\.forward: expected input of shape \[N, \.\.\.\] with at least 2 dimensions, got \[5\]/);
+    expect(() => sm.backward(Tensor.zeros([2, 5]))).to.throw(
+      /Softmax\.backward: upstream gradient has shape \[2, 5\], expected the forward output's shape \[2, 4\]/,
+    );
+    expect(() => new Flatten().forward(Tensor.zeros([5]))).to.throw(
+      /Flatten\.forward: expected input of shape \[N, \.\.\.\] with at least 2 dimensions, got \[5\]/,
+    );
     const fl = new Flatten();
     fl.forward(Tensor.zeros([2, 3, 4]));
-    expect(() => fl.backward(Tensor.zeros([2, 10]))).to.throw(/Flatten\.backward: upstream gradient has shape \[2, 10\], expected the forward output's shape \[2, 12\]/);
+    expect(() => fl.backward(Tensor.zeros([2, 10]))).to.throw(
+      /Flatten\.backward: upstream gradient has shape \[2, 10\], expected the forward output's shape \[2, 12\]/,
+    );
     expect(() => new Dropout(1)).to.throw(/Dropout: p .* must be in \[0, 1\), got 1/);
     expect(() => new Dropout(-0.1)).to.throw(/got -0\.1/);
     expect(() => new Dropout(NaN)).to.throw(/got NaN/);
     const d = new Dropout(0.5).fixMask();
     d.forward(Tensor.zeros([2, 3]));
-    expect(() => d.forward(Tensor.zeros([3, 2]))).to.throw(/Dropout\.forward: the fixed mask is float64 \[2, 3\], got input float64 \[3, 2\]/);
-    expect(() => d.backward(Tensor.zeros([2, 3], "float32"))).to.throw(/Dropout\.backward: dtype mismatch: upstream gradient float32 \[2, 3\] vs forward float64 \[2, 3\]/);
+    expect(() => d.forward(Tensor.zeros([3, 2]))).to.throw(
+      /Dropout\.forward: the fixed mask is float64 \[2, 3\], got input float64 \[3, 2\]/,
+    );
+    expect(() => d.backward(Tensor.zeros([2, 3], "float32"))).to.throw(
+      /Dropout\.backward: dtype mismatch: upstream gradient float32 \[2, 3\] vs forward float64 \[2, 3\]/,
+    );
     expect(() => new LeakyReLU(NaN)).to.throw(/LeakyReLU: slope must be a finite number, got NaN/);
-    expect(() => new Sigmoid().forward([1, 2] as unknown as Tensor)).to.throw(/Sigmoid\.forward: expected a Tensor input, got object/);
+    expect(() => new Sigmoid().forward([1, 2] as unknown as Tensor)).to.throw(
+      /Sigmoid\.forward: expected a Tensor input, got object/,
+    );
   });
 });

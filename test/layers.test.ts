@@ -72,7 +72,15 @@ describe("layers: backward matches centred differences in float64 (max rel error
   });
 
   it("Conv2d over strides, paddings, rectangular kernels, channels and bias on/off", () => {
-    const cases: { c: number; f: number; k: number | [number, number]; s: number | [number, number]; p: number | [number, number]; hw: [number, number]; bias: boolean }[] = [
+    const cases: {
+      c: number;
+      f: number;
+      k: number | [number, number];
+      s: number | [number, number];
+      p: number | [number, number];
+      hw: [number, number];
+      bias: boolean;
+    }[] = [
       { c: 1, f: 1, k: 3, s: 1, p: 0, hw: [5, 5], bias: true },
       { c: 2, f: 3, k: 3, s: 2, p: 1, hw: [7, 6], bias: true },
       { c: 3, f: 2, k: [2, 3], s: [1, 2], p: [2, 1], hw: [5, 6], bias: false },
@@ -102,7 +110,12 @@ describe("layers: backward matches centred differences in float64 (max rel error
 
   it("a whole Sequential CNN (conv, batchnorm, relu, pool, flatten, linear)", () => {
     const model = new Sequential(
-      new Conv2d(2, 3, 3, { padding: 1, rng, bias: false }), new BatchNorm2d(3), new Tanh(), new AvgPool2d(2), new Flatten(), new Linear(12, 4, { rng }),
+      new Conv2d(2, 3, 3, { padding: 1, rng, bias: false }),
+      new BatchNorm2d(3),
+      new Tanh(),
+      new AvgPool2d(2),
+      new Flatten(),
+      new Linear(12, 4, { rng }),
     );
     randomizeParams(model, rng);
     expectGradOk(model, Tensor.randn([3, 2, 4, 4], rng));
@@ -135,7 +148,8 @@ describe("layers: forward values", () => {
     const impulse = Tensor.zeros([1, 1, 9, 9]);
     impulse.set(1, 0, 0, 4, 4);
     const response = blur.forward(impulse);
-    for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) expect(response.get(0, 3, 2 + i, 2 + j)).to.be.closeTo(k.get(4 - i, 4 - j), 1e-15);
+    for (let i = 0; i < 5; i++)
+      for (let j = 0; j < 5; j++) expect(response.get(0, 3, 2 + i, 2 + j)).to.be.closeTo(k.get(4 - i, 4 - j), 1e-15);
   });
 
   it("pooling picks window maxima and means", () => {
@@ -146,7 +160,12 @@ describe("layers: forward values", () => {
   });
 
   it("Softmax rows sum to one and match a hand computation; huge logits stay finite", () => {
-    const y = new Softmax().forward(tensor([[0, Math.log(3)], [1000, 1000]]));
+    const y = new Softmax().forward(
+      tensor([
+        [0, Math.log(3)],
+        [1000, 1000],
+      ]),
+    );
     expect(y.get(0, 0)).to.be.closeTo(0.25, 1e-15);
     expect(y.get(0, 1)).to.be.closeTo(0.75, 1e-15);
     expect(y.toFlatArray().slice(2)).to.deep.equal([0.5, 0.5]);
@@ -173,7 +192,10 @@ describe("layers: forward values", () => {
     bn.eval();
     const z = bn.forward(tensor([[1, 2, 3]]));
     for (let f = 0; f < 3; f++) {
-      expect(z.get(0, f)).to.be.closeTo((f + 1 - bn.runningMean.get(f)) / Math.sqrt(bn.runningVar.get(f) + 1e-5), 1e-12);
+      expect(z.get(0, f)).to.be.closeTo(
+        (f + 1 - bn.runningMean.get(f)) / Math.sqrt(bn.runningVar.get(f) + 1e-5),
+        1e-12,
+      );
     }
   });
 
@@ -190,7 +212,12 @@ describe("layers: forward values", () => {
   });
 
   it("float32 models run forward and backward in float32", () => {
-    const model = new Sequential(new Conv2d(1, 2, 3, { dtype: "float32" }), new ReLU(), new Flatten(), new Linear(4, 3, { dtype: "float32" }));
+    const model = new Sequential(
+      new Conv2d(1, 2, 3, { dtype: "float32" }),
+      new ReLU(),
+      new Flatten(),
+      new Linear(4, 3, { dtype: "float32" }),
+    );
     const out = model.forward(Tensor.randn([2, 1, 4, 3], rng, { dtype: "float32" }));
     expect(out.dtype).to.equal("float32");
     expect(model.backward(Tensor.ones([2, 3], "float32")).dtype).to.equal("float32");
@@ -200,14 +227,26 @@ describe("layers: forward values", () => {
 
 describe("layers: bad input gets errors that name the problem", () => {
   it("shape mismatches name expected and actual shapes", () => {
-    expect(() => new Linear(4, 2).forward(Tensor.zeros([3, 5]))).to.throw(/Linear\.forward: expected input of shape \[N, 4\].*got \[3, 5\]/);
-    expect(() => new Conv2d(3, 2, 3).forward(Tensor.zeros([1, 2, 5, 5]))).to.throw(/expected 3 input channels, got 2 \(input \[1, 2, 5, 5\]\)/);
-    expect(() => new Conv2d(1, 1, 7).forward(Tensor.zeros([1, 1, 5, 5]))).to.throw(/kernel 7x7 is larger than the padded input 5x5/);
-    expect(() => new BatchNorm2d(3).forward(Tensor.zeros([2, 3, 4]))).to.throw(/expected input \[N, 3, H, W\], got \[2, 3, 4\]/);
-    expect(() => new MaxPool2d(2).forward(Tensor.zeros([4, 4]))).to.throw(/expected input \[N, C, H, W\], got \[4, 4\]/);
+    expect(() => new Linear(4, 2).forward(Tensor.zeros([3, 5]))).to.throw(
+      /Linear\.forward: expected input of shape \[N, 4\].*got \[3, 5\]/,
+    );
+    expect(() => new Conv2d(3, 2, 3).forward(Tensor.zeros([1, 2, 5, 5]))).to.throw(
+      /expected 3 input channels, got 2 \(input \[1, 2, 5, 5\]\)/,
+    );
+    expect(() => new Conv2d(1, 1, 7).forward(Tensor.zeros([1, 1, 5, 5]))).to.throw(
+      /kernel 7x7 is larger than the padded input 5x5/,
+    );
+    expect(() => new BatchNorm2d(3).forward(Tensor.zeros([2, 3, 4]))).to.throw(
+      /expected input \[N, 3, H, W\], got \[2, 3, 4\]/,
+    );
+    expect(() => new MaxPool2d(2).forward(Tensor.zeros([4, 4]))).to.throw(
+      /expected input \[N, C, H, W\], got \[4, 4\]/,
+    );
     const l = new Linear(4, 2);
     l.forward(Tensor.zeros([3, 4]));
-    expect(() => l.backward(Tensor.zeros([3, 3]))).to.throw(/upstream gradient has shape \[3, 3\], expected the forward output's shape \[3, 2\]/);
+    expect(() => l.backward(Tensor.zeros([3, 3]))).to.throw(
+      /upstream gradient has shape \[3, 3\], expected the forward output's shape \[3, 2\]/,
+    );
     expect(() => new Linear(4, 2).backward(Tensor.zeros([3, 2]))).to.throw(/called before forward/);
   });
 
@@ -216,7 +255,9 @@ describe("layers: bad input gets errors that name the problem", () => {
     x.set(NaN, 1, 3);
     expect(() => new Linear(4, 2).forward(x)).to.throw(/Linear\.forward input: NaN at index \[1, 3\]/);
     expect(() => new ReLU().forward(x)).to.throw(/ReLU\.forward input: NaN at index \[1, 3\]/);
-    expect(() => new Conv2d(1, 1, 1).forward(Tensor.zeros([1, 1, 2, 2], "float32"))).to.throw(/input is float32, weights are float64/);
+    expect(() => new Conv2d(1, 1, 1).forward(Tensor.zeros([1, 1, 2, 2], "float32"))).to.throw(
+      /input is float32, weights are float64/,
+    );
     expect(() => new Conv2d(1, 1, 3, { stride: 0 })).to.throw(/stride must be an integer >= 1/);
   });
 });

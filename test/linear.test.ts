@@ -50,14 +50,26 @@ describe("Linear", function () {
 
   it("backward matches centred differences in float64 (max rel error <= 1e-8), with and without bias", () => {
     const rng = new Rng(2);
-    const shapes: [number, number, number][] = [[1, 1, 1], [5, 6, 4], [3, 17, 9], [8, 2, 5]];
+    const shapes: [number, number, number][] = [
+      [1, 1, 1],
+      [5, 6, 4],
+      [3, 17, 9],
+      [8, 2, 5],
+    ];
     for (const bias of [true, false]) {
       for (const [n, inF, outF] of shapes) {
         const l = randomLinear(inF, outF, rng, { bias });
         const report = checkLayer(l, Tensor.randn([n, inF], rng), { seed: n + inF });
         expect(report.ok, report.toString()).to.equal(true);
         expect(report.rows.map((r) => r.name)).to.deep.equal(bias ? ["input", "W", "b"] : ["input", "W"]);
-        expect(report.rows.map((r) => r.shape)).to.deep.equal(bias ? [[n, inF], [inF, outF], [outF]] : [[n, inF], [inF, outF]]);
+        expect(report.rows.map((r) => r.shape)).to.deep.equal(
+          bias
+            ? [[n, inF], [inF, outF], [outF]]
+            : [
+                [n, inF],
+                [inF, outF],
+              ],
+        );
         for (const row of report.rows) expect(row.maxRelError, `${row.name} ${n}x${inF}->${outF}`).to.be.at.most(1e-8);
       }
     }
@@ -84,7 +96,10 @@ describe("Linear", function () {
       it(`forward and backward agree with tfjs (tf.matMul + bias, tf.grads): ${dtype}, ${bias ? "with" : "without"} bias`, () => {
         const rng = new Rng(bias ? 4 : 5);
         // 70 x 130 -> 66 crosses the gemm block edges.
-        for (const [n, inF, outF] of [[5, 13, 7], [70, 130, 66]] as [number, number, number][]) {
+        for (const [n, inF, outF] of [
+          [5, 13, 7],
+          [70, 130, 66],
+        ] as [number, number, number][]) {
           const l = randomLinear(inF, outF, rng, { bias, dtype });
           const x = Tensor.randn([n, inF], rng, { dtype });
           const dout = Tensor.randn([n, outF], rng, { dtype });
@@ -92,9 +107,11 @@ describe("Linear", function () {
           const dx = l.backward(dout);
           expect(out.dtype).to.equal(dtype);
           expect(dx.dtype).to.equal(dtype);
-          const model = (a: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor => (b ? tf.add(tf.matMul(a, w), b) : tf.matMul(a, w));
+          const model = (a: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor =>
+            b ? tf.add(tf.matMul(a, w), b) : tf.matMul(a, w);
           const inputs = [tfOf(x), tfOf(l.weight.value), ...(bias ? [tfOf(l.bias!.value)] : [])];
-          const loss = (...args: tf.Tensor[]): tf.Tensor => tf.sum(tf.mul(model(args[0]!, args[1]!, args[2]), tfOf(dout)));
+          const loss = (...args: tf.Tensor[]): tf.Tensor =>
+            tf.sum(tf.mul(model(args[0]!, args[1]!, args[2]), tfOf(dout)));
           const grads = tf.grads(loss)(inputs);
           expectCloseToTf(out, model(inputs[0]!, inputs[1]!, inputs[2]), "out");
           expectCloseToTf(dx, grads[0]!, "dx");
@@ -141,7 +158,10 @@ describe("Linear", function () {
     const l = new Linear(4, 3);
     expect(l.weight.value.shape).to.deep.equal([4, 3]);
     expect(l.bias!.value.toFlatArray()).to.deep.equal([0, 0, 0]);
-    expect(l.parameters().map((p) => [p.name, p.decay])).to.deep.equal([["W", true], ["b", false]]);
+    expect(l.parameters().map((p) => [p.name, p.decay])).to.deep.equal([
+      ["W", true],
+      ["b", false],
+    ]);
     expect(l.parameterCount()).to.equal(15);
     expect(l.describe()).to.equal("Linear(4 -> 3)");
     const nb = new Linear(4, 3, { bias: false });
@@ -149,17 +169,23 @@ describe("Linear", function () {
     expect(nb.parameters().map((p) => p.name)).to.deep.equal(["W"]);
     expect(nb.describe()).to.equal("Linear(4 -> 3, no bias)");
     // Seeded: same rng seed, same weights.
-    expect(new Linear(3, 2, { rng: new Rng(9) }).weight.value.toFlatArray()).to.deep.equal(new Linear(3, 2, { rng: new Rng(9) }).weight.value.toFlatArray());
+    expect(new Linear(3, 2, { rng: new Rng(9) }).weight.value.toFlatArray()).to.deep.equal(
+      new Linear(3, 2, { rng: new Rng(9) }).weight.value.toFlatArray(),
+    );
   });
 
   it("names expected vs got shapes on bad input and bad upstream gradients", () => {
     const l = new Linear(4, 2);
-    expect(() => l.forward(Tensor.zeros([3, 5]))).to.throw(/Linear\.forward: expected input of shape \[N, 4\] \(batch x inFeatures\), got \[3, 5\]/);
+    expect(() => l.forward(Tensor.zeros([3, 5]))).to.throw(
+      /Linear\.forward: expected input of shape \[N, 4\] \(batch x inFeatures\), got \[3, 5\]/,
+    );
     expect(() => l.forward(Tensor.zeros([4]))).to.throw(/expected input of shape \[N, 4\].*got \[4\]/);
     expect(() => l.forward(Tensor.zeros([2, 3, 4]))).to.throw(/expected input of shape \[N, 4\].*got \[2, 3, 4\]/);
     expect(() => new Linear(4, 2).backward(Tensor.zeros([3, 2]))).to.throw(/Linear\.backward: called before forward/);
     l.forward(Tensor.zeros([3, 4]));
-    expect(() => l.backward(Tensor.zeros([3, 3]))).to.throw(/Linear\.backward: upstream gradient has shape \[3, 3\], expected the forward output's shape \[3, 2\]/);
+    expect(() => l.backward(Tensor.zeros([3, 3]))).to.throw(
+      /Linear\.backward: upstream gradient has shape \[3, 3\], expected the forward output's shape \[3, 2\]/,
+    );
     expect(() => l.backward(Tensor.zeros([2, 2]))).to.throw(/shape \[2, 2\], expected.*\[3, 2\]/);
     const x = Tensor.ones([2, 4]);
     x.set(NaN, 1, 3);
@@ -168,9 +194,13 @@ describe("Linear", function () {
 
   it("refuses mixed dtypes, naming both dtypes and shapes", () => {
     const l = new Linear(4, 2); // float64
-    expect(() => l.forward(Tensor.zeros([3, 4], "float32"))).to.throw(/Linear\.forward: dtype mismatch: input float32 \[3, 4\] vs weight float64 \[4, 2\]/);
+    expect(() => l.forward(Tensor.zeros([3, 4], "float32"))).to.throw(
+      /Linear\.forward: dtype mismatch: input float32 \[3, 4\] vs weight float64 \[4, 2\]/,
+    );
     l.forward(Tensor.zeros([3, 4]));
-    expect(() => l.backward(Tensor.zeros([3, 2], "float32"))).to.throw(/Linear\.backward: dtype mismatch: upstream gradient float32 \[3, 2\] vs weight float64 \[4, 2\]/);
+    expect(() => l.backward(Tensor.zeros([3, 2], "float32"))).to.throw(
+      /Linear\.backward: dtype mismatch: upstream gradient float32 \[3, 2\] vs weight float64 \[4, 2\]/,
+    );
     const l32 = new Linear(4, 2, { dtype: "float32" });
     expect(() => l32.forward(Tensor.zeros([3, 4]))).to.throw(/input float64 \[3, 4\] vs weight float32 \[4, 2\]/);
   });

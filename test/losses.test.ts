@@ -34,7 +34,13 @@ describe("softmax cross-entropy", function () {
   it("matches a hand computation", () => {
     // Row 0: logits (0, ln 3): p = (1/4, 3/4), label 1 -> -ln(3/4). Row 1: equal logits, label 0 -> ln 2.
     // dlogits = (p - onehot) / N with N = 2.
-    const { loss, grad, probs } = softmaxCrossEntropy(tensor([[0, Math.log(3)], [5, 5]]), [1, 0]);
+    const { loss, grad, probs } = softmaxCrossEntropy(
+      tensor([
+        [0, Math.log(3)],
+        [5, 5],
+      ]),
+      [1, 0],
+    );
     expect(loss).to.be.closeTo((-Math.log(0.75) + Math.log(2)) / 2, 1e-15);
     probs.toFlatArray().forEach((p, i) => expect(p).to.be.closeTo([0.25, 0.75, 0.5, 0.5][i]!, 1e-15));
     grad.toFlatArray().forEach((g, i) => expect(g).to.be.closeTo([0.125, -0.125, -0.25, 0.25][i]!, 1e-15));
@@ -46,7 +52,10 @@ describe("softmax cross-entropy", function () {
     expect(grad.toFlatArray()).to.deep.equal([1, 0, -1]);
     expect(probs.toFlatArray()).to.deep.equal([1, 0, 0]);
     // Softmax is shift-invariant: logits + 1e4 must give the same loss as the originals.
-    const base = tensor([[0.3, -1.2, 2.0], [1.0, 1.5, -0.5]]);
+    const base = tensor([
+      [0.3, -1.2, 2.0],
+      [1.0, 1.5, -0.5],
+    ]);
     const a = softmaxCrossEntropy(base, [2, 0]);
     const b = softmaxCrossEntropy(base.add(1e4), [2, 0]);
     expect(b.loss).to.be.closeTo(a.loss, 1e-11);
@@ -89,12 +98,16 @@ describe("softmax cross-entropy", function () {
   });
 
   it("names the bad label, both counts, the shape, and NaN logits", () => {
-    expect(() => softmaxCrossEntropy(Tensor.zeros([2, 3]), [0, 3])).to.throw(/label 3 at index 1 is outside the 3 classes/);
+    expect(() => softmaxCrossEntropy(Tensor.zeros([2, 3]), [0, 3])).to.throw(
+      /label 3 at index 1 is outside the 3 classes/,
+    );
     expect(() => softmaxCrossEntropy(Tensor.zeros([2, 3]), [0, -1])).to.throw(/label -1 at index 1/);
     expect(() => softmaxCrossEntropy(Tensor.zeros([2, 3]), [0.5, 1])).to.throw(/label 0.5 at index 0/);
     expect(() => softmaxCrossEntropy(Tensor.zeros([2, 3]), [0])).to.throw(/1 labels for 2 rows/);
     expect(() => softmaxCrossEntropy(Tensor.zeros([6]), [0])).to.throw(/expected scores of shape \[N, C\], got \[6\]/);
-    expect(() => softmaxCrossEntropy(Tensor.zeros([2, 3]), Tensor.zeros([2, 4]))).to.throw(/one-hot labels must have shape \[2, 3\].*got \[2, 4\]/);
+    expect(() => softmaxCrossEntropy(Tensor.zeros([2, 3]), Tensor.zeros([2, 4]))).to.throw(
+      /one-hot labels must have shape \[2, 3\].*got \[2, 4\]/,
+    );
     expect(() => softmaxCrossEntropy(Tensor.zeros([1, 3]), tensor([[0.2, 0.8, 0]]))).to.throw(/row 0 is not a one-hot/);
     const nan = Tensor.zeros([2, 3]);
     nan.set(NaN, 1, 2);
@@ -107,7 +120,8 @@ describe("hinge loss (multiclass SVM)", () => {
   function reference(s: Tensor, y: Int32Array, margin: number): number {
     const [n, c] = s.shape as [number, number];
     let total = 0;
-    for (let i = 0; i < n; i++) for (let j = 0; j < c; j++) if (j !== y[i]) total += Math.max(0, s.get(i, j) - s.get(i, y[i]!) + margin);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < c; j++) if (j !== y[i]) total += Math.max(0, s.get(i, j) - s.get(i, y[i]!) + margin);
     return total / n;
   }
 
@@ -115,7 +129,13 @@ describe("hinge loss (multiclass SVM)", () => {
     // Row 0: scores (3, 1, 2.5), label 0: margins 1-3+1 = -1 (0), 2.5-3+1 = 0.5 -> 0.5, grad (-1, 0, 1).
     // Row 1: scores (0, 2, 1), label 1: margins 0-2+1 = -1 (0), 1-2+1 = 0 (not > 0) -> 0, grad 0.
     // Mean over N = 2: loss 0.25, grad halved.
-    const { loss, grad } = hingeLoss(tensor([[3, 1, 2.5], [0, 2, 1]]), [0, 1]);
+    const { loss, grad } = hingeLoss(
+      tensor([
+        [3, 1, 2.5],
+        [0, 2, 1],
+      ]),
+      [0, 1],
+    );
     expect(loss).to.equal(0.25);
     expect(grad.toFlatArray()).to.deep.equal([-0.5, 0, 0.5, 0, 0, 0]);
     // margin 2 on row 0: 1-3+2 = 0 (0), 2.5-3+2 = 1.5; two-sided count only for positive margins.
@@ -142,11 +162,12 @@ describe("hinge loss (multiclass SVM)", () => {
     const labels = Int32Array.from({ length: 7 }, () => rng.int(4));
     // Documented kink exception: push every margin at least 0.05 away from 0 (h = 1e-5), so the centred
     // difference never straddles the hinge. Moving a wrong-class score changes only its own margin.
-    for (let i = 0; i < 7; i++) for (let j = 0; j < 4; j++) {
-      if (j === labels[i]) continue;
-      const m = scores.get(i, j) - scores.get(i, labels[i]!) + 1;
-      if (Math.abs(m) < 0.05) scores.set(scores.get(i, j) + 0.1, i, j);
-    }
+    for (let i = 0; i < 7; i++)
+      for (let j = 0; j < 4; j++) {
+        if (j === labels[i]) continue;
+        const m = scores.get(i, j) - scores.get(i, labels[i]!) + 1;
+        if (Math.abs(m) < 0.05) scores.set(scores.get(i, j) + 0.1, i, j);
+      }
     // The data must exercise both sides of the hinge for the check to mean anything.
     const g = hingeLoss(scores, labels).grad.toFlatArray();
     expect(g.some((v) => v > 0)).to.equal(true);
@@ -163,8 +184,14 @@ describe("hinge loss (multiclass SVM)", () => {
 
 describe("regression losses", () => {
   it("MSE is 1/M over all elements, l2Loss is 1/(2N) over the batch, l2Distance is the Euclidean norm", () => {
-    const pred = tensor([[1, 2], [3, 4]]);
-    const target = tensor([[1, 2], [0, 0]]);
+    const pred = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    const target = tensor([
+      [1, 2],
+      [0, 0],
+    ]);
     // Squared errors 0, 0, 9, 16: sum 25, M = 4 elements, N = 2 rows.
     const mse = mseLoss(pred, target);
     expect(mse.loss).to.equal(25 / 4);
@@ -188,7 +215,9 @@ describe("regression losses", () => {
   it("keeps float32 and refuses mismatched shapes, dtypes and NaN", () => {
     const p = tensor([1, 2], undefined, "float32");
     expect(mseLoss(p, Tensor.zeros([2], "float32")).grad.dtype).to.equal("float32");
-    expect(() => mseLoss(Tensor.zeros([2, 3]), Tensor.zeros([3, 2]))).to.throw(/prediction \[2, 3\] and target \[3, 2\]/);
+    expect(() => mseLoss(Tensor.zeros([2, 3]), Tensor.zeros([3, 2]))).to.throw(
+      /prediction \[2, 3\] and target \[3, 2\]/,
+    );
     expect(() => l2Loss(p, Tensor.zeros([2]))).to.throw(/dtype mismatch/);
     expect(() => l2Distance(tensor([1, NaN]), tensor([0, 0]))).to.throw(/NaN at \[1\]/);
   });
@@ -196,7 +225,13 @@ describe("regression losses", () => {
 
 describe("L2 regularisation", () => {
   it("adds reg*W to decaying parameters only, in both conventions", () => {
-    const w = parameter("W", tensor([[1, -2], [3, 0]]));
+    const w = parameter(
+      "W",
+      tensor([
+        [1, -2],
+        [3, 0],
+      ]),
+    );
     const b = parameter("b", tensor([5, 5]), false);
     w.grad.fill(1);
     // "half": 0.5 * 0.1 * (1 + 4 + 9) = 0.7; grad += 0.1 W.

@@ -8,15 +8,36 @@ import { dirname, join, relative, resolve } from "node:path";
 import { realDataDir } from "./helpers/data-dir";
 
 const ROOT = resolve(__dirname, "..");
-const NOTEBOOKS = readdirSync(join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort();
+const NOTEBOOKS = readdirSync(join(ROOT, "notebooks"))
+  .filter((f) => f.endsWith(".ipynb"))
+  .sort();
 
-interface Output { output_type: string; text?: string; data?: Record<string, unknown> }
-interface Cell { cell_type: string; source: string[]; outputs?: Output[] }
+interface Output {
+  output_type: string;
+  text?: string;
+  data?: Record<string, unknown>;
+}
+interface Cell {
+  cell_type: string;
+  source: string[];
+  outputs?: Output[];
+}
 
-function runNotebooks(files: string[], outDir: string, env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string } {
-  const r = spawnSync(process.execPath, [join(ROOT, "scripts", "run-notebooks.js"), "--quick", "--out", outDir, ...files], {
-    cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, timeout: 300000,
-  });
+function runNotebooks(
+  files: string[],
+  outDir: string,
+  env: NodeJS.ProcessEnv = {},
+): { status: number | null; stdout: string } {
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, "scripts", "run-notebooks.js"), "--quick", "--out", outDir, ...files],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+      timeout: 300000,
+    },
+  );
   return { status: r.status, stdout: r.stdout + r.stderr };
 }
 
@@ -31,7 +52,11 @@ describe("assignment notebooks (headless, quick mode)", function () {
 
   it("there are the five assignment notebooks, each using the tsdl kernel", () => {
     expect(NOTEBOOKS).to.deep.equal([
-      "01-linear-classifier.ipynb", "02-scalar-backprop.ipynb", "03-mlp-modules.ipynb", "04-convolution-blur.ipynb", "05-cnn-l2.ipynb",
+      "01-linear-classifier.ipynb",
+      "02-scalar-backprop.ipynb",
+      "03-mlp-modules.ipynb",
+      "04-convolution-blur.ipynb",
+      "05-cnn-l2.ipynb",
     ]);
     for (const nb of NOTEBOOKS) {
       const json = JSON.parse(readFileSync(join(ROOT, "notebooks", nb), "utf8"));
@@ -67,15 +92,23 @@ describe("assignment notebooks (headless, quick mode)", function () {
   it("a failing cell stops the run and is reported with its number and message", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsdl-bad-nb-"));
     const bad = join(dir, "bad.ipynb");
-    writeFileSync(bad, JSON.stringify({
-      nbformat: 4, nbformat_minor: 5, metadata: {},
-      cells: [
-        { cell_type: "markdown", source: ["# t"], metadata: {} },
-        { ...notebookCell('import { Tensor } from "./lib/index";\nconsole.log(Tensor.ones([2]).sumAll());'), metadata: {} },
-        { ...notebookCell("const n: number = 'text';"), metadata: {} },
-        { ...notebookCell('console.log("not reached");'), metadata: {} },
-      ],
-    }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [
+          { cell_type: "markdown", source: ["# t"], metadata: {} },
+          {
+            ...notebookCell('import { Tensor } from "./lib/index";\nconsole.log(Tensor.ones([2]).sumAll());'),
+            metadata: {},
+          },
+          { ...notebookCell("const n: number = 'text';"), metadata: {} },
+          { ...notebookCell('console.log("not reached");'), metadata: {} },
+        ],
+      }),
+    );
     const r = runNotebooks([bad], dir);
     expect(r.status).to.equal(1);
     expect(r.stdout).to.match(/bad\.ipynb: cell 3 failed:\n1:7 - Type 'string' is not assignable to type 'number'\./);
@@ -83,7 +116,15 @@ describe("assignment notebooks (headless, quick mode)", function () {
     expect(executed.cells[1]!.outputs![0]!.text).to.equal("2\n");
     expect(executed.cells[3]!.outputs).to.deep.equal([]);
     const thrown = join(dir, "throws.ipynb");
-    writeFileSync(thrown, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ ...notebookCell('throw new Error("boom in cell 1")'), metadata: {} }] }));
+    writeFileSync(
+      thrown,
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [{ ...notebookCell('throw new Error("boom in cell 1")'), metadata: {} }],
+      }),
+    );
     const t = runNotebooks([thrown], dir);
     expect(t.status).to.equal(1);
     expect(t.stdout).to.match(/throws\.ipynb: cell 1 failed:[\s\S]*Error: boom in cell 1/);
@@ -98,16 +139,28 @@ describe("assignment notebooks (headless, quick mode)", function () {
       'for (let i = 1; i <= 200; i++) displayBundle({ "text/plain": "step " + i }, { displayId: "bar", update: true });',
       'console.log("done");',
     ].join("\n");
-    const second = 'displayBundle({ "text/plain": "final" }, { displayId: "bar", update: true });\nconst other = displayBundle({ "text/plain": "other" });'; // (a bare last expression would be echoed)
-    writeFileSync(file, JSON.stringify({
-      nbformat: 4, nbformat_minor: 5, metadata: {},
-      cells: [{ ...notebookCell(first), metadata: {} }, { ...notebookCell(second), metadata: {} }],
-    }));
+    const second =
+      'displayBundle({ "text/plain": "final" }, { displayId: "bar", update: true });\nconst other = displayBundle({ "text/plain": "other" });'; // (a bare last expression would be echoed)
+    writeFileSync(
+      file,
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [
+          { ...notebookCell(first), metadata: {} },
+          { ...notebookCell(second), metadata: {} },
+        ],
+      }),
+    );
     const r = runNotebooks([file], dir);
     expect(r.status, r.stdout).to.equal(0);
     const executed = JSON.parse(readFileSync(join(dir, "update.ipynb"), "utf8")) as { cells: Cell[] };
     const kinds = (c: Cell): unknown[] => c.outputs!.map((o) => [o.output_type, o.data?.["text/plain"] ?? o.text]);
-    expect(kinds(executed.cells[0]!)).to.deep.equal([["stream", "done\n"], ["display_data", "final"]]);
+    expect(kinds(executed.cells[0]!)).to.deep.equal([
+      ["stream", "done\n"],
+      ["display_data", "final"],
+    ]);
     expect(kinds(executed.cells[1]!)).to.deep.equal([["display_data", "other"]]);
   });
 });
@@ -123,14 +176,27 @@ describe("the kernel", function () {
     writeFileSync(scratch, "export const version = 1;\n");
     try {
       const nb = join(dir, "edit.ipynb");
-      writeFileSync(nb, JSON.stringify({
-        nbformat: 4, nbformat_minor: 5, metadata: {},
-        cells: [
-          { ...notebookCell(`import { version } from "${spec}";\nconsole.log("before", version);`), metadata: {} },
-          { ...notebookCell(`require("fs").writeFileSync(${JSON.stringify(scratch)}, "export const version = 2;\\n");\nawait new Promise((r) => setTimeout(r, 2500));`), metadata: {} },
-          { ...notebookCell(`import { version as again } from "${spec}";\nconsole.log("after", again);`), metadata: {} },
-        ],
-      }));
+      writeFileSync(
+        nb,
+        JSON.stringify({
+          nbformat: 4,
+          nbformat_minor: 5,
+          metadata: {},
+          cells: [
+            { ...notebookCell(`import { version } from "${spec}";\nconsole.log("before", version);`), metadata: {} },
+            {
+              ...notebookCell(
+                `require("fs").writeFileSync(${JSON.stringify(scratch)}, "export const version = 2;\\n");\nawait new Promise((r) => setTimeout(r, 2500));`,
+              ),
+              metadata: {},
+            },
+            {
+              ...notebookCell(`import { version as again } from "${spec}";\nconsole.log("after", again);`),
+              metadata: {},
+            },
+          ],
+        }),
+      );
       const r = runNotebooks([nb], dir);
       expect(r.status, r.stdout).to.equal(0);
       const cells = (JSON.parse(readFileSync(join(dir, "edit.ipynb"), "utf8")) as { cells: Cell[] }).cells;
@@ -154,7 +220,9 @@ describe("the kernel", function () {
     walk(join(ROOT, "lib"));
     const bad: string[] = [];
     for (const f of files) {
-      for (const m of readFileSync(f, "utf8").matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+"(\.[^"]+)"|^\s*import\s+"(\.[^"]+)"/gm)) {
+      for (const m of readFileSync(f, "utf8").matchAll(
+        /^\s*(?:import|export)\b[^;]*?\bfrom\s+"(\.[^"]+)"|^\s*import\s+"(\.[^"]+)"/gm,
+      )) {
         const spec = m[1] ?? m[2]!;
         if (!existsSync(resolve(dirname(f), `${spec}.ts`))) bad.push(`${relative(ROOT, f)}: "${spec}"`);
       }
@@ -164,9 +232,18 @@ describe("the kernel", function () {
 
   it("installs a kernelspec that starts tslab from the project root", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsdl-kernel-"));
-    execFileSync(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "scripts", "install-kernel.ts"), "--dir", dir], { cwd: ROOT });
+    execFileSync(
+      process.execPath,
+      [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "scripts", "install-kernel.ts"), "--dir", dir],
+      { cwd: ROOT },
+    );
     const spec = JSON.parse(readFileSync(join(dir, "kernels", "tsdl", "kernel.json"), "utf8"));
-    expect(spec.argv).to.deep.equal([process.execPath, join(ROOT, "scripts", "kernel.js"), "--config-path", "{connection_file}"]);
+    expect(spec.argv).to.deep.equal([
+      process.execPath,
+      join(ROOT, "scripts", "kernel.js"),
+      "--config-path",
+      "{connection_file}",
+    ]);
     expect(spec.language).to.equal("typescript");
     expect(spec.display_name).to.equal("TypeScript (tsdl kit)");
     const usage = spawnSync(process.execPath, [join(ROOT, "scripts", "kernel.js")], { encoding: "utf8" });

@@ -10,7 +10,12 @@ import { Rng } from "../lib/random";
 import { Tensor, tensor } from "../lib/tensor/tensor";
 
 /** Runs `steps` updates of a scalar parameter with gradients gradFn(w) and returns w after each step. */
-function trace(make: (p: Parameter[]) => Optimizer, w0: number, gradFn: (w: number) => number, steps: number): number[] {
+function trace(
+  make: (p: Parameter[]) => Optimizer,
+  w0: number,
+  gradFn: (w: number) => number,
+  steps: number,
+): number[] {
   const p = parameter("w", tensor([w0]));
   const opt = make([p]);
   const out: number[] = [];
@@ -32,7 +37,11 @@ function expectAll(actual: number[], expected: number[], tol: number): void {
 describe("optimizers match hand-computed steps", () => {
   it("SGD: w -= lr g, three steps", () => {
     // w0 = 1, lr 0.1, g = 2w: each step multiplies w by 1 - 0.2 = 0.8.
-    expectAll(trace((p) => new SGD(p, { lr: 0.1 }), 1, g, 3), [0.8, 0.64, 0.512], 1e-15);
+    expectAll(
+      trace((p) => new SGD(p, { lr: 0.1 }), 1, g, 3),
+      [0.8, 0.64, 0.512],
+      1e-15,
+    );
   });
 
   it("momentum and Nesterov, and how they differ", () => {
@@ -47,7 +56,11 @@ describe("optimizers match hand-computed steps", () => {
     // The look-ahead makes Nesterov's first step (1 + mu) times as long as plain momentum's.
     expect((1 - n[0]!) / (1 - m[0]!)).to.be.closeTo(1.9, 1e-14);
     // With the same gradient sequence, momentum (mu = 0) is plain SGD.
-    expectAll(trace((p) => new SGD(p, { lr: 0.1, momentum: 0 }), 1, g, 3), [0.8, 0.64, 0.512], 1e-15);
+    expectAll(
+      trace((p) => new SGD(p, { lr: 0.1, momentum: 0 }), 1, g, 3),
+      [0.8, 0.64, 0.512],
+      1e-15,
+    );
   });
 
   it("RMSProp, two steps", () => {
@@ -62,14 +75,30 @@ describe("optimizers match hand-computed steps", () => {
   it("Adam: step 1 is lr * sign(g) for any gradient size (|g| >> eps); steps 2-3 follow the formula", () => {
     for (const scale of [1e-3, 1, 1e6, -3]) {
       // m1 / (1 - b1) = g and sqrt(v1 / (1 - b2)) = |g|, so the step is lr * g / (|g| + eps).
-      const a = trace((p) => new Adam(p, { lr: 0.01 }), 1, () => scale, 1);
+      const a = trace(
+        (p) => new Adam(p, { lr: 0.01 }),
+        1,
+        () => scale,
+        1,
+      );
       expect(a[0], `g = ${scale}`).to.be.closeTo(1 - 0.01 * Math.sign(scale), 1e-7);
     }
     // A constant gradient keeps giving lr * sign(g) steps (bias correction is exact for constant g).
-    expectAll(trace((p) => new Adam(p, { lr: 0.01 }), 1, () => 0.5, 3), [0.99, 0.98, 0.97], 1e-9);
+    expectAll(
+      trace(
+        (p) => new Adam(p, { lr: 0.01 }),
+        1,
+        () => 0.5,
+        3,
+      ),
+      [0.99, 0.98, 0.97],
+      1e-9,
+    );
     // Varying gradient g = 2w, b1 0.9, b2 0.999, lr 0.1, written out with scalar arithmetic.
     const a = trace((p) => new Adam(p, { lr: 0.1, beta1: 0.9, beta2: 0.999 }), 1, g, 3);
-    let w = 1, m = 0, v = 0;
+    let w = 1,
+      m = 0,
+      v = 0;
     const expected: number[] = [];
     for (let t = 1; t <= 3; t++) {
       const gt = 2 * w;
@@ -155,23 +184,34 @@ describe("optimizer state and errors", () => {
   function resumeMatches(make: (p: Parameter[]) => Optimizer): void {
     const p1 = parameter("w", tensor([1, -2]));
     const o1 = make([p1]);
-    for (let i = 0; i < 3; i++) { p1.grad.copyFrom(p1.value.mul(2)); o1.step(); }
+    for (let i = 0; i < 3; i++) {
+      p1.grad.copyFrom(p1.value.mul(2));
+      o1.step();
+    }
     const p2 = parameter("w", p1.value.clone());
     const o2 = make([p2]);
     o2.loadState(JSON.parse(JSON.stringify(o1.state())));
     expect(o2.t).to.equal(3);
     for (let i = 0; i < 2; i++) {
-      p1.grad.copyFrom(p1.value.mul(2)); o1.step();
-      p2.grad.copyFrom(p2.value.mul(2)); o2.step();
+      p1.grad.copyFrom(p1.value.mul(2));
+      o1.step();
+      p2.grad.copyFrom(p2.value.mul(2));
+      o2.step();
     }
     expect(p2.value.toFlatArray()).to.deep.equal(p1.value.toFlatArray());
     // Without the state the continuation differs (so the check above is not vacuous).
     const p3 = parameter("w", tensor([1, -2]));
     const o3 = make([p3]);
-    for (let i = 0; i < 3; i++) { p3.grad.copyFrom(p3.value.mul(2)); o3.step(); }
+    for (let i = 0; i < 3; i++) {
+      p3.grad.copyFrom(p3.value.mul(2));
+      o3.step();
+    }
     const p4 = parameter("w", p3.value.clone());
     const o4 = make([p4]);
-    for (let i = 0; i < 2; i++) { p4.grad.copyFrom(p4.value.mul(2)); o4.step(); }
+    for (let i = 0; i < 2; i++) {
+      p4.grad.copyFrom(p4.value.mul(2));
+      o4.step();
+    }
     expect(p4.value.toFlatArray()).to.not.deep.equal(p1.value.toFlatArray());
   }
 
@@ -214,8 +254,12 @@ describe("optimizer state and errors", () => {
     p.grad.fill(1);
     opt.step();
     expect(p.value.toFlatArray()).to.deep.equal([0.5, 1.5]);
-    expect(() => { opt.lr = -1; }).to.throw(/learning rate must be a finite number >= 0, got -1/);
-    expect(() => { opt.lr = NaN; }).to.throw(/got NaN/);
+    expect(() => {
+      opt.lr = -1;
+    }).to.throw(/learning rate must be a finite number >= 0, got -1/);
+    expect(() => {
+      opt.lr = NaN;
+    }).to.throw(/got NaN/);
     opt.zeroGrad();
     expect(p.grad.toFlatArray()).to.deep.equal([0, 0]);
     expect(() => new SGD([p], { lr: 0.1, momentum: 1 })).to.throw(/momentum must be in \[0, 1\)/);
@@ -237,7 +281,11 @@ describe("gradient clipping", () => {
 
   it("by global norm: returns the norm before, the norm after is maxNorm, the direction is unchanged", () => {
     const rng = new Rng(5);
-    const params = [parameter("a", Tensor.zeros([3, 4])), parameter("b", Tensor.zeros([4])), parameter("c", Tensor.zeros([2, 2]))];
+    const params = [
+      parameter("a", Tensor.zeros([3, 4])),
+      parameter("b", Tensor.zeros([4])),
+      parameter("c", Tensor.zeros([2, 2])),
+    ];
     for (const p of params) p.grad.copyFrom(Tensor.randn(p.value.shape, rng, { std: 3 }));
     const before = params.map((p) => p.grad.toFlatArray());
     let sq = 0;
@@ -246,10 +294,12 @@ describe("gradient clipping", () => {
     expect(norm).to.be.above(2); // so clipping to 2 really rescales
     expect(clipGradNorm(params, 2)).to.be.closeTo(norm, 1e-12);
     let after = 0;
-    params.forEach((p, k) => p.grad.data.forEach((x, i) => {
-      after += x * x;
-      expect(x).to.be.closeTo((before[k]![i]! * 2) / norm, 1e-14); // same direction, scaled by maxNorm / norm
-    }));
+    params.forEach((p, k) =>
+      p.grad.data.forEach((x, i) => {
+        after += x * x;
+        expect(x).to.be.closeTo((before[k]![i]! * 2) / norm, 1e-14); // same direction, scaled by maxNorm / norm
+      }),
+    );
     expect(Math.sqrt(after)).to.be.closeTo(2, 1e-12);
     // Already within the limit: left exactly as it is.
     const kept = params.map((p) => p.grad.toFlatArray());

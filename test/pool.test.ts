@@ -64,7 +64,12 @@ function expectGradOk(layer: Layer, x: Tensor): void {
   expect(report.rows.map((r) => r.name)).to.deep.equal(["input"]);
 }
 
-interface PoolCase { k: Pair; s?: Pair; p: Pair; shape: number[] }
+interface PoolCase {
+  k: Pair;
+  s?: Pair;
+  p: Pair;
+  shape: number[];
+}
 const CASES: PoolCase[] = [
   { k: 2, p: 0, shape: [2, 3, 4, 6] }, // non-overlapping, stride = kernel
   { k: 3, s: 2, p: 0, shape: [1, 2, 7, 5] }, // overlapping windows
@@ -73,7 +78,8 @@ const CASES: PoolCase[] = [
   { k: [3, 2], s: [2, 3], p: [0, 1], shape: [2, 1, 7, 8] }, // stride leaves a column unused
   { k: 2, p: 0, shape: [1, 1, 5, 5] }, // odd size: the last row and column are dropped
 ];
-const desc = (c: PoolCase): string => `k=${JSON.stringify(c.k)} s=${JSON.stringify(c.s ?? c.k)} p=${JSON.stringify(c.p)} on ${JSON.stringify(c.shape)}`;
+const desc = (c: PoolCase): string =>
+  `k=${JSON.stringify(c.k)} s=${JSON.stringify(c.s ?? c.k)} p=${JSON.stringify(c.p)} on ${JSON.stringify(c.shape)}`;
 
 describe("pooling: backward matches centred differences (float64, max rel error <= 1e-8)", () => {
   const rng = new Rng(17);
@@ -103,7 +109,8 @@ describe("pooling: forward values", () => {
       for (const [layer, ref] of cases) {
         const out = layer.forward(x);
         expect(out.shape, `${layer.describe()} ${desc(c)}`).to.deep.equal(ref.shape);
-        for (let i = 0; i < out.size; i++) expect(out.data[i], `${layer.describe()} ${desc(c)} entry ${i}`).to.be.closeTo(ref.data[i]!, 1e-15);
+        for (let i = 0; i < out.size; i++)
+          expect(out.data[i], `${layer.describe()} ${desc(c)} entry ${i}`).to.be.closeTo(ref.data[i]!, 1e-15);
       }
     }
   });
@@ -116,17 +123,33 @@ describe("pooling: forward values", () => {
     expect(new MaxPool2d([1, 4]).forward(x).toFlatArray()).to.deep.equal([3, 7, 11, 15]);
     // Padding 1, window 2, stride 2: windows {0}, {1,2}, {3}; {4,8}, {5,6,9,10}, {7,11}; {12}, {13,14}, {15}.
     expect(new MaxPool2d(2, 2, 1).forward(x).toFlatArray()).to.deep.equal([0, 2, 3, 8, 10, 11, 12, 14, 15]);
-    expect(new AvgPool2d(2, 2, 1).forward(x).toFlatArray()).to.deep.equal([0, 3 / 4, 3 / 4, 12 / 4, 30 / 4, 18 / 4, 12 / 4, 27 / 4, 15 / 4]);
-    expect(new AvgPool2d(2, 2, 1, { countIncludePad: false }).forward(x).toFlatArray()).to.deep.equal([0, 1.5, 3, 6, 7.5, 9, 12, 13.5, 15]);
+    expect(new AvgPool2d(2, 2, 1).forward(x).toFlatArray()).to.deep.equal([
+      0,
+      3 / 4,
+      3 / 4,
+      12 / 4,
+      30 / 4,
+      18 / 4,
+      12 / 4,
+      27 / 4,
+      15 / 4,
+    ]);
+    expect(new AvgPool2d(2, 2, 1, { countIncludePad: false }).forward(x).toFlatArray()).to.deep.equal([
+      0, 1.5, 3, 6, 7.5, 9, 12, 13.5, 15,
+    ]);
     // Max pooling ignores padding even when every real value is negative (it pads with -inf, not 0).
-    expect(new MaxPool2d(2, 2, 1).forward(x.mul(-1).sub(1)).toFlatArray()).to.deep.equal([-1, -2, -4, -5, -6, -8, -13, -14, -16]);
+    expect(new MaxPool2d(2, 2, 1).forward(x.mul(-1).sub(1)).toFlatArray()).to.deep.equal([
+      -1, -2, -4, -5, -6, -8, -13, -14, -16,
+    ]);
   });
 
   it("max-pool backward routes each gradient to its window's max; overlapping windows add up", () => {
     const x = Tensor.from([1, 9, 2, 3, 4, 5, 8, 7, 6], [1, 1, 3, 3]);
     const pool = new MaxPool2d(2, 1); // windows: {1,9,3,4} {9,2,4,5} {3,4,8,7} {4,5,7,6}
     expect(pool.forward(x).toFlatArray()).to.deep.equal([9, 9, 8, 7]);
-    expect(pool.backward(Tensor.from([1, 10, 100, 1000], [1, 1, 2, 2])).toFlatArray()).to.deep.equal([0, 11, 0, 0, 0, 0, 100, 1000, 0]);
+    expect(pool.backward(Tensor.from([1, 10, 100, 1000], [1, 1, 2, 2])).toFlatArray()).to.deep.equal([
+      0, 11, 0, 0, 0, 0, 100, 1000, 0,
+    ]);
   });
 
   it("avg-pool backward spreads dout / count over each window (padding excluded or included)", () => {
@@ -189,11 +212,17 @@ describe("pooling agrees with TensorFlow.js (cpu backend, float32)", function ()
     const ref = theirs.dataSync();
     for (let i = 0; i < ref.length; i++) {
       const diff = Math.abs(ours.data[i]! - ref[i]!);
-      if (!(diff <= tol * Math.max(1, Math.abs(ref[i]!)))) expect.fail(`${what}: entry ${i}: ours ${ours.data[i]}, tfjs ${ref[i]} (|diff| ${diff.toExponential(2)})`);
+      if (!(diff <= tol * Math.max(1, Math.abs(ref[i]!))))
+        expect.fail(`${what}: entry ${i}: ours ${ours.data[i]}, tfjs ${ref[i]} (|diff| ${diff.toExponential(2)})`);
     }
   }
   const tfOf = (t: Tensor): tf.Tensor => tf.tensor(Array.from(t.data), [...t.shape], "float32");
-  type TfPool = (x: tf.Tensor4D, filterSize: [number, number], strides: [number, number], pad: "valid" | number) => tf.Tensor4D;
+  type TfPool = (
+    x: tf.Tensor4D,
+    filterSize: [number, number],
+    strides: [number, number],
+    pad: "valid" | number,
+  ) => tf.Tensor4D;
   const nhwc = (a: tf.Tensor): tf.Tensor4D => tf.transpose(a, [0, 2, 3, 1]) as tf.Tensor4D;
   const nchw = (a: tf.Tensor): tf.Tensor => tf.transpose(a, [0, 3, 1, 2]);
   /**
@@ -201,8 +230,26 @@ describe("pooling agrees with TensorFlow.js (cpu backend, float32)", function ()
    * counts the padding), then a "valid" pool. (tfjs's own numeric `pad` argument sizes the output
    * from the window's height and stride on both axes, so it only works for square windows and strides.)
    */
-  const padded = (op: TfPool, k: [number, number], s: [number, number], p: [number, number], fill: number) => (a: tf.Tensor): tf.Tensor =>
-    nchw(op(tf.pad(nhwc(a), [[0, 0], [p[0], p[0]], [p[1], p[1]], [0, 0]], fill), k, s, "valid"));
+  const padded =
+    (op: TfPool, k: [number, number], s: [number, number], p: [number, number], fill: number) =>
+    (a: tf.Tensor): tf.Tensor =>
+      nchw(
+        op(
+          tf.pad(
+            nhwc(a),
+            [
+              [0, 0],
+              [p[0], p[0]],
+              [p[1], p[1]],
+              [0, 0],
+            ],
+            fill,
+          ),
+          k,
+          s,
+          "valid",
+        ),
+      );
   const vjp = (f: (a: tf.Tensor) => tf.Tensor, x: Tensor, dout: Tensor): tf.Tensor =>
     tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), tfOf(dout))))(tfOf(x));
 
@@ -240,7 +287,11 @@ describe("pooling agrees with TensorFlow.js (cpu backend, float32)", function ()
         // for a 3x3 window, padding 1), so countIncludePad: false is checked by centred differences above.
         if (c.k[0] === c.k[1] && c.s[0] === c.s[1] && c.p[0] === c.p[1]) {
           const excl = new AvgPool2d(c.k, c.s, c.p, { countIncludePad: false });
-          expectClose(excl.forward(x), nchw((tf.avgPool as TfPool)(nhwc(tfOf(x)), c.k, c.s, c.p[0])), "out (padding not counted)");
+          expectClose(
+            excl.forward(x),
+            nchw((tf.avgPool as TfPool)(nhwc(tfOf(x)), c.k, c.s, c.p[0])),
+            "out (padding not counted)",
+          );
         }
       });
     }
@@ -260,40 +311,62 @@ describe("pooling agrees with TensorFlow.js (cpu backend, float32)", function ()
 
 describe("pooling rejects bad input with errors that name the shapes", () => {
   it("wrong rank, window larger than the (padded) input, NaN input", () => {
-    expect(() => new MaxPool2d(2).forward(Tensor.zeros([4, 4]))).to.throw(/MaxPool2d\.forward: expected input \[N, C, H, W\], got \[4, 4\] \(rank 2\)/);
-    expect(() => new AvgPool2d(2).forward(Tensor.zeros([1, 2, 3, 4, 4]))).to.throw(/AvgPool2d\.forward: expected input \[N, C, H, W\], got \[1, 2, 3, 4, 4\]/);
-    expect(() => new MaxPool2d(3).forward(Tensor.zeros([1, 2, 2, 5]))).to.throw(/MaxPool2d\.forward: window 3x3 is larger than the input 2x5 \(input \[1, 2, 2, 5\]\)/);
-    expect(() => new AvgPool2d([5, 2], 1, [2, 0]).forward(Tensor.zeros([1, 1, 4, 1]))).to.throw(/window 5x2 is larger than the padded input 8x1/);
+    expect(() => new MaxPool2d(2).forward(Tensor.zeros([4, 4]))).to.throw(
+      /MaxPool2d\.forward: expected input \[N, C, H, W\], got \[4, 4\] \(rank 2\)/,
+    );
+    expect(() => new AvgPool2d(2).forward(Tensor.zeros([1, 2, 3, 4, 4]))).to.throw(
+      /AvgPool2d\.forward: expected input \[N, C, H, W\], got \[1, 2, 3, 4, 4\]/,
+    );
+    expect(() => new MaxPool2d(3).forward(Tensor.zeros([1, 2, 2, 5]))).to.throw(
+      /MaxPool2d\.forward: window 3x3 is larger than the input 2x5 \(input \[1, 2, 2, 5\]\)/,
+    );
+    expect(() => new AvgPool2d([5, 2], 1, [2, 0]).forward(Tensor.zeros([1, 1, 4, 1]))).to.throw(
+      /window 5x2 is larger than the padded input 8x1/,
+    );
     const x = Tensor.zeros([1, 2, 4, 4]);
     x.set(NaN, 0, 1, 2, 0);
-    expect(() => new MaxPool2d(2).forward(x)).to.throw(/MaxPool2d\.forward input: NaN at index \[0, 1, 2, 0\] of shape \[1, 2, 4, 4\]/);
+    expect(() => new MaxPool2d(2).forward(x)).to.throw(
+      /MaxPool2d\.forward input: NaN at index \[0, 1, 2, 0\] of shape \[1, 2, 4, 4\]/,
+    );
     expect(() => new AvgPool2d(2).forward(x)).to.throw(/AvgPool2d\.forward input: NaN at index \[0, 1, 2, 0\]/);
   });
 
   it("zero or non-integer kernel and stride; padding over half the window", () => {
-    expect(() => new MaxPool2d(0)).to.throw(/MaxPool2d: kernelSize must be an integer >= 1 \(or a pair of them\), got 0/);
+    expect(() => new MaxPool2d(0)).to.throw(
+      /MaxPool2d: kernelSize must be an integer >= 1 \(or a pair of them\), got 0/,
+    );
     expect(() => new MaxPool2d(2, 0)).to.throw(/MaxPool2d: stride must be an integer >= 1.*got 0/);
     expect(() => new AvgPool2d(2, 1.5)).to.throw(/AvgPool2d: stride must be an integer >= 1.*got 1\.5/);
     expect(() => new AvgPool2d(2, [2, -1])).to.throw(/stride must be an integer >= 1.*got \[2,-1\]/);
     expect(() => new MaxPool2d(2, 2, 0.5)).to.throw(/padding must be an integer >= 0/);
     expect(() => new MaxPool2d(2, 2, 2)).to.throw(/MaxPool2d: padding 2,2 must be at most half the window 2x2/);
-    expect(() => new AvgPool2d([4, 3], 1, [2, 2])).to.throw(/AvgPool2d: padding 2,2 must be at most half the window 4x3/);
+    expect(() => new AvgPool2d([4, 3], 1, [2, 2])).to.throw(
+      /AvgPool2d: padding 2,2 must be at most half the window 4x3/,
+    );
   });
 
   it("backward before forward, with the wrong shape, or with another dtype", () => {
     const pool = new MaxPool2d(2);
     expect(() => pool.backward(Tensor.zeros([1, 1, 2, 2]))).to.throw(/MaxPool2d\.backward: called before forward/);
     pool.forward(Tensor.zeros([1, 1, 4, 4]));
-    expect(() => pool.backward(Tensor.zeros([1, 1, 4, 4]))).to.throw(/upstream gradient has shape \[1, 1, 4, 4\], expected the forward output's shape \[1, 1, 2, 2\]/);
-    expect(() => pool.backward(Tensor.zeros([1, 1, 2, 2], "float32"))).to.throw(/MaxPool2d\.backward: upstream gradient is float32 \[1, 1, 2, 2\], the input was float64 \[1, 1, 4, 4\]/);
+    expect(() => pool.backward(Tensor.zeros([1, 1, 4, 4]))).to.throw(
+      /upstream gradient has shape \[1, 1, 4, 4\], expected the forward output's shape \[1, 1, 2, 2\]/,
+    );
+    expect(() => pool.backward(Tensor.zeros([1, 1, 2, 2], "float32"))).to.throw(
+      /MaxPool2d\.backward: upstream gradient is float32 \[1, 1, 2, 2\], the input was float64 \[1, 1, 4, 4\]/,
+    );
     const avg = new AvgPool2d(2);
     avg.forward(Tensor.zeros([1, 1, 4, 4], "float32"));
-    expect(() => avg.backward(Tensor.zeros([1, 1, 2, 2]))).to.throw(/AvgPool2d\.backward: upstream gradient is float64/);
+    expect(() => avg.backward(Tensor.zeros([1, 1, 2, 2]))).to.throw(
+      /AvgPool2d\.backward: upstream gradient is float64/,
+    );
   });
 
   it("describe() names the window, stride and padding", () => {
     expect(new MaxPool2d(2).describe()).to.equal("MaxPool2d(2x2, stride 2,2)");
     expect(new MaxPool2d([3, 2], 1, [1, 0]).describe()).to.equal("MaxPool2d(3x2, stride 1,1, padding 1,0)");
-    expect(new AvgPool2d(3, 2, 1, { countIncludePad: false }).describe()).to.equal("AvgPool2d(3x3, stride 2,2, padding 1,1, padding excluded from the mean)");
+    expect(new AvgPool2d(3, 2, 1, { countIncludePad: false }).describe()).to.equal(
+      "AvgPool2d(3x3, stride 2,2, padding 1,1, padding excluded from the mean)",
+    );
   });
 });

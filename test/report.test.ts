@@ -18,9 +18,15 @@ describe("report (quick setting)", function () {
   });
 
   it("runs every experiment and writes RESULTS.md with verdicts and figures", () => {
-    const r = spawnSync(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "report/run.ts", "--quick"], {
-      cwd: ROOT, encoding: "utf8", env: { ...process.env, TSDL_DATA: data! },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "report/run.ts", "--quick"],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, TSDL_DATA: data! },
+      },
+    );
     expect(r.status, r.stderr).to.equal(0);
     for (const e of experiments) expect(r.stderr).to.match(new RegExp(`${e.name}: done in \\d+\\.\\d s`));
     const md = readFileSync(join(ROOT, "report", "quick", "RESULTS.md"), "utf8");
@@ -28,16 +34,26 @@ describe("report (quick setting)", function () {
     for (const e of experiments) expect(md).to.contain(`## ${e.title}`);
     // Which kernels ran is stated overall and per experiment (the WebAssembly ones where supported).
     const n = experiments.length;
-    expect(md).to.match(new RegExp(`\\(kernels: (wasm \\(SIMD128\\)|reference \\(TypeScript\\)) for ${n} of the ${n} experiments\\)`));
-    expect(md).to.match(/Seed 0\. \d+\.\d s with the (wasm \(SIMD128\)|reference \(TypeScript\)) kernels on \d{4}-\d\d-\d\d \(\d+ cores \(/);
+    expect(md).to.match(
+      new RegExp(`\\(kernels: (wasm \\(SIMD128\\)|reference \\(TypeScript\\)) for ${n} of the ${n} experiments\\)`),
+    );
+    expect(md).to.match(
+      /Seed 0\. \d+\.\d s with the (wasm \(SIMD128\)|reference \(TypeScript\)) kernels on \d{4}-\d\d-\d\d \(\d+ cores \(/,
+    );
     expect(md).not.to.contain("experiments ran on different machines");
     expect(md).to.match(/\| Two-layer net: gradient checks \| \d\.\d\de-\d+ \| <= 1\.00e-9 \| .* \| met \|/);
-    expect(md).to.match(/\| Linear softmax classifier on MNIST \| \d+\.\d\d% \| >= 92\.60% \| .* \| (met|missed \(\d+\.\d\d points short\)) \|/);
+    expect(md).to.match(
+      /\| Linear softmax classifier on MNIST \| \d+\.\d\d% \| >= 92\.60% \| .* \| (met|missed \(\d+\.\d\d points short\)) \|/,
+    );
     if (findChromium() !== null) {
       expect(existsSync(join(ROOT, "report", "quick", "figures", "blur.png"))).to.equal(true);
       expect(md).to.contain("![Originals and their Gaussian blur](figures/blur.png)");
     }
-    const unknown = spawnSync(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "report/run.ts", "--only", "nope"], { cwd: ROOT, encoding: "utf8" });
+    const unknown = spawnSync(
+      process.execPath,
+      [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "report/run.ts", "--only", "nope"],
+      { cwd: ROOT, encoding: "utf8" },
+    );
     expect(unknown.status).to.equal(2);
     expect(unknown.stderr).to.match(/unknown experiment\(s\): nope; known: linear-mnist/);
   });

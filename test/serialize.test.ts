@@ -17,17 +17,23 @@ import { Tensor } from "../lib/tensor/tensor";
 function mlp(seed: number, hidden = 5, dtype: DType = "float64"): Sequential {
   const rng = new Rng(seed);
   return new Sequential(
-    new Linear(3, hidden, { rng, dtype }), new BatchNorm1d(hidden, { dtype }), new ReLU(), new Dropout(0.5, { seed }), new Linear(hidden, 2, { rng, dtype }),
+    new Linear(3, hidden, { rng, dtype }),
+    new BatchNorm1d(hidden, { dtype }),
+    new ReLU(),
+    new Dropout(0.5, { seed }),
+    new Linear(hidden, 2, { rng, dtype }),
   );
 }
 
 /** Moves every parameter and buffer away from its initial value, as training would. */
 function perturb(model: Sequential, seed: number): void {
   const rng = new Rng(seed);
-  for (const t of [...model.parameters(), ...model.buffers()]) t.value.addInPlace(Tensor.randn(t.value.shape, rng, { dtype: t.value.dtype, std: 0.3 }));
+  for (const t of [...model.parameters(), ...model.buffers()])
+    t.value.addInPlace(Tensor.randn(t.value.shape, rng, { dtype: t.value.dtype, std: 0.3 }));
 }
 
-const bits = (model: Sequential): number[][] => [...model.parameters(), ...model.buffers()].map((t) => t.value.toFlatArray());
+const bits = (model: Sequential): number[][] =>
+  [...model.parameters(), ...model.buffers()].map((t) => t.value.toFlatArray());
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("save and load", () => {
@@ -38,7 +44,16 @@ describe("save and load", () => {
     const a = mlp(1);
     const dict = stateDict(a);
     expect(dict.format).to.equal("tsdl-state-dict");
-    expect(Object.keys(dict.tensors)).to.deep.equal(["0.W", "0.b", "1.gamma", "1.beta", "4.W", "4.b", "1.runningMean", "1.runningVar"]);
+    expect(Object.keys(dict.tensors)).to.deep.equal([
+      "0.W",
+      "0.b",
+      "1.gamma",
+      "1.beta",
+      "4.W",
+      "4.b",
+      "1.runningMean",
+      "1.runningVar",
+    ]);
     expect(dict.tensors["0.W"]!.shape).to.deep.equal([3, 5]);
     expect(dict.tensors["1.runningVar"]).to.deep.equal({ shape: [5], dtype: "float64", values: [1, 1, 1, 1, 1] });
     const w = (a.layers[0] as Linear).weight.value;
@@ -87,7 +102,23 @@ describe("save and load", () => {
   });
 
   it("values round-trip float64 exactly, including subnormals, extremes, -0, NaN and infinities", () => {
-    const special = [0.1 + 0.2, 1 / 3, Math.PI, -Number.MIN_VALUE, Number.MAX_VALUE, 2.2250738585072014e-308, 1 + Number.EPSILON, -0, NaN, Infinity, -Infinity, 0, 123456789.123456789, -1e-300, 5e-324];
+    const special = [
+      0.1 + 0.2,
+      1 / 3,
+      Math.PI,
+      -Number.MIN_VALUE,
+      Number.MAX_VALUE,
+      2.2250738585072014e-308,
+      1 + Number.EPSILON,
+      -0,
+      NaN,
+      Infinity,
+      -Infinity,
+      0,
+      123456789.12345679,
+      -1e-300,
+      5e-324,
+    ];
     const model = new Sequential(new Linear(3, 5));
     const w = (model.layers[0] as Linear).weight.value;
     for (let i = 0; i < w.size; i++) w.data[i] = special[i]!;
@@ -98,7 +129,8 @@ describe("save and load", () => {
     const back = new Sequential(new Linear(3, 5));
     loadModel(back, path);
     const got = (back.layers[0] as Linear).weight.value;
-    for (let i = 0; i < special.length; i++) expect(Object.is(got.data[i], special[i]), `entry ${i}: ${got.data[i]} vs ${special[i]}`).to.equal(true);
+    for (let i = 0; i < special.length; i++)
+      expect(Object.is(got.data[i], special[i]), `entry ${i}: ${got.data[i]} vs ${special[i]}`).to.equal(true);
     // Random doubles over many magnitudes, compared bit for bit.
     const rng = new Rng(9);
     for (let i = 0; i < w.size; i++) w.data[i] = rng.normal() * 10 ** (rng.int(600) - 300);
@@ -148,8 +180,12 @@ describe("save and load", () => {
     expect(() => loadStateDict(mlp(1), extra)).to.throw(/unexpected key "9\.W" \(not in the model\)/);
     // A model without BatchNorm given a dict with one: the extra layer's keys are unexpected, the shifted ones missing.
     const noBn = new Sequential(new Linear(3, 5), new ReLU(), new Linear(5, 2));
-    expect(() => loadStateDict(noBn, fresh())).to.throw(/unexpected key "1\.gamma"[\s\S]*missing key "2\.W" \(the model expects shape \[5, 2\]\)/);
-    expect(() => loadStateDict(mlp(1, 5, "float32"), fresh())).to.throw(/"0\.W": dtype mismatch: expected float32 \(model\), got float64 \(saved\)/);
+    expect(() => loadStateDict(noBn, fresh())).to.throw(
+      /unexpected key "1\.gamma"[\s\S]*missing key "2\.W" \(the model expects shape \[5, 2\]\)/,
+    );
+    expect(() => loadStateDict(mlp(1, 5, "float32"), fresh())).to.throw(
+      /"0\.W": dtype mismatch: expected float32 \(model\), got float64 \(saved\)/,
+    );
     const short = fresh();
     short.tensors["0.b"]!.values.pop();
     expect(() => loadStateDict(mlp(1), short)).to.throw(/"0\.b": 4 values, shape \[5\] needs 5/);
@@ -157,7 +193,9 @@ describe("save and load", () => {
     (junk.tensors["0.b"]!.values as unknown[])[2] = "abc";
     expect(() => loadStateDict(mlp(1), junk)).to.throw(/"0\.b": value 2 is "abc", not a number/);
     expect(() => loadStateDict(mlp(1), { tensors: {} } as unknown as StateDict)).to.throw(/not a tsdl state dict/);
-    expect(() => loadStateDict(mlp(1), { ...fresh(), version: 2 } as unknown as StateDict)).to.throw(/unsupported state dict version 2/);
+    expect(() => loadStateDict(mlp(1), { ...fresh(), version: 2 } as unknown as StateDict)).to.throw(
+      /unsupported state dict version 2/,
+    );
   });
 
   it("file errors name the file", () => {

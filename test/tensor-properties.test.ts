@@ -55,7 +55,13 @@ const anyPair = fc.tuple(
 
 /** A shape and a permutation of its axes. */
 const shapeAndPerm = shapeArb.chain((s) =>
-  fc.tuple(fc.constant(s), fc.shuffledSubarray(s.map((_, i) => i), { minLength: s.length, maxLength: s.length })),
+  fc.tuple(
+    fc.constant(s),
+    fc.shuffledSubarray(
+      s.map((_, i) => i),
+      { minLength: s.length, maxLength: s.length },
+    ),
+  ),
 );
 
 describe("Tensor properties (fast-check)", () => {
@@ -132,7 +138,12 @@ describe("Tensor properties (fast-check)", () => {
 
   it("reshape round trips through any factorisation, as a view", () => {
     // The target merges runs of shuffled dims of the source, so the sizes agree; one entry may be -1.
-    const arb = fc.tuple(shapeArb, seedArb, fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), fc.integer({ min: -1, max: 3 }));
+    const arb = fc.tuple(
+      shapeArb,
+      seedArb,
+      fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+      fc.integer({ min: -1, max: 3 }),
+    );
     fc.assert(
       fc.property(arb, ([a, seed, merge, unknown]) => {
         const x = randn(a, seed);
@@ -220,10 +231,17 @@ describe("Tensor properties (fast-check)", () => {
   it("concat then slice recovers the parts, along any axis", () => {
     const arb = fc
       .tuple(fc.array(dim, { minLength: 1, maxLength: 4 }), seedArb, fc.array(dim, { minLength: 1, maxLength: 3 }))
-      .chain(([a, seed, sizes]) => fc.tuple(fc.constant(a), fc.constant(seed), fc.constant(sizes), fc.integer({ min: 0, max: a.length - 1 })));
+      .chain(([a, seed, sizes]) =>
+        fc.tuple(fc.constant(a), fc.constant(seed), fc.constant(sizes), fc.integer({ min: 0, max: a.length - 1 })),
+      );
     fc.assert(
       fc.property(arb, ([a, seed, sizes, axis]) => {
-        const parts = sizes.map((s, i) => randn(a.map((d, j) => (j === axis ? s : d)), seed + i));
+        const parts = sizes.map((s, i) =>
+          randn(
+            a.map((d, j) => (j === axis ? s : d)),
+            seed + i,
+          ),
+        );
         const c = Tensor.concat(parts, axis);
         const total = sizes.reduce((x, y) => x + y, 0);
         expect(c.shape).to.deep.equal(a.map((d, j) => (j === axis ? total : d)));

@@ -100,7 +100,11 @@ describe("Tensor", () => {
     });
 
     it("eye is the identity (and the identity for matmul)", () => {
-      expect(Tensor.eye(3).toArray()).to.deep.equal([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+      expect(Tensor.eye(3).toArray()).to.deep.equal([
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ]);
       expect(Tensor.eye(2, "float32").dtype).to.equal("float32");
       const a = Tensor.randn([4, 4], new Rng(1));
       expect(Tensor.eye(4).matmul(a).toFlatArray()).to.deep.equal(a.toFlatArray());
@@ -110,7 +114,10 @@ describe("Tensor", () => {
       expect(tensor(5).shape).to.deep.equal([]);
       const v = tensor([1, 2, 3]);
       expect(v.shape).to.deep.equal([3]);
-      const m = tensor([[1, 2, 3], [4, 5, 6]]);
+      const m = tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       expect(m.shape).to.deep.equal([2, 3]);
       expect(m.toFlatArray()).to.deep.equal([1, 2, 3, 4, 5, 6]);
       expect(m.get(1, 0)).to.equal(4);
@@ -121,7 +128,11 @@ describe("Tensor", () => {
       expect(tensor([[], []]).shape).to.deep.equal([2, 0]);
       expect(tensor([]).shape).to.deep.equal([0]);
       expect(tensor(Int32Array.of(4, 5)).toFlatArray()).to.deep.equal([4, 5]);
-      expect(tensor([1, 2, 3, 4, 5, 6], [3, 2]).toArray()).to.deep.equal([[1, 2], [3, 4], [5, 6]]);
+      expect(tensor([1, 2, 3, 4, 5, 6], [3, 2]).toArray()).to.deep.equal([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]);
       expect(tensor(Float64Array.of(1, 2, 3, 4), [2, 2], "float32").dtype).to.equal("float32");
       expect(tensor([[0.1]], undefined, "float32").get(0, 0)).to.equal(Math.fround(0.1));
       // The data is copied, not aliased.
@@ -134,10 +145,24 @@ describe("Tensor", () => {
 
     it("rejects ragged nested arrays, naming the position", () => {
       expect(() => tensor([[1, 2], [3]])).to.throw(/ragged nested array at \[1\]: expected length 2, got length 1/);
-      expect(() => tensor([[[1, 2], [3, 4]], [[5, 6], [7]]])).to.throw(/ragged nested array at \[1, 1\]: expected length 2, got length 1/);
+      expect(() =>
+        tensor([
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [[5, 6], [7]],
+        ]),
+      ).to.throw(/ragged nested array at \[1, 1\]: expected length 2, got length 1/);
       expect(() => tensor([[1], 2])).to.throw(/ragged nested array at \[1\]: expected length 1, got a number/);
       expect(() => tensor([1, [2]])).to.throw(/ragged nested array at \[1\]: expected a number/);
-      expect(() => tensor([[1, 2], [3, 4], [5, 6, 7]])).to.throw(/at \[2\].*got length 3/);
+      expect(() =>
+        tensor([
+          [1, 2],
+          [3, 4],
+          [5, 6, 7],
+        ]),
+      ).to.throw(/at \[2\].*got length 3/);
     });
 
     it("samples randn and uniform reproducibly with the right moments and dtypes", () => {
@@ -207,11 +232,26 @@ describe("Tensor", () => {
     });
 
     it("transposes every permutation of 3-D and 4-D tensors like an index-by-index reference", () => {
-      const perms3 = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+      const perms3 = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+      ];
       const t3 = Tensor.randn([2, 3, 4], new Rng(1));
-      const perms4 = [[3, 1, 0, 2], [1, 3, 2, 0], [0, 2, 3, 1], [3, 2, 1, 0]];
+      const perms4 = [
+        [3, 1, 0, 2],
+        [1, 3, 2, 0],
+        [0, 2, 3, 1],
+        [3, 2, 1, 0],
+      ];
       const t4 = Tensor.randn([2, 1, 3, 5], new Rng(2));
-      for (const [t, perms] of [[t3, perms3], [t4, perms4]] as const) {
+      for (const [t, perms] of [
+        [t3, perms3],
+        [t4, perms4],
+      ] as const) {
         for (const perm of perms) {
           const p = t.transpose(...perm);
           expect(p.shape).to.deep.equal(perm.map((a) => t.shape[a]));
@@ -226,19 +266,29 @@ describe("Tensor", () => {
       // Negative axes and the default (reversed) order.
       expect(t3.transpose(-1, 0, 1).toFlatArray()).to.deep.equal(t3.transpose(2, 0, 1).toFlatArray());
       expect(t3.transpose().toFlatArray()).to.deep.equal(t3.transpose(2, 1, 0).toFlatArray());
-      expect(() => t3.transpose(0, 0, 1)).to.throw(/axes \[0, 0, 1\] are not a permutation of the 3 axes of \[2, 3, 4\]/);
+      expect(() => t3.transpose(0, 0, 1)).to.throw(
+        /axes \[0, 0, 1\] are not a permutation of the 3 axes of \[2, 3, 4\]/,
+      );
       expect(() => t3.transpose(0, 1)).to.throw(/not a permutation/);
       expect(() => t3.transpose(0, 1, 3)).to.throw(/axis 3 is out of range/);
     });
 
     it("T transposes matrices (including sizes past the 32-block) and returns a copy", () => {
-      for (const [r, c] of [[1, 1], [1, 7], [37, 45], [64, 33]]) {
+      for (const [r, c] of [
+        [1, 1],
+        [1, 7],
+        [37, 45],
+        [64, 33],
+      ]) {
         const m = Tensor.randn([r!, c!], new Rng(r! * 100 + c!));
         const mt = m.T;
         expect(mt.shape).to.deep.equal([c, r]);
         for (let i = 0; i < r!; i++) for (let j = 0; j < c!; j++) expect(at(mt, [j, i])).to.equal(at(m, [i, j]));
       }
-      const m = tensor([[1, 2], [3, 4]]);
+      const m = tensor([
+        [1, 2],
+        [3, 4],
+      ]);
       const mt = m.T;
       mt.set(99, 0, 0);
       expect(m.get(0, 0)).to.equal(1);
@@ -247,9 +297,26 @@ describe("Tensor", () => {
 
     it("slices along any axis with negative and clamped bounds, as copies", () => {
       const t = Tensor.arange(24).reshape([2, 3, 4]);
-      expect(t.slice(0, 1).toArray()).to.deep.equal([[[12, 13, 14, 15], [16, 17, 18, 19], [20, 21, 22, 23]]]);
+      expect(t.slice(0, 1).toArray()).to.deep.equal([
+        [
+          [12, 13, 14, 15],
+          [16, 17, 18, 19],
+          [20, 21, 22, 23],
+        ],
+      ]);
       expect(t.slice(1, 1, 2).toArray()).to.deep.equal([[[4, 5, 6, 7]], [[16, 17, 18, 19]]]);
-      expect(t.slice(-1, -2).toArray()).to.deep.equal([[[2, 3], [6, 7], [10, 11]], [[14, 15], [18, 19], [22, 23]]]);
+      expect(t.slice(-1, -2).toArray()).to.deep.equal([
+        [
+          [2, 3],
+          [6, 7],
+          [10, 11],
+        ],
+        [
+          [14, 15],
+          [18, 19],
+          [22, 23],
+        ],
+      ]);
       expect(t.slice(2, 1, -1).shape).to.deep.equal([2, 3, 2]);
       expect(t.slice(2, 0, 100).shape).to.deep.equal([2, 3, 4]);
       expect(t.slice(2, 3, 1).shape).to.deep.equal([2, 3, 0]);
@@ -261,9 +328,17 @@ describe("Tensor", () => {
 
     it("takes entries by index along an axis (with repeats)", () => {
       const t = Tensor.arange(12).reshape([3, 4]);
-      expect(t.take([2, 0, 2], 0).toArray()).to.deep.equal([[8, 9, 10, 11], [0, 1, 2, 3], [8, 9, 10, 11]]);
+      expect(t.take([2, 0, 2], 0).toArray()).to.deep.equal([
+        [8, 9, 10, 11],
+        [0, 1, 2, 3],
+        [8, 9, 10, 11],
+      ]);
       expect(t.take([3], 1).toArray()).to.deep.equal([[3], [7], [11]]);
-      expect(t.take(Int32Array.of(1, 0), -1).toArray()).to.deep.equal([[1, 0], [5, 4], [9, 8]]);
+      expect(t.take(Int32Array.of(1, 0), -1).toArray()).to.deep.equal([
+        [1, 0],
+        [5, 4],
+        [9, 8],
+      ]);
       expect(t.take([], 0).shape).to.deep.equal([0, 4]);
       expect(() => t.take([3], 0)).to.throw(/take: index 3 is out of range for axis 0 of shape \[3, 4\]/);
       expect(() => t.take([-1], 0)).to.throw(/index -1 is out of range/);
@@ -285,8 +360,12 @@ describe("Tensor", () => {
       const st = Tensor.stack([tensor([[1, 2]]), tensor([[3, 4]]), tensor([[5, 6]])]);
       expect(st.shape).to.deep.equal([3, 1, 2]);
       expect(st.toArray()).to.deep.equal([[[1, 2]], [[3, 4]], [[5, 6]]]);
-      expect(() => Tensor.concat([a, b], 0)).to.throw(/float64 \[2, 1, 4\] does not match float64 \[2, 3, 4\] off axis 0/);
-      expect(() => Tensor.concat([a, a.astype("float32")], 0)).to.throw(/float32 \[2, 3, 4\] does not match float64 \[2, 3, 4\]/);
+      expect(() => Tensor.concat([a, b], 0)).to.throw(
+        /float64 \[2, 1, 4\] does not match float64 \[2, 3, 4\] off axis 0/,
+      );
+      expect(() => Tensor.concat([a, a.astype("float32")], 0)).to.throw(
+        /float32 \[2, 3, 4\] does not match float64 \[2, 3, 4\]/,
+      );
       expect(() => Tensor.concat([])).to.throw(/no tensors given/);
       expect(() => Tensor.stack([tensor([1, 2]), tensor([1, 2, 3])])).to.throw(/does not match/);
     });
@@ -312,16 +391,52 @@ describe("Tensor", () => {
     const cases: [number[], number[], number[]][] = [
       [[5, 3], [3], [5, 3]], // [N, D] + [D] (the bias pattern)
       [[3], [5, 3], [5, 3]],
-      [[4, 1], [1, 6], [4, 6]], // [N, 1] * [1, D] (outer product)
-      [[1, 6], [4, 1], [4, 6]],
-      [[2, 3, 4], [3, 1], [2, 3, 4]],
-      [[2, 1, 4], [3, 1], [2, 3, 4]],
-      [[1, 3, 1], [2, 1, 5], [2, 3, 5]],
-      [[2, 3, 4], [2, 3, 4], [2, 3, 4]],
-      [[2, 3, 4], [1, 1, 1], [2, 3, 4]],
+      [
+        [4, 1],
+        [1, 6],
+        [4, 6],
+      ], // [N, 1] * [1, D] (outer product)
+      [
+        [1, 6],
+        [4, 1],
+        [4, 6],
+      ],
+      [
+        [2, 3, 4],
+        [3, 1],
+        [2, 3, 4],
+      ],
+      [
+        [2, 1, 4],
+        [3, 1],
+        [2, 3, 4],
+      ],
+      [
+        [1, 3, 1],
+        [2, 1, 5],
+        [2, 3, 5],
+      ],
+      [
+        [2, 3, 4],
+        [2, 3, 4],
+        [2, 3, 4],
+      ],
+      [
+        [2, 3, 4],
+        [1, 1, 1],
+        [2, 3, 4],
+      ],
       [[1], [2, 2], [2, 2]],
-      [[2, 1, 3], [4, 1], [2, 4, 3]],
-      [[3, 1, 2, 1], [4, 1, 5], [3, 4, 2, 5]],
+      [
+        [2, 1, 3],
+        [4, 1],
+        [2, 4, 3],
+      ],
+      [
+        [3, 1, 2, 1],
+        [4, 1, 5],
+        [3, 4, 2, 5],
+      ],
       [[], [2, 3], [2, 3]], // a 0-d tensor
       [[0, 3], [3], [0, 3]],
     ];
@@ -339,7 +454,10 @@ describe("Tensor", () => {
     }
 
     it("works with plain numbers and 0-d tensors as scalars (on either side)", () => {
-      const t = tensor([[-2, 0], [3, 4]]);
+      const t = tensor([
+        [-2, 0],
+        [3, 4],
+      ]);
       expect(t.mul(2).add(1).toFlatArray()).to.deep.equal([-3, 1, 7, 9]);
       expect(t.sub(1).toFlatArray()).to.deep.equal([-3, -1, 2, 3]);
       expect(t.div(2).toFlatArray()).to.deep.equal([-1, 0, 1.5, 2]);
@@ -347,10 +465,23 @@ describe("Tensor", () => {
       expect(t.maximum(1).toFlatArray()).to.deep.equal([1, 1, 3, 4]);
       expect(t.minimum(1).toFlatArray()).to.deep.equal([-2, 0, 1, 1]);
       expect(t.eq(3).toFlatArray()).to.deep.equal([0, 0, 1, 0]);
-      expect(Tensor.scalar(10).sub(t).toArray()).to.deep.equal([[12, 10], [7, 6]]);
-      expect(t.sub(Tensor.scalar(10)).toArray()).to.deep.equal([[-12, -10], [-7, -6]]);
+      expect(Tensor.scalar(10).sub(t).toArray()).to.deep.equal([
+        [12, 10],
+        [7, 6],
+      ]);
+      expect(t.sub(Tensor.scalar(10)).toArray()).to.deep.equal([
+        [-12, -10],
+        [-7, -6],
+      ]);
       // pow with a tensor exponent broadcasts too.
-      expect(tensor([2, 3]).pow(tensor([[1], [2]])).toArray()).to.deep.equal([[2, 3], [4, 9]]);
+      expect(
+        tensor([2, 3])
+          .pow(tensor([[1], [2]]))
+          .toArray(),
+      ).to.deep.equal([
+        [2, 3],
+        [4, 9],
+      ]);
     });
 
     it("applies unary functions", () => {
@@ -376,10 +507,18 @@ describe("Tensor", () => {
     });
 
     it("names both shapes when broadcasting fails", () => {
-      expect(() => Tensor.zeros([2, 3]).add(Tensor.zeros([4]))).to.throw(/add: shapes \[2, 3\] and \[4\] cannot be broadcast together/);
-      expect(() => Tensor.zeros([2, 3, 4]).mul(Tensor.zeros([3, 3, 1]))).to.throw(/mul: shapes \[2, 3, 4\] and \[3, 3, 1\] cannot be broadcast/);
-      expect(() => Tensor.zeros([5, 1]).sub(Tensor.zeros([2, 3]))).to.throw(/\[5, 1\] and \[2, 3\].*dimension 0.*5 vs 2/);
-      expect(() => Tensor.zeros([2]).add([1, 2] as unknown as Tensor)).to.throw(/expected a Tensor or a number, got an array/);
+      expect(() => Tensor.zeros([2, 3]).add(Tensor.zeros([4]))).to.throw(
+        /add: shapes \[2, 3\] and \[4\] cannot be broadcast together/,
+      );
+      expect(() => Tensor.zeros([2, 3, 4]).mul(Tensor.zeros([3, 3, 1]))).to.throw(
+        /mul: shapes \[2, 3, 4\] and \[3, 3, 1\] cannot be broadcast/,
+      );
+      expect(() => Tensor.zeros([5, 1]).sub(Tensor.zeros([2, 3]))).to.throw(
+        /\[5, 1\] and \[2, 3\].*dimension 0.*5 vs 2/,
+      );
+      expect(() => Tensor.zeros([2]).add([1, 2] as unknown as Tensor)).to.throw(
+        /expected a Tensor or a number, got an array/,
+      );
     });
   });
 
@@ -410,11 +549,17 @@ describe("Tensor", () => {
           ["sum", t.sum(arg, true), refReduce(t, axes, 0, (a, v) => a + v), 1e-12],
           ["max", t.max(arg, true), refReduce(t, axes, -Infinity, Math.max), 0],
           ["min", t.min(arg, true), refReduce(t, axes, Infinity, Math.min), 0],
-          ["mean", t.mean(arg, true), refReduce(t, axes, 0, (a, v) => a + v).div(axes.reduce((n, a) => n * t.shape[a]!, 1)), 1e-12],
+          [
+            "mean",
+            t.mean(arg, true),
+            refReduce(t, axes, 0, (a, v) => a + v).div(axes.reduce((n, a) => n * t.shape[a]!, 1)),
+            1e-12,
+          ],
         ];
         for (const [name, got, ref, tol] of refs) {
           expect(got.shape, `${name} ${axes}`).to.deep.equal(kept);
-          for (let i = 0; i < ref.size; i++) expect(got.data[i], `${name} over ${axes}`).to.be.closeTo(ref.data[i]!, tol);
+          for (let i = 0; i < ref.size; i++)
+            expect(got.data[i], `${name} over ${axes}`).to.be.closeTo(ref.data[i]!, tol);
         }
         expect(t.sum(arg).shape).to.deep.equal(dropped);
         expect(t.sum(arg).toFlatArray()).to.deep.equal(t.sum(arg, true).toFlatArray());
@@ -431,9 +576,30 @@ describe("Tensor", () => {
     });
 
     it("variance is the population variance (divides by N), over any axes", () => {
-      expect(tensor([[1, 3], [5, 7]]).variance(0).toFlatArray()).to.deep.equal([4, 4]);
-      expect(tensor([[1, 3], [5, 7]]).variance(1).toFlatArray()).to.deep.equal([1, 1]);
-      expect(tensor([[1, 3], [5, 7]]).variance().item()).to.equal(5);
+      expect(
+        tensor([
+          [1, 3],
+          [5, 7],
+        ])
+          .variance(0)
+          .toFlatArray(),
+      ).to.deep.equal([4, 4]);
+      expect(
+        tensor([
+          [1, 3],
+          [5, 7],
+        ])
+          .variance(1)
+          .toFlatArray(),
+      ).to.deep.equal([1, 1]);
+      expect(
+        tensor([
+          [1, 3],
+          [5, 7],
+        ])
+          .variance()
+          .item(),
+      ).to.equal(5);
       for (const axes of axisSets) {
         const v = t.variance(axes, true);
         const count = axes.reduce((n, a) => n * t.shape[a]!, 1);
@@ -450,8 +616,22 @@ describe("Tensor", () => {
     });
 
     it("argmax along any axis takes the first maximum on ties", () => {
-      expect(Array.from(tensor([[1, 5, 5], [7, 0, 7]]).argmax(1))).to.deep.equal([1, 0]);
-      expect(Array.from(tensor([[1, 5], [7, 0]]).argmax(0))).to.deep.equal([1, 0]);
+      expect(
+        Array.from(
+          tensor([
+            [1, 5, 5],
+            [7, 0, 7],
+          ]).argmax(1),
+        ),
+      ).to.deep.equal([1, 0]);
+      expect(
+        Array.from(
+          tensor([
+            [1, 5],
+            [7, 0],
+          ]).argmax(0),
+        ),
+      ).to.deep.equal([1, 0]);
       expect(Array.from(tensor([3, 3, 3]).argmax())).to.deep.equal([0]);
       expect(Array.from(tensor([-5, -1, -1, -9]).argmax())).to.deep.equal([1]);
       for (let axis = 0; axis < 3; axis++) {
@@ -504,7 +684,13 @@ describe("Tensor", () => {
   describe("matmul", () => {
     it("multiplies 2-D matrices like a triple loop", () => {
       const rng = new Rng(9);
-      for (const [m, k, n] of [[1, 1, 1], [7, 5, 3], [1, 9, 4], [6, 1, 6], [33, 70, 5]]) {
+      for (const [m, k, n] of [
+        [1, 1, 1],
+        [7, 5, 3],
+        [1, 9, 4],
+        [6, 1, 6],
+        [33, 70, 5],
+      ]) {
         const a = Tensor.randn([m!, k!], rng);
         const b = Tensor.randn([k!, n!], rng);
         const ref = naiveMatmul(a.toArray() as number[][], b.toArray() as number[][]);
@@ -535,31 +721,65 @@ describe("Tensor", () => {
       }
       const vv = v.matmul(v);
       expect(vv.shape).to.deep.equal([]);
-      expect(vv.item()).to.be.closeTo(v.toFlatArray().reduce((s, x) => s + x * x, 0), 1e-12);
+      expect(vv.item()).to.be.closeTo(
+        v.toFlatArray().reduce((s, x) => s + x * x, 0),
+        1e-12,
+      );
       expect(v.dot(v).item()).to.equal(vv.item());
-      expect(Tensor.zeros([2, 0]).matmul(Tensor.zeros([0, 3])).toArray()).to.deep.equal([[0, 0, 0], [0, 0, 0]]);
+      expect(
+        Tensor.zeros([2, 0])
+          .matmul(Tensor.zeros([0, 3]))
+          .toArray(),
+      ).to.deep.equal([
+        [0, 0, 0],
+        [0, 0, 0],
+      ]);
     });
 
     it("names both shapes (and dtypes) when operands do not fit", () => {
-      expect(() => Tensor.zeros([2, 3]).matmul(Tensor.zeros([2, 3]))).to.throw(/matmul: shapes \[2, 3\] and \[2, 3\] are not aligned/);
+      expect(() => Tensor.zeros([2, 3]).matmul(Tensor.zeros([2, 3]))).to.throw(
+        /matmul: shapes \[2, 3\] and \[2, 3\] are not aligned/,
+      );
       expect(() => Tensor.zeros([4]).matmul(Tensor.zeros([3]))).to.throw(/shapes \[4\] and \[3\] are not aligned/);
       expect(() => Tensor.zeros([2, 2, 2]).matmul(Tensor.zeros([2, 2]))).to.throw(/shapes \[2, 2, 2\] and \[2, 2\]/);
-      expect(() => Tensor.zeros([2, 3]).matmul(Tensor.zeros([3, 2], "float32"))).to.throw(/matmul: dtype mismatch: float64 \[2, 3\] vs float32 \[3, 2\]/);
+      expect(() => Tensor.zeros([2, 3]).matmul(Tensor.zeros([3, 2], "float32"))).to.throw(
+        /matmul: dtype mismatch: float64 \[2, 3\] vs float32 \[3, 2\]/,
+      );
     });
   });
 
   describe("in-place updates", () => {
     it("addInPlace (with alpha), subInPlace, mulInPlace, divInPlace broadcast into the target and return it", () => {
-      const w = tensor([[1, 2, 3], [4, 5, 6]]);
+      const w = tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       const data = w.data;
       expect(w.addInPlace(tensor([10, 20, 30]), 0.5)).to.equal(w);
-      expect(w.toArray()).to.deep.equal([[6, 12, 18], [9, 15, 21]]);
+      expect(w.toArray()).to.deep.equal([
+        [6, 12, 18],
+        [9, 15, 21],
+      ]);
       w.subInPlace(tensor([[1], [2]]));
-      expect(w.toArray()).to.deep.equal([[5, 11, 17], [7, 13, 19]]);
-      w.mulInPlace(2).divInPlace(tensor([[1, 2, 4], [1, 2, 4]]));
-      expect(w.toArray()).to.deep.equal([[10, 11, 8.5], [14, 13, 9.5]]);
+      expect(w.toArray()).to.deep.equal([
+        [5, 11, 17],
+        [7, 13, 19],
+      ]);
+      w.mulInPlace(2).divInPlace(
+        tensor([
+          [1, 2, 4],
+          [1, 2, 4],
+        ]),
+      );
+      expect(w.toArray()).to.deep.equal([
+        [10, 11, 8.5],
+        [14, 13, 9.5],
+      ]);
       w.addInPlace(1);
-      expect(w.toArray()).to.deep.equal([[11, 12, 9.5], [15, 14, 10.5]]);
+      expect(w.toArray()).to.deep.equal([
+        [11, 12, 9.5],
+        [15, 14, 10.5],
+      ]);
       w.addInPlace(w.clone(), -1);
       expect(w.toFlatArray()).to.deep.equal([0, 0, 0, 0, 0, 0]);
       expect(w.data).to.equal(data); // no reallocation
@@ -577,16 +797,27 @@ describe("Tensor", () => {
       expect(t.fill(3)).to.equal(t);
       expect(t.toFlatArray()).to.deep.equal([3, 3, 3, 3]);
       expect(t.mapInPlace((v) => v * v).toFlatArray()).to.deep.equal([9, 9, 9, 9]);
-      t.copyFrom(tensor([[1, 2], [3, 4]])); // any dtype
+      t.copyFrom(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      ); // any dtype
       expect(t.toFlatArray()).to.deep.equal([1, 2, 3, 4]);
       expect(t.dtype).to.equal("float32");
-      expect(() => t.copyFrom(Tensor.zeros([4]))).to.throw(/copyFrom: source shape \[4\] does not match target \[2, 2\]/);
+      expect(() => t.copyFrom(Tensor.zeros([4]))).to.throw(
+        /copyFrom: source shape \[4\] does not match target \[2, 2\]/,
+      );
     });
 
     it("refuses to grow the target, naming both shapes", () => {
       const w = Tensor.ones([2, 2]);
-      expect(() => w.addInPlace(Tensor.zeros([3, 2, 2]))).to.throw(/addInPlace: cannot broadcast \[3, 2, 2\] into the in-place target \[2, 2\]/);
-      expect(() => w.mulInPlace(Tensor.zeros([3]))).to.throw(/mulInPlace: shapes \[2, 2\] and \[3\] cannot be broadcast/);
+      expect(() => w.addInPlace(Tensor.zeros([3, 2, 2]))).to.throw(
+        /addInPlace: cannot broadcast \[3, 2, 2\] into the in-place target \[2, 2\]/,
+      );
+      expect(() => w.mulInPlace(Tensor.zeros([3]))).to.throw(
+        /mulInPlace: shapes \[2, 2\] and \[3\] cannot be broadcast/,
+      );
       expect(w.toFlatArray()).to.deep.equal([1, 1, 1, 1]);
     });
   });
@@ -597,12 +828,30 @@ describe("Tensor", () => {
       const a = Tensor.randn([3, 4], rng, { dtype: "float32" });
       const b = Tensor.randn([4], rng, { dtype: "float32" });
       const results: [string, Tensor][] = [
-        ["add", a.add(b)], ["mul scalar", a.mul(2)], ["div", a.div(b)], ["pow", a.pow(2)], ["gt", a.gt(0)],
-        ["exp", a.exp()], ["sigmoid", a.sigmoid()], ["relu", a.relu()], ["clip", a.clip(0, 1)], ["map", a.map((v) => v)],
-        ["sum", a.sum(0)], ["max", a.max(1, true)], ["mean", a.mean()], ["variance", a.variance(0)],
-        ["matmul", a.matmul(a.T)], ["transpose", a.transpose()], ["reshape", a.reshape([-1])], ["slice", a.slice(0, 1)],
-        ["take", a.take([0], 1)], ["concat", Tensor.concat([a, a])], ["stack", Tensor.stack([b, b])], ["clone", a.clone()],
-        ["zerosLike", Tensor.zerosLike(a)], ["addInPlace", a.clone().addInPlace(b)],
+        ["add", a.add(b)],
+        ["mul scalar", a.mul(2)],
+        ["div", a.div(b)],
+        ["pow", a.pow(2)],
+        ["gt", a.gt(0)],
+        ["exp", a.exp()],
+        ["sigmoid", a.sigmoid()],
+        ["relu", a.relu()],
+        ["clip", a.clip(0, 1)],
+        ["map", a.map((v) => v)],
+        ["sum", a.sum(0)],
+        ["max", a.max(1, true)],
+        ["mean", a.mean()],
+        ["variance", a.variance(0)],
+        ["matmul", a.matmul(a.T)],
+        ["transpose", a.transpose()],
+        ["reshape", a.reshape([-1])],
+        ["slice", a.slice(0, 1)],
+        ["take", a.take([0], 1)],
+        ["concat", Tensor.concat([a, a])],
+        ["stack", Tensor.stack([b, b])],
+        ["clone", a.clone()],
+        ["zerosLike", Tensor.zerosLike(a)],
+        ["addInPlace", a.clone().addInPlace(b)],
       ];
       for (const [name, t] of results) {
         expect(t.dtype, name).to.equal("float32");
@@ -613,15 +862,24 @@ describe("Tensor", () => {
       expect(third.get(0)).to.equal(Math.fround(1 / 3));
       expect(a.astype("float64").dtype).to.equal("float64");
       expect(a.astype("float64").toFlatArray()).to.deep.equal(a.toFlatArray());
-      expect(tensor([1 / 3]).astype("float32").get(0)).to.equal(Math.fround(1 / 3));
+      expect(
+        tensor([1 / 3])
+          .astype("float32")
+          .get(0),
+      ).to.equal(Math.fround(1 / 3));
     });
 
     it("mixed dtypes throw, naming both dtypes and both shapes", () => {
       const d = Tensor.zeros([2, 3]);
       const f = Tensor.zeros([3], "float32");
       for (const [name, fn] of [
-        ["add", () => d.add(f)], ["sub", () => d.sub(f)], ["mul", () => d.mul(f)], ["div", () => d.div(f)],
-        ["maximum", () => d.maximum(f)], ["gt", () => d.gt(f)], ["addInPlace", () => d.addInPlace(f)],
+        ["add", () => d.add(f)],
+        ["sub", () => d.sub(f)],
+        ["mul", () => d.mul(f)],
+        ["div", () => d.div(f)],
+        ["maximum", () => d.maximum(f)],
+        ["gt", () => d.gt(f)],
+        ["addInPlace", () => d.addInPlace(f)],
         ["mulInPlace", () => d.mulInPlace(f)],
       ] as [string, () => Tensor][]) {
         expect(fn, name).to.throw(new RegExp(`${name}: dtype mismatch: float64 \\[2, 3\\] vs float32 \\[3\\]`));
@@ -666,14 +924,21 @@ describe("Tensor", () => {
     });
 
     it("prints readably: values, nesting, shape and dtype; long axes are elided", () => {
-      expect(tensor([[1, 2], [3, 4]]).toString()).to.equal("Tensor([[1, 2],\n [3, 4]], shape=[2, 2], dtype=float64)");
+      expect(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]).toString(),
+      ).to.equal("Tensor([[1, 2],\n [3, 4]], shape=[2, 2], dtype=float64)");
       expect(tensor([1.5, -2]).toString()).to.match(/^Tensor\(\[1\.50*, -2\], shape=\[2\], dtype=float64\)$/);
       expect(Tensor.scalar(7, "float32").toString()).to.equal("Tensor(7, shape=[], dtype=float32)");
       expect(Tensor.arange(8).reshape([2, 2, 2]).toString()).to.equal(
         "Tensor([[[0, 1],\n  [2, 3]],\n [[4, 5],\n  [6, 7]]], shape=[2, 2, 2], dtype=float64)",
       );
       expect(Tensor.arange(20).toString()).to.equal("Tensor([0, 1, 2, ..., 17, 18, 19], shape=[20], dtype=float64)");
-      const big = Tensor.arange(100 * 100).reshape([100, 100]).toString();
+      const big = Tensor.arange(100 * 100)
+        .reshape([100, 100])
+        .toString();
       expect(big.split("\n").length).to.equal(7);
       expect(big).to.contain("[9900, 9901, 9902, ..., 9997, 9998, 9999]");
       expect(big.length).to.be.below(400);

@@ -18,7 +18,10 @@ function expectClose(ours: Tensor, theirs: tf.Tensor, what: string, rtol = 1e-4)
   const tol = rtol * Math.max(1, scale);
   for (let i = 0; i < ref.length; i++) {
     const diff = Math.abs(ours.data[i]! - ref[i]!);
-    if (!(diff <= tol)) expect.fail(`${what}: entry ${i}: ours ${ours.data[i]}, tfjs ${ref[i]} (|diff| ${diff.toExponential(2)} > ${tol.toExponential(2)})`);
+    if (!(diff <= tol))
+      expect.fail(
+        `${what}: entry ${i}: ours ${ours.data[i]}, tfjs ${ref[i]} (|diff| ${diff.toExponential(2)} > ${tol.toExponential(2)})`,
+      );
   }
 }
 
@@ -41,15 +44,24 @@ describe("agreement with TensorFlow.js (cpu backend)", function () {
     const dout = Tensor.randn([5, 7], rng);
     const out = lin.forward(x);
     const dx = lin.backward(dout);
-    const f = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.add(tf.matMul(a, w), b), tfOf(dout)));
-    const [gx, gw, gb] = tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)([tfOf(x), tfOf(lin.weight.value), tfOf(lin.bias!.value)]);
+    const f = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+      tf.sum(tf.mul(tf.add(tf.matMul(a, w), b), tfOf(dout)));
+    const [gx, gw, gb] = tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)([
+      tfOf(x),
+      tfOf(lin.weight.value),
+      tfOf(lin.bias!.value),
+    ]);
     expectClose(out, tf.add(tf.matMul(tfOf(x), tfOf(lin.weight.value)), tfOf(lin.bias!.value)), "Linear out");
     expectClose(dx, gx!, "Linear dx");
     expectClose(lin.weight.grad, gw!, "Linear dW");
     expectClose(lin.bias!.grad, gb!, "Linear db");
   });
 
-  for (const { stride, pad, k } of [{ stride: 1, pad: 0, k: 3 }, { stride: 2, pad: 1, k: 3 }, { stride: 1, pad: 2, k: 5 }]) {
+  for (const { stride, pad, k } of [
+    { stride: 1, pad: 0, k: 3 },
+    { stride: 2, pad: 1, k: 3 },
+    { stride: 1, pad: 2, k: 5 },
+  ]) {
     it(`Conv2d (kernel ${k}, stride ${stride}, padding ${pad}): out, dx, dW, db`, () => {
       const conv = new Conv2d(3, 4, k, { stride, padding: pad, rng });
       conv.bias!.value.copyFrom(Tensor.randn([4], rng));
@@ -57,9 +69,16 @@ describe("agreement with TensorFlow.js (cpu backend)", function () {
       const out = conv.forward(x);
       const dout = Tensor.randn(out.shape, rng);
       const dx = conv.backward(dout);
-      const padding: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pad, pad], [pad, pad], [0, 0]];
+      const padding: [[number, number], [number, number], [number, number], [number, number]] = [
+        [0, 0],
+        [pad, pad],
+        [pad, pad],
+        [0, 0],
+      ];
       const forward = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor =>
-        toNCHW(tf.add(tf.conv2d(toNHWC(a) as tf.Tensor4D, tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D, stride, padding), b));
+        toNCHW(
+          tf.add(tf.conv2d(toNHWC(a) as tf.Tensor4D, tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D, stride, padding), b),
+        );
       const f = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.sum(tf.mul(forward(a, w, b), tfOf(dout)));
       const inputs = [tfOf(x), tfOf(conv.weight.value), tfOf(conv.bias!.value)];
       const [gx, gw, gb] = tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)(inputs);
@@ -72,7 +91,10 @@ describe("agreement with TensorFlow.js (cpu backend)", function () {
 
   it("MaxPool2d and AvgPool2d: out and dx", () => {
     const x = Tensor.randn([2, 3, 6, 6], rng);
-    for (const [layer, tfPool] of [[new MaxPool2d(2), tf.maxPool], [new AvgPool2d(3, 1), tf.avgPool]] as const) {
+    for (const [layer, tfPool] of [
+      [new MaxPool2d(2), tf.maxPool],
+      [new AvgPool2d(3, 1), tf.avgPool],
+    ] as const) {
       const out = layer.forward(x);
       const dout = Tensor.randn(out.shape, rng);
       const dx = layer.backward(dout);

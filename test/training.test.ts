@@ -23,7 +23,13 @@ function mlp(seed: number, hidden = 32, classes = 3): Sequential {
 
 describe("datasets and batches", () => {
   it("splits by fraction with a seed, keeps every example once, and draws subsets", () => {
-    const d = blobs([[0, 0], [5, 5]], { perClass: 50 });
+    const d = blobs(
+      [
+        [0, 0],
+        [5, 5],
+      ],
+      { perClass: 50 },
+    );
     const { train: tr, val } = trainValSplit(d, 0.8, 3);
     expect(tr.y.length).to.equal(80);
     expect(val.y.length).to.equal(20);
@@ -44,15 +50,28 @@ describe("datasets and batches", () => {
       seen.push(...b.x.toFlatArray().map((v) => v + 0)); // + 0 folds -0 into 0 for sorting
     }
     expect(sizes).to.deep.equal([8, 8, 8, 6]);
-    expect(seen.sort()).to.deep.equal(d.x.toFlatArray().map((v) => v + 0).sort());
+    expect(seen.sort()).to.deep.equal(
+      d.x
+        .toFlatArray()
+        .map((v) => v + 0)
+        .sort(),
+    );
     expect([...batches(d, 8, { dropLast: true })].length).to.equal(3);
     expect(() => batches(d, 0).next()).to.throw(/batch size must be a positive integer, got 0/);
   });
 
   it("one-hot encodes and standardises with training statistics", () => {
-    expect(oneHot([2, 0], 3).toArray()).to.deep.equal([[0, 0, 1], [1, 0, 0]]);
+    expect(oneHot([2, 0], 3).toArray()).to.deep.equal([
+      [0, 0, 1],
+      [1, 0, 0],
+    ]);
     expect(() => oneHot([3], 3)).to.throw(/label 3 at index 0 is outside 0..2/);
-    const s = fitStandardizer(tensor([[1, 10, 5], [3, 30, 5]]));
+    const s = fitStandardizer(
+      tensor([
+        [1, 10, 5],
+        [3, 30, 5],
+      ]),
+    );
     expect(s.apply(tensor([[2, 20, 7]])).toArray()).to.deep.equal([[0, 0, 2]]);
     expect(s.apply(tensor([[1, 10, 5]])).toArray()).to.deep.equal([[-1, -1, 0]]);
   });
@@ -63,14 +82,26 @@ describe("metrics", () => {
     const pred = Int32Array.from([0, 1, 1, 2, 2, 2]);
     const labels = [0, 1, 2, 2, 2, 1];
     expect(accuracy(pred, labels)).to.be.closeTo(4 / 6, 1e-15);
-    expect(confusionMatrix(pred, labels, 3)).to.deep.equal([[1, 0, 0], [0, 1, 1], [0, 1, 2]]);
+    expect(confusionMatrix(pred, labels, 3)).to.deep.equal([
+      [1, 0, 0],
+      [0, 1, 1],
+      [0, 1, 2],
+    ]);
     const pc = perClassAccuracy(pred, labels, 3);
     expect(pc.perClass[0]).to.equal(1);
     expect(pc.perClass[1]).to.equal(0.5);
     expect(pc.perClass[2]).to.be.closeTo(2 / 3, 1e-15);
     expect(pc.best).to.deep.equal({ label: 0, accuracy: 1 });
     expect(pc.worst).to.deep.equal({ label: 1, accuracy: 0.5 });
-    expect(accuracy(tensor([[0.1, 0.9], [0.8, 0.2]]), [1, 1])).to.equal(0.5);
+    expect(
+      accuracy(
+        tensor([
+          [0.1, 0.9],
+          [0.8, 0.2],
+        ]),
+        [1, 1],
+      ),
+    ).to.equal(0.5);
   });
 });
 
@@ -78,8 +109,15 @@ describe("trainer", () => {
   const data = spirals({ perClass: 60, seed: 1 });
   const split = trainValSplit(data, 0.8, 0);
   const base = (model: Sequential): TrainOptions => ({
-    model, loss: softmaxCrossEntropy, optimizer: new Adam(model.parameters(), { lr: 0.02 }),
-    train: split.train, val: split.val, epochs: 60, batchSize: 16, seed: 5, progress: false,
+    model,
+    loss: softmaxCrossEntropy,
+    optimizer: new Adam(model.parameters(), { lr: 0.02 }),
+    train: split.train,
+    val: split.val,
+    epochs: 60,
+    batchSize: 16,
+    seed: 5,
+    progress: false,
   });
 
   it("learns the spirals (not linearly separable) and records per-epoch history", () => {
@@ -108,7 +146,11 @@ describe("trainer", () => {
     const small = trainValSplit(spirals({ perClass: 15, noise: 0.6, seed: 2 }), 0.5, 0);
     const model = mlp(2, 128);
     const result = train({
-      ...base(model), train: small.train, val: small.val, epochs: 400, batchSize: 8,
+      ...base(model),
+      train: small.train,
+      val: small.val,
+      epochs: 400,
+      batchSize: 8,
       optimizer: new Adam(model.parameters(), { lr: 0.01 }),
       earlyStopping: { patience: 10, minDelta: 1e-4 },
     });
@@ -126,10 +168,18 @@ describe("trainer", () => {
     let clipped = 0;
     let augmented = 0;
     const result = train({
-      ...base(model), optimizer: opt, epochs: 3,
+      ...base(model),
+      optimizer: opt,
+      epochs: 3,
       schedule: (e) => 0.1 / (e + 1),
-      clip: (p) => { clipped++; clipGradNorm(p, 1); },
-      augment: (b) => { augmented += b.y.length; return b; },
+      clip: (p) => {
+        clipped++;
+        clipGradNorm(p, 1);
+      },
+      augment: (b) => {
+        augmented += b.y.length;
+        return b;
+      },
     });
     expect(result.history.map((h) => h.lr)).to.deep.equal([0.1, 0.05, 0.1 / 3]);
     expect(clipped).to.equal(3 * Math.ceil(split.train.y.length / 16));
@@ -139,15 +189,23 @@ describe("trainer", () => {
   it("reports progress per batch and per epoch, and stops with a clear error when the loss diverges", () => {
     const lines: string[] = [];
     let batchCalls = 0;
-    const progress: Progress = { batch: () => { batchCalls++; }, epoch: (s) => lines.push(s) };
+    const progress: Progress = {
+      batch: () => {
+        batchCalls++;
+      },
+      epoch: (s) => lines.push(s),
+    };
     train({ ...base(mlp(4)), epochs: 2, progress });
     expect(lines.length).to.equal(2);
-    expect(lines[0]).to.match(/^epoch 1\/2 {2}loss \d\.\d{4} {2}acc \d+\.\d{2}% {2}val loss \d\.\d{4} {2}val acc \d+\.\d{2}%/);
+    expect(lines[0]).to.match(
+      /^epoch 1\/2 {2}loss \d\.\d{4} {2}acc \d+\.\d{2}% {2}val loss \d\.\d{4} {2}val acc \d+\.\d{2}%/,
+    );
     expect(batchCalls).to.equal(2 * Math.ceil(split.train.y.length / 16));
     expect(progressBar(5, 10, 10)).to.equal("[=====>    ]  50%");
     const linear = new Linear(2, 3, { rng: new Rng(5) });
-    expect(() => train({ ...base(new Sequential(linear)), optimizer: new SGD(linear.parameters(), { lr: 1e307 }), epochs: 5 }))
-      .to.throw(/training loss became (NaN|Infinity) in epoch \d|gradient of "0\.[Wb]" is (NaN|Infinity)/);
+    expect(() =>
+      train({ ...base(new Sequential(linear)), optimizer: new SGD(linear.parameters(), { lr: 1e307 }), epochs: 5 }),
+    ).to.throw(/training loss became (NaN|Infinity) in epoch \d|gradient of "0\.[Wb]" is (NaN|Infinity)/);
   });
 });
 
@@ -159,7 +217,15 @@ describe("grid search", () => {
       { lr: [1e-3, 0.05], hidden: [2, 16] },
       ({ lr, hidden }) => {
         const model = mlp(7, hidden, 2);
-        const r = train({ model, loss: softmaxCrossEntropy, optimizer: new Adam(model.parameters(), { lr }), train: data, epochs: 30, batchSize: 10, progress: false });
+        const r = train({
+          model,
+          loss: softmaxCrossEntropy,
+          optimizer: new Adam(model.parameters(), { lr }),
+          train: data,
+          epochs: 30,
+          batchSize: 10,
+          progress: false,
+        });
         return { accuracy: r.history[r.history.length - 1]!.trainAccuracy };
       },
       (r) => r.accuracy,

@@ -1,5 +1,10 @@
 import { expect } from "chai";
-import { Value, assignmentExpression, assignmentExpressionGradient, assignmentExpressionNumber } from "../lib/autodiff/index";
+import {
+  Value,
+  assignmentExpression,
+  assignmentExpressionGradient,
+  assignmentExpressionNumber,
+} from "../lib/autodiff/index";
 import { relError } from "../lib/gradcheck";
 import { Linear } from "../lib/layers/linear";
 import { Tanh } from "../lib/layers/activations";
@@ -51,8 +56,13 @@ describe("Value (scalar autodiff)", () => {
           expect(relError(y.data, f(p)), `${name}(${p}) value`).to.be.at.most(1e-15);
           const numeric = centred(f, p);
           // A slope that is tiny but not exactly 0 would make the relative error meaningless.
-          expect(numeric === 0 || Math.abs(numeric) > 1e-3, `${name}'(${p}) = ${numeric} is a poor test point`).to.equal(true);
-          expect(relError(x.grad, numeric), `${name}'(${p}): autodiff ${x.grad}, numeric ${numeric}`).to.be.at.most(1e-7);
+          expect(
+            numeric === 0 || Math.abs(numeric) > 1e-3,
+            `${name}'(${p}) = ${numeric} is a poor test point`,
+          ).to.equal(true);
+          expect(relError(x.grad, numeric), `${name}'(${p}): autodiff ${x.grad}, numeric ${numeric}`).to.be.at.most(
+            1e-7,
+          );
         }
       });
     }
@@ -66,14 +76,30 @@ describe("Value (scalar autodiff)", () => {
     ];
     for (const [name, op, f] of binary) {
       it(`${name}: both partial derivatives`, () => {
-        for (const [a0, b0] of [[1.7, -0.6], [0.4, 2.5], [3, 1.25]]) {
+        for (const [a0, b0] of [
+          [1.7, -0.6],
+          [0.4, 2.5],
+          [3, 1.25],
+        ]) {
           const a = new Value(a0);
           const b = new Value(b0);
           const out = op(a, b);
           out.backward();
           expect(relError(out.data, f(a0, b0)), `${name}(${a0}, ${b0}) value`).to.be.at.most(1e-15);
-          expect(relError(a.grad, centred((t) => f(t, b0), a0)), `${name} d/da at (${a0}, ${b0})`).to.be.at.most(1e-7);
-          expect(relError(b.grad, centred((t) => f(a0, t), b0)), `${name} d/db at (${a0}, ${b0})`).to.be.at.most(1e-7);
+          expect(
+            relError(
+              a.grad,
+              centred((t) => f(t, b0), a0),
+            ),
+            `${name} d/da at (${a0}, ${b0})`,
+          ).to.be.at.most(1e-7);
+          expect(
+            relError(
+              b.grad,
+              centred((t) => f(a0, t), b0),
+            ),
+            `${name} d/db at (${a0}, ${b0})`,
+          ).to.be.at.most(1e-7);
         }
       });
     }
@@ -89,7 +115,11 @@ describe("Value (scalar autodiff)", () => {
     });
 
     it("relu has slope 0 at its kink and below it, 1 above", () => {
-      for (const [p, slope] of [[-2, 0], [0, 0], [0.5, 1]]) {
+      for (const [p, slope] of [
+        [-2, 0],
+        [0, 0],
+        [0.5, 1],
+      ]) {
         const x = new Value(p);
         x.relu().backward();
         expect(x.grad, `relu'(${p})`).to.equal(slope);
@@ -98,7 +128,12 @@ describe("Value (scalar autodiff)", () => {
   });
 
   describe("the assignment expression", () => {
-    const points: [number, number, number][] = [[2, 4, 1], [9, 14, 3], [128, 42, 666], [52, 14, 28]];
+    const points: [number, number, number][] = [
+      [2, 4, 1],
+      [9, 14, 3],
+      [128, 42, 666],
+      [52, 14, 28],
+    ];
     // Pinned so that a silent change of the expression (which the notebook describes) is noticed.
     const expectedF = [1.199369548550568, 0.27117190680094794, 4.031724059299745, 2.7860142166185806];
 
@@ -123,7 +158,10 @@ describe("Value (scalar autodiff)", () => {
       for (const [x0, y0, z0] of points) {
         const { grads } = atPoint(x0, y0, z0);
         const closed = assignmentExpressionGradient(x0, y0, z0);
-        expect(relError(grads, closed), `(${x0}, ${y0}, ${z0}): autodiff ${grads}, closed form ${closed}`).to.be.at.most(1e-12);
+        expect(
+          relError(grads, closed),
+          `(${x0}, ${y0}, ${z0}): autodiff ${grads}, closed form ${closed}`,
+        ).to.be.at.most(1e-12);
       }
     });
 
@@ -138,7 +176,9 @@ describe("Value (scalar autodiff)", () => {
           centred((t) => assignmentExpressionNumber(x0, t, z0), y0, step(y0)),
           centred((t) => assignmentExpressionNumber(x0, y0, t), z0, step(z0)),
         ];
-        expect(relError(grads, numeric), `(${x0}, ${y0}, ${z0}): autodiff ${grads}, numeric ${numeric}`).to.be.at.most(1e-7);
+        expect(relError(grads, numeric), `(${x0}, ${y0}, ${z0}): autodiff ${grads}, numeric ${numeric}`).to.be.at.most(
+          1e-7,
+        );
       }
     });
   });
@@ -277,7 +317,11 @@ describe("Value (scalar autodiff)", () => {
     const w1 = l1.weight.value.toFlatArray().map((v) => new Value(v));
     const w2 = l2.weight.value.toFlatArray().map((v) => new Value(v));
     const perExample = labels.map((label, n) => {
-      const h = [0, 1, 2, 3].map((j) => Value.sum([0, 1, 2].map((i) => w1[i * 4 + j].mul(x.get(n, i)))).add(b1.get(j)).tanh());
+      const h = [0, 1, 2, 3].map((j) =>
+        Value.sum([0, 1, 2].map((i) => w1[i * 4 + j].mul(x.get(n, i))))
+          .add(b1.get(j))
+          .tanh(),
+      );
       const s = [0, 1].map((k) => Value.sum(h.map((hj, j) => hj.mul(w2[j * 2 + k]))).add(b2.get(k)));
       const lse = s[0].exp().add(s[1].exp()).log();
       return lse.sub(s[label]);
@@ -285,12 +329,27 @@ describe("Value (scalar autodiff)", () => {
     const mean = Value.sum(perExample).div(2);
     mean.backward();
     expect(relError(mean.data, loss)).to.be.at.most(1e-14);
-    expect(relError(w1.map((v) => v.grad), l1.weight.grad)).to.be.at.most(1e-12);
-    expect(relError(w2.map((v) => v.grad), l2.weight.grad)).to.be.at.most(1e-12);
+    expect(
+      relError(
+        w1.map((v) => v.grad),
+        l1.weight.grad,
+      ),
+    ).to.be.at.most(1e-12);
+    expect(
+      relError(
+        w2.map((v) => v.grad),
+        l2.weight.grad,
+      ),
+    ).to.be.at.most(1e-12);
   });
 
   describe("a 2-2-1 network of Values on XOR", () => {
-    const data: [number, number, number][] = [[0, 0, 0], [0, 1, 1], [1, 0, 1], [1, 1, 0]];
+    const data: [number, number, number][] = [
+      [0, 0, 0],
+      [0, 1, 1],
+      [1, 0, 1],
+      [1, 1, 0],
+    ];
 
     /** Gradient descent on the summed squared error; `trainHidden: false` freezes the first layer. */
     function train(trainHidden: boolean): { first: number; final: number; outputs: number[] } {
@@ -303,7 +362,13 @@ describe("Value (scalar autodiff)", () => {
       const all = [...w1, ...b1, ...w2, b2];
       const updated = trainHidden ? all : [...w2, b2];
       const forward = (a: number, b: number): Value => {
-        const h = [0, 1].map((j) => w1[2 * j].mul(a).add(w1[2 * j + 1].mul(b)).add(b1[j]).tanh());
+        const h = [0, 1].map((j) =>
+          w1[2 * j]
+            .mul(a)
+            .add(w1[2 * j + 1].mul(b))
+            .add(b1[j])
+            .tanh(),
+        );
         return Value.sum([h[0].mul(w2[0]), h[1].mul(w2[1]), b2]).sigmoid();
       };
       const lossOf = (): Value => Value.sum(data.map(([a, b, t]) => forward(a, b).sub(t).pow(2)));

@@ -10,7 +10,15 @@ import { basename, join } from "path";
 import { kernels, setKernels, type ConvGeometry, type GemmArgs } from "../lib/kernels/kernels";
 import { conv2dBackwardWith, conv2dForwardWith } from "../lib/kernels/conv";
 import { referenceKernels } from "../lib/kernels/reference";
-import { setWasmAwaitWorkerForTests, setWasmThreads, useWasmKernels, wasmKernels, wasmKernelsError, wasmKernelsInfo, wasmKernelsSupported } from "../lib/kernels/wasm";
+import {
+  setWasmAwaitWorkerForTests,
+  setWasmThreads,
+  useWasmKernels,
+  wasmKernels,
+  wasmKernelsError,
+  wasmKernelsInfo,
+  wasmKernelsSupported,
+} from "../lib/kernels/wasm";
 import { Conv2d } from "../lib/layers/conv2d";
 import { Linear } from "../lib/layers/linear";
 import { Rng } from "../lib/random";
@@ -19,11 +27,12 @@ import { Tensor } from "../lib/tensor/tensor";
 import { compareGemm, randomArray } from "./helpers/gemm-case";
 import { buildWasm } from "../scripts/build-wasm.js";
 
-
-const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
-
-
-
+const TRANSPOSES: [boolean, boolean][] = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
 
 describe("wasm kernels", function () {
   this.timeout(30000);
@@ -48,39 +57,91 @@ describe("wasm kernels", function () {
         // MR = 4, NR = 4 (f64) / 8 (f32), MC = 96, KC = 256, NC = 1024; products of >= 2^20 multiply-adds
         // whose larger side of C has >= 256 entries are shared in chunks of >= 128 columns or rows.
         const sizes: [number, number, number][] = threads
-          ? [[65, 257, 63], [257, 63, 65], [63, 1031, 17], [1025, 5, 257], [17, 300, 513], [300, 33, 400]]
-          : [[1, 1, 1], [3, 5, 1], [5, 1, 3], [17, 63, 65], [63, 17, 257], [65, 257, 17], [257, 65, 63], [1, 257, 5],
-            [257, 3, 1], [5, 9, 513], [3, 1025, 2], [97, 5, 7]];
+          ? [
+              [65, 257, 63],
+              [257, 63, 65],
+              [63, 1031, 17],
+              [1025, 5, 257],
+              [17, 300, 513],
+              [300, 33, 400],
+            ]
+          : [
+              [1, 1, 1],
+              [3, 5, 1],
+              [5, 1, 3],
+              [17, 63, 65],
+              [63, 17, 257],
+              [65, 257, 17],
+              [257, 65, 63],
+              [1, 257, 5],
+              [257, 3, 1],
+              [5, 9, 513],
+              [3, 1025, 2],
+              [97, 5, 7],
+            ];
         const rng = new Rng(threads ? 61 : 60);
         const before = wasmKernelsInfo();
         for (const f32 of [false, true]) {
           for (const [m, n, k] of sizes) {
             for (const [transA, transB] of TRANSPOSES) {
-              compareGemm({ m, n, k, transA, transB, alpha: 0.7, beta: -1.3, f32, pad: [2, 1, 3], offsets: [5, 2, 4] }, rng);
+              compareGemm(
+                { m, n, k, transA, transB, alpha: 0.7, beta: -1.3, f32, pad: [2, 1, 3], offsets: [5, 2, 4] },
+                rng,
+              );
             }
           }
         }
         // Every one of these products was (or was not) really shared with the worker, and it took part.
         const after = wasmKernelsInfo();
         expect(after.splitProducts - before.splitProducts).to.equal(threads ? 2 * sizes.length * TRANSPOSES.length : 0);
-        expect(after.joinedProducts - before.joinedProducts).to.equal(threads ? 2 * sizes.length * TRANSPOSES.length : 0);
+        expect(after.joinedProducts - before.joinedProducts).to.equal(
+          threads ? 2 * sizes.length * TRANSPOSES.length : 0,
+        );
       });
 
       it("applies alpha and beta (beta 0 overwrites NaN, beta 1 accumulates, alpha 0 only scales C)", () => {
         const rng = new Rng(62);
-        const ab: [number, number][] = [[1, 0], [1, 1], [-2, 0.5], [0, 3], [0, 0], [0.25, -1]];
+        const ab: [number, number][] = [
+          [1, 0],
+          [1, 1],
+          [-2, 0.5],
+          [0, 3],
+          [0, 0],
+          [0.25, -1],
+        ];
         const [m, n, k] = threads ? [70, 260, 120] : [9, 7, 6];
         for (const f32 of [false, true]) {
           for (const [alpha, beta] of ab) {
             for (const [transA, transB] of TRANSPOSES) {
               compareGemm({ m, n, k, transA, transB, alpha, beta, f32, pad: [0, 0, 0], offsets: [0, 0, 0] }, rng);
-              compareGemm({ m, n, k, transA, transB, alpha, beta, f32, pad: [7, 3, 5], offsets: [1, 2, 3] }, rng, beta === 0);
+              compareGemm(
+                { m, n, k, transA, transB, alpha, beta, f32, pad: [7, 3, 5], offsets: [1, 2, 3] },
+                rng,
+                beta === 0,
+              );
             }
           }
         }
         // A hand-computed case: [[1, 2], [3, 4]] [[5, 6], [7, 8]] = [[19, 22], [43, 50]].
         const c = Float32Array.of(NaN, NaN, NaN, NaN);
-        wasmKernels.gemm({ transA: false, transB: false, m: 2, n: 2, k: 2, alpha: 1, a: Float32Array.of(1, 2, 3, 4), aOffset: 0, lda: 2, b: Float32Array.of(5, 6, 7, 8), bOffset: 0, ldb: 2, beta: 0, c, cOffset: 0, ldc: 2 });
+        wasmKernels.gemm({
+          transA: false,
+          transB: false,
+          m: 2,
+          n: 2,
+          k: 2,
+          alpha: 1,
+          a: Float32Array.of(1, 2, 3, 4),
+          aOffset: 0,
+          lda: 2,
+          b: Float32Array.of(5, 6, 7, 8),
+          bOffset: 0,
+          ldb: 2,
+          beta: 0,
+          c,
+          cOffset: 0,
+          ldc: 2,
+        });
         expect(Array.from(c)).to.deep.equal([19, 22, 43, 50]);
       });
 
@@ -94,7 +155,24 @@ describe("wasm kernels", function () {
           for (const on of [false, true]) {
             setWasmThreads(on, true);
             const c = f32 ? new Float32Array(m * n) : new Float64Array(m * n);
-            wasmKernels.gemm({ transA: false, transB: false, m, n, k, alpha: 1, a, aOffset: 0, lda: k, b, bOffset: 0, ldb: n, beta: 0, c, cOffset: 0, ldc: n });
+            wasmKernels.gemm({
+              transA: false,
+              transB: false,
+              m,
+              n,
+              k,
+              alpha: 1,
+              a,
+              aOffset: 0,
+              lda: k,
+              b,
+              bOffset: 0,
+              ldb: n,
+              beta: 0,
+              c,
+              cOffset: 0,
+              ldc: n,
+            });
             out.push(c);
           }
           setWasmThreads(threads, true);
@@ -106,13 +184,37 @@ describe("wasm kernels", function () {
 
   it("refuses the same bad arguments as the reference, with the same messages, writing nothing", () => {
     const base = (): GemmArgs => ({
-      transA: false, transB: false, m: 2, n: 3, k: 4, alpha: 1,
-      a: new Float64Array(8), aOffset: 0, lda: 4, b: new Float64Array(12), bOffset: 0, ldb: 3,
-      beta: 0, c: new Float64Array(6).fill(5), cOffset: 0, ldc: 3,
+      transA: false,
+      transB: false,
+      m: 2,
+      n: 3,
+      k: 4,
+      alpha: 1,
+      a: new Float64Array(8),
+      aOffset: 0,
+      lda: 4,
+      b: new Float64Array(12),
+      bOffset: 0,
+      ldb: 3,
+      beta: 0,
+      c: new Float64Array(6).fill(5),
+      cOffset: 0,
+      ldc: 3,
     });
     const bad: Partial<GemmArgs>[] = [
-      { a: new Float64Array(7) }, { aOffset: 1 }, { b: new Float64Array(11) }, { c: new Float64Array(5) }, { ldc: 4 },
-      { transA: true }, { transB: true, ldb: 5 }, { lda: 3 }, { ldb: 2 }, { ldc: 2 }, { cOffset: -1 }, { m: -1 }, { k: 1.5 },
+      { a: new Float64Array(7) },
+      { aOffset: 1 },
+      { b: new Float64Array(11) },
+      { c: new Float64Array(5) },
+      { ldc: 4 },
+      { transA: true },
+      { transB: true, ldb: 5 },
+      { lda: 3 },
+      { ldb: 2 },
+      { ldc: 2 },
+      { cOffset: -1 },
+      { m: -1 },
+      { k: 1.5 },
     ];
     for (const patch of bad) {
       const args = { ...base(), ...patch };
@@ -131,18 +233,58 @@ describe("wasm kernels", function () {
 
   it("handles empty products and mixed element types like the reference", () => {
     const rng = new Rng(64);
-    for (const [m, n, k] of [[0, 3, 2], [3, 0, 2], [3, 2, 0]] as [number, number, number][]) {
+    for (const [m, n, k] of [
+      [0, 3, 2],
+      [3, 0, 2],
+      [3, 2, 0],
+    ] as [number, number, number][]) {
       const c = Float64Array.of(NaN, 1, 2, 3, 4, 5, NaN);
       const want = c.slice();
-      const args: GemmArgs = { transA: false, transB: false, m, n, k, alpha: 1, a: new Float64Array(6), aOffset: 0, lda: Math.max(k, 1), b: new Float64Array(6), bOffset: 0, ldb: Math.max(n, 1), beta: 0, c: want, cOffset: 0, ldc: Math.max(n, 1) };
+      const args: GemmArgs = {
+        transA: false,
+        transB: false,
+        m,
+        n,
+        k,
+        alpha: 1,
+        a: new Float64Array(6),
+        aOffset: 0,
+        lda: Math.max(k, 1),
+        b: new Float64Array(6),
+        bOffset: 0,
+        ldb: Math.max(n, 1),
+        beta: 0,
+        c: want,
+        cOffset: 0,
+        ldc: Math.max(n, 1),
+      };
       referenceKernels.gemm(args);
       wasmKernels.gemm({ ...args, c });
       expect(Array.from(c)).to.deep.equal(Array.from(want));
     }
     // float32 A with float64 B and C: not a wasm case, served by the reference.
-    const a = randomArray(12, rng, true), b = randomArray(12, rng, false);
-    const want = new Float64Array(9), got = new Float64Array(9);
-    const args: GemmArgs = { transA: false, transB: false, m: 3, n: 3, k: 4, alpha: 1, a, aOffset: 0, lda: 4, b, bOffset: 0, ldb: 3, beta: 0, c: want, cOffset: 0, ldc: 3 };
+    const a = randomArray(12, rng, true),
+      b = randomArray(12, rng, false);
+    const want = new Float64Array(9),
+      got = new Float64Array(9);
+    const args: GemmArgs = {
+      transA: false,
+      transB: false,
+      m: 3,
+      n: 3,
+      k: 4,
+      alpha: 1,
+      a,
+      aOffset: 0,
+      lda: 4,
+      b,
+      bOffset: 0,
+      ldb: 3,
+      beta: 0,
+      c: want,
+      cOffset: 0,
+      ldc: 3,
+    };
     referenceKernels.gemm(args);
     wasmKernels.gemm({ ...args, c: got });
     expect(Array.from(got)).to.deep.equal(Array.from(want));
@@ -152,8 +294,14 @@ describe("wasm kernels", function () {
     const rng = new Rng(65);
     const geometries: [number, number, number, number, number, number, number, number, number][] = [
       // channels, height, width, kh, kw, sh, sw, ph, pw
-      [3, 32, 32, 3, 3, 1, 1, 1, 1], [1, 5, 7, 3, 2, 2, 1, 0, 1], [2, 6, 5, 3, 3, 2, 2, 1, 1], [4, 9, 8, 5, 5, 1, 3, 2, 2],
-      [1, 1, 1, 1, 1, 1, 1, 0, 0], [2, 3, 3, 3, 3, 1, 1, 2, 2], [3, 10, 11, 1, 1, 2, 3, 0, 0], [1, 4, 4, 5, 5, 1, 1, 1, 1],
+      [3, 32, 32, 3, 3, 1, 1, 1, 1],
+      [1, 5, 7, 3, 2, 2, 1, 0, 1],
+      [2, 6, 5, 3, 3, 2, 2, 1, 1],
+      [4, 9, 8, 5, 5, 1, 3, 2, 2],
+      [1, 1, 1, 1, 1, 1, 1, 0, 0],
+      [2, 3, 3, 3, 3, 1, 1, 2, 2],
+      [3, 10, 11, 1, 1, 2, 3, 0, 0],
+      [1, 4, 4, 5, 5, 1, 1, 1, 1],
     ];
     for (const f32 of [false, true]) {
       for (const [channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW] of geometries) {
@@ -186,12 +334,27 @@ describe("wasm kernels", function () {
     try {
       // [n, channels, size, filters, kernel, stride, padding, bias]
       const cases: [number, number, number, number, number, number, number, boolean][] = [
-        [5, 3, 32, 16, 3, 1, 1, true], [3, 4, 9, 6, 5, 2, 2, false], [2, 2, 7, 3, 1, 1, 0, true], [0, 3, 8, 4, 3, 1, 1, true],
+        [5, 3, 32, 16, 3, 1, 1, true],
+        [3, 4, 9, 6, 5, 2, 2, false],
+        [2, 2, 7, 3, 1, 1, 0, true],
+        [0, 3, 8, 4, 3, 1, 1, true],
       ];
       for (const f32 of [false, true]) {
         for (const [n, channels, size, F, kernel, stride, pad, bias] of cases) {
           const out = Math.floor((size + 2 * pad - kernel) / stride) + 1;
-          const g: ConvGeometry = { channels, height: size, width: size, kernelH: kernel, kernelW: kernel, strideH: stride, strideW: stride, padH: pad, padW: pad, outH: out, outW: out };
+          const g: ConvGeometry = {
+            channels,
+            height: size,
+            width: size,
+            kernelH: kernel,
+            kernelW: kernel,
+            strideH: stride,
+            strideW: stride,
+            padH: pad,
+            padW: pad,
+            outH: out,
+            outW: out,
+          };
           const rows = channels * kernel * kernel;
           const x = randomArray(n * channels * size * size, rng, f32);
           const weight = randomArray(F * rows, rng, f32);
@@ -199,7 +362,11 @@ describe("wasm kernels", function () {
           const dout = randomArray(n * F * out * out, rng, f32);
           const run = (fused: boolean): Storage[] => {
             const o = randomArray(n * F * out * out, rng, f32); // overwritten, whatever it held
-            const [dW, db, dx] = [randomArray(F * rows, rng, f32), randomArray(F, rng, f32), randomArray(x.length, rng, f32)];
+            const [dW, db, dx] = [
+              randomArray(F * rows, rng, f32),
+              randomArray(F, rng, f32),
+              randomArray(x.length, rng, f32),
+            ];
             const workspace = randomArray(2 * rows * out * out, rng, f32);
             const fwd = { x, n, g, filters: F, weight, bias: b, out: o, workspace };
             const bwd = { x, n, g, filters: F, weight, dout, dWeight: dW, dBias: bias ? db : null, dx, workspace };
@@ -218,7 +385,9 @@ describe("wasm kernels", function () {
           setWasmThreads(false);
           const alone = run(true);
           setWasmThreads(true, true);
-          alone.forEach((t, i) => expect(Array.from(t), `one thread vs two, output ${i}`).to.deep.equal(Array.from(got[i]!)));
+          alone.forEach((t, i) =>
+            expect(Array.from(t), `one thread vs two, output ${i}`).to.deep.equal(Array.from(got[i]!)),
+          );
           const what = `${f32 ? "f32" : "f64"} ${JSON.stringify({ n, F, bias, ...g })}`;
           const tol = f32 ? 2e-5 : 1e-12;
           got.forEach((t, i) => {
@@ -226,7 +395,8 @@ describe("wasm kernels", function () {
             let scale = 1;
             for (let j = 0; j < w.length; j++) scale = Math.max(scale, Math.abs(w[j]!));
             for (let j = 0; j < w.length; j++) {
-              if (!(Math.abs(t[j]! - w[j]!) <= tol * scale)) expect.fail(`${what} output ${i} [${j}]: fused ${t[j]}, per-image ${w[j]}`);
+              if (!(Math.abs(t[j]! - w[j]!) <= tol * scale))
+                expect.fail(`${what} output ${i} [${j}]: fused ${t[j]}, per-image ${w[j]}`);
             }
           });
         }
@@ -271,7 +441,8 @@ describe("wasm kernels", function () {
         let scale = 1;
         for (let j = 0; j < w.size; j++) scale = Math.max(scale, Math.abs(w.data[j]!));
         for (let j = 0; j < w.size; j++) {
-          if (!(Math.abs(t.data[j]! - w.data[j]!) <= tol * scale)) expect.fail(`${dtype} ${names[i]}[${j}]: wasm ${t.data[j]}, reference ${w.data[j]}`);
+          if (!(Math.abs(t.data[j]! - w.data[j]!) <= tol * scale))
+            expect.fail(`${dtype} ${names[i]}[${j}]: wasm ${t.data[j]}, reference ${w.data[j]}`);
         }
       });
     }
@@ -281,7 +452,19 @@ describe("wasm kernels", function () {
     try {
       expect(useWasmKernels()).to.equal(true);
       expect(kernels()).to.equal(wasmKernels);
-      expect(Tensor.from([[1, 2], [3, 4]]).matmul(Tensor.from([[5, 6], [7, 8]])).toFlatArray()).to.deep.equal([19, 22, 43, 50]);
+      expect(
+        Tensor.from([
+          [1, 2],
+          [3, 4],
+        ])
+          .matmul(
+            Tensor.from([
+              [5, 6],
+              [7, 8],
+            ]),
+          )
+          .toFlatArray(),
+      ).to.deep.equal([19, 22, 43, 50]);
     } finally {
       setKernels(null);
     }
@@ -295,7 +478,10 @@ describe("wasm kernels", function () {
     const wasm = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
     expect(wasmKernelsInfo().fma).to.equal(wasm.validate(fmaBytes));
     const r = spawnSync(process.execPath, ["-r", "tsx/cjs", join(__dirname, "helpers", "plain-simd-gemm.ts")], {
-      cwd: join(__dirname, ".."), encoding: "utf8", env: { ...process.env, TSDL_WASM_FMA: "0" }, timeout: 110000,
+      cwd: join(__dirname, ".."),
+      encoding: "utf8",
+      env: { ...process.env, TSDL_WASM_FMA: "0" },
+      timeout: 110000,
     });
     expect(r.status, r.stderr).to.equal(0);
     const info = JSON.parse(r.stdout) as { fma: boolean; joinedProducts: number };
@@ -313,7 +499,10 @@ describe("wasm kernels", function () {
         const built = readFileSync(file);
         const committed = readFileSync(join(__dirname, "..", "lib", "kernels", basename(file)));
         expect(built.length, `${basename(file)} size`).to.equal(committed.length);
-        expect(built.equals(committed), `${basename(file)} differs from a fresh build: run node scripts/build-wasm.js`).to.equal(true);
+        expect(
+          built.equals(committed),
+          `${basename(file)} differs from a fresh build: run node scripts/build-wasm.js`,
+        ).to.equal(true);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

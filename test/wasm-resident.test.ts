@@ -5,10 +5,25 @@
 import { expect } from "chai";
 import { setKernels, type GemmArgs, type Kernels } from "../lib/kernels/kernels";
 import {
-  allFiniteReference, channelReduceReference, columnSumsReference, maxPoolBackwardReference, maxPoolReference, referenceKernels,
-  reluBackwardReference, reluReference, sgdStepReference,
+  allFiniteReference,
+  channelReduceReference,
+  columnSumsReference,
+  maxPoolBackwardReference,
+  maxPoolReference,
+  referenceKernels,
+  reluBackwardReference,
+  reluReference,
+  sgdStepReference,
 } from "../lib/kernels/reference";
-import { isWasmStorage, setWasmAwaitWorkerForTests, setWasmThreads, wasmKernels, wasmKernelsError, wasmKernelsInfo, wasmKernelsSupported } from "../lib/kernels/wasm";
+import {
+  isWasmStorage,
+  setWasmAwaitWorkerForTests,
+  setWasmThreads,
+  wasmKernels,
+  wasmKernelsError,
+  wasmKernelsInfo,
+  wasmKernelsSupported,
+} from "../lib/kernels/wasm";
 import { WasmHeap } from "../lib/kernels/wasm-heap";
 import { planeSums } from "../lib/kernels/conv";
 import { Linear } from "../lib/layers/linear";
@@ -91,11 +106,31 @@ describe("wasm kernels on storage in their own memory", function () {
       setWasmAwaitWorkerForTests(threads);
       const rng = new Rng(5);
       for (const f32 of [false, true]) {
-        for (const [m, n, k, transA, transB, beta] of [[9, 13, 7, false, true, 0.5], [64, 300, 130, true, false, 0], [130, 200, 90, false, false, 1]] as const) {
-          const aLen = m * k + 3, bLen = k * n + 2, cLen = m * n + 5;
+        for (const [m, n, k, transA, transB, beta] of [
+          [9, 13, 7, false, true, 0.5],
+          [64, 300, 130, true, false, 0],
+          [130, 200, 90, false, false, 1],
+        ] as const) {
+          const aLen = m * k + 3,
+            bLen = k * n + 2,
+            cLen = m * n + 5;
           const base: GemmArgs = {
-            transA, transB, m, n, k, alpha: 1.5, a: randomArray(aLen, rng, f32), aOffset: 3, lda: transA ? m : k,
-            b: randomArray(bLen, rng, f32), bOffset: 2, ldb: transB ? k : n, beta, c: randomArray(cLen, rng, f32), cOffset: 5, ldc: n,
+            transA,
+            transB,
+            m,
+            n,
+            k,
+            alpha: 1.5,
+            a: randomArray(aLen, rng, f32),
+            aOffset: 3,
+            lda: transA ? m : k,
+            b: randomArray(bLen, rng, f32),
+            bOffset: 2,
+            ldb: transB ? k : n,
+            beta,
+            c: randomArray(cLen, rng, f32),
+            cOffset: 5,
+            ldc: n,
           };
           const want = base.c.slice();
           wasmKernels.gemm({ ...base, c: want });
@@ -152,7 +187,8 @@ describe("wasm kernels on storage in their own memory", function () {
         const out = conv.forward(x);
         const dout = Tensor.randn(out.shape, rng, { dtype });
         expect(conv.backward(dout).shape).to.deep.equal(x.shape);
-        const dW = conv.weight.grad.data.slice(), db = conv.bias!.grad.data.slice();
+        const dW = conv.weight.grad.data.slice(),
+          db = conv.bias!.grad.data.slice();
         conv.weight.grad.fill(NaN);
         conv.inputGrad = false;
         conv.forward(x);
@@ -169,7 +205,10 @@ describe("wasm kernels on storage in their own memory", function () {
       setWasmThreads(threads, true);
       setWasmAwaitWorkerForTests(threads);
       // 16 x 8 planes of 23 x 23 = 67712 entries: enough to be shared; 2 x 3 planes of 7 x 7 are not.
-      for (const [n, F, size] of [[2, 3, 7], [16, 8, 23]] as const) {
+      for (const [n, F, size] of [
+        [2, 3, 7],
+        [16, 8, 23],
+      ] as const) {
         for (const dtype of DTYPES) {
           const rng = new Rng(16);
           const conv = new Conv2d(2, F, 3, { padding: 1, rng, dtype });
@@ -181,7 +220,11 @@ describe("wasm kernels on storage in their own memory", function () {
           const want = dtype === "float64" ? new Float64Array(F) : new Float32Array(F);
           planeSums(dout.data, n, F, size * size, want);
           expectSameBits(conv.bias!.grad.data, want, `${dtype} ${n}x${F}x${size}x${size} db`);
-          if (threads && n === 16) expect(wasmKernelsInfo().joinedProducts - before, "the worker joined the convolution and the sums").to.equal(2);
+          if (threads && n === 16)
+            expect(
+              wasmKernelsInfo().joinedProducts - before,
+              "the worker joined the convolution and the sums",
+            ).to.equal(2);
         }
       }
     });
@@ -225,8 +268,12 @@ describe("wasm kernels on storage in their own memory", function () {
     for (const f32 of [false, true]) {
       for (const n of [1, 2, 3, 5, 8, 11, 1001]) {
         for (const s of settings) {
-          const w = randomArray(n, rng, f32), g = randomArray(n, rng, f32), v = randomArray(n, rng, f32);
-          const rw = resident(w), rg = resident(g), rv = resident(v);
+          const w = randomArray(n, rng, f32),
+            g = randomArray(n, rng, f32),
+            v = randomArray(n, rng, f32);
+          const rw = resident(w),
+            rg = resident(g),
+            rv = resident(v);
           for (let step = 0; step < 3; step++) {
             const lr = 0.037 * (step + 1);
             sgdStepReference({ w, g, v: s.momentum === 0 ? null : v, lr, ...s });
@@ -247,9 +294,17 @@ describe("wasm kernels on storage in their own memory", function () {
     try {
       for (const f32 of [false, true]) {
         for (const n of [1 << 16, (1 << 17) + 13]) {
-          for (const s of [{ momentum: 0, weightDecay: 0, nesterov: false }, { momentum: 0, weightDecay: 1e-3, nesterov: false }, { momentum: 0.9, weightDecay: 1e-3, nesterov: true }]) {
-            const w = randomArray(n, rng, f32), g = randomArray(n, rng, f32), v = randomArray(n, rng, f32);
-            const rw = resident(w), rg = resident(g), rv = resident(v);
+          for (const s of [
+            { momentum: 0, weightDecay: 0, nesterov: false },
+            { momentum: 0, weightDecay: 1e-3, nesterov: false },
+            { momentum: 0.9, weightDecay: 1e-3, nesterov: true },
+          ]) {
+            const w = randomArray(n, rng, f32),
+              g = randomArray(n, rng, f32),
+              v = randomArray(n, rng, f32);
+            const rw = resident(w),
+              rg = resident(g),
+              rv = resident(v);
             const before = wasmKernelsInfo().joinedProducts;
             for (let step = 0; step < 2; step++) {
               sgdStepReference({ w, g, v: s.momentum === 0 ? null : v, lr: 0.05, ...s });
@@ -273,16 +328,21 @@ describe("wasm kernels on storage in their own memory", function () {
     const special = [NaN, 0, -0, Infinity, -Infinity, 1e-310, -1e-310, 3.5, -2.25];
     for (const f32 of [false, true]) {
       for (const n of [0, 1, 2, 3, 4, 5, 7, 8, 9, 33, 1000]) {
-        const x = randomArray(n, rng, f32), dout = randomArray(n, rng, f32);
+        const x = randomArray(n, rng, f32),
+          dout = randomArray(n, rng, f32);
         // Every special value against every other, in both arrays, at positions the vector loop and the tail both reach.
         for (let i = 0; i < n; i++) {
           if (i % 3 === 0) x[i] = special[(i / 3) % special.length]!;
           if (i % 2 === 0) dout[i] = special[Math.floor(i / 2 / special.length + i / 2) % special.length]!;
         }
-        const out = f32 ? new Float32Array(n) : new Float64Array(n), dx = out.slice();
+        const out = f32 ? new Float32Array(n) : new Float64Array(n),
+          dx = out.slice();
         reluReference(x, out);
         reluBackwardReference(x, dout, dx);
-        const rx = resident(x), rd = resident(dout), rOut = resident(out.map(() => 7)), rDx = resident(dx.map(() => 7));
+        const rx = resident(x),
+          rd = resident(dout),
+          rOut = resident(out.map(() => 7)),
+          rDx = resident(dx.map(() => 7));
         wasmKernels.relu!(rx, rOut);
         wasmKernels.reluBackward!(rx, rd, rDx);
         expectSameBits(rOut, out, `f32 ${f32} n=${n} relu`);
@@ -290,7 +350,8 @@ describe("wasm kernels on storage in their own memory", function () {
       }
     }
     // The reference itself: NaN and -0 give +0 forward; the mask multiplies, so dout's sign survives.
-    const out = new Float64Array(4), dx = new Float64Array(4);
+    const out = new Float64Array(4),
+      dx = new Float64Array(4);
     reluReference(Float64Array.of(NaN, -0, -3, 2), out);
     expectSameBits(out, Float64Array.of(0, 0, 0, 2), "reference relu");
     reluBackwardReference(Float64Array.of(-1, 1, -1, 0), Float64Array.of(-5, -5, NaN, 4), dx);
@@ -299,25 +360,42 @@ describe("wasm kernels on storage in their own memory", function () {
 
   it("ReLU on ordinary arrays (or a mix) falls back to the reference; mismatched lengths are refused", () => {
     const rng = new Rng(14);
-    const x = randomArray(11, rng, true), dout = randomArray(11, rng, true);
-    const want = new Float32Array(11), wantDx = new Float32Array(11);
+    const x = randomArray(11, rng, true),
+      dout = randomArray(11, rng, true);
+    const want = new Float32Array(11),
+      wantDx = new Float32Array(11);
     reluReference(x, want);
     reluBackwardReference(x, dout, wantDx);
-    const out = resident(new Float32Array(11)), dx = new Float32Array(11);
+    const out = resident(new Float32Array(11)),
+      dx = new Float32Array(11);
     wasmKernels.relu!(x, out);
     wasmKernels.reluBackward!(resident(x), dout, dx);
     expectSameBits(out, want, "relu from an ordinary array");
     expectSameBits(dx, wantDx, "relu backward into an ordinary array");
-    expect(() => wasmKernels.relu!(resident(x), resident(new Float32Array(10)))).to.throw("relu: arrays of 11 and 10 entries (they must match)");
-    expect(() => wasmKernels.reluBackward!(x, dout, new Float32Array(12))).to.throw("reluBackward: arrays of 11 and 12 entries (they must match)");
+    expect(() => wasmKernels.relu!(resident(x), resident(new Float32Array(10)))).to.throw(
+      "relu: arrays of 11 and 10 entries (they must match)",
+    );
+    expect(() => wasmKernels.reluBackward!(x, dout, new Float32Array(12))).to.throw(
+      "reluBackward: arrays of 11 and 12 entries (they must match)",
+    );
   });
 
   it("column sums (a bias gradient) in the memory give exactly the reference's bits, and fall back off it", () => {
     const rng = new Rng(15);
     for (const f32 of [false, true]) {
-      for (const [rows, cols] of [[0, 5], [1, 1], [3, 7], [64, 10], [64, 256], [5, 33]] as const) {
+      for (const [rows, cols] of [
+        [0, 5],
+        [1, 1],
+        [3, 7],
+        [64, 10],
+        [64, 256],
+        [5, 33],
+      ] as const) {
         const src = randomArray(rows * cols, rng, f32);
-        if (src.length > 3) { src[1] = -0; src[2] = 1e30; }
+        if (src.length > 3) {
+          src[1] = -0;
+          src[2] = 1e30;
+        }
         const want = f32 ? new Float32Array(cols) : new Float64Array(cols);
         columnSumsReference(src, rows, cols, want);
         const got = resident(want.map(() => 9));
@@ -332,8 +410,9 @@ describe("wasm kernels on storage in their own memory", function () {
     const sum = new Float32Array(1);
     columnSumsReference(Float32Array.of(1, 2 ** -24, 2 ** -24), 3, 1, sum);
     expect(sum[0]).to.equal(1);
-    expect(() => wasmKernels.columnSums!(resident(new Float32Array(6)), 3, 3, resident(new Float32Array(3))))
-      .to.throw("columnSums: 3x3 needs 9 source and 3 destination entries, got 6 and 3");
+    expect(() => wasmKernels.columnSums!(resident(new Float32Array(6)), 3, 3, resident(new Float32Array(3)))).to.throw(
+      "columnSums: 3x3 needs 9 source and 3 destination entries, got 6 and 3",
+    );
   });
 
   it("fillZero zeroes storage in the memory (and ordinary arrays) and nothing around it", () => {
@@ -352,18 +431,29 @@ describe("wasm kernels on storage in their own memory", function () {
   it("max pooling in the memory gives the reference's values and argmax, ties to the first pixel (2x2 SIMD path and others)", () => {
     const rng = new Rng(17);
     // [planes, h, w, kh, kw, sh, sw]: 2x2/2 with widths that leave SIMD tails and an odd height; overlapping and 3x3 windows.
-    const cases = [[3, 8, 16, 2, 2, 2, 2], [2, 7, 22, 2, 2, 2, 2], [2, 4, 4, 2, 2, 2, 2], [2, 6, 9, 2, 2, 1, 1], [1, 9, 11, 3, 3, 2, 2], [2, 5, 8, 1, 2, 1, 2]] as const;
+    const cases = [
+      [3, 8, 16, 2, 2, 2, 2],
+      [2, 7, 22, 2, 2, 2, 2],
+      [2, 4, 4, 2, 2, 2, 2],
+      [2, 6, 9, 2, 2, 1, 1],
+      [1, 9, 11, 3, 3, 2, 2],
+      [2, 5, 8, 1, 2, 1, 2],
+    ] as const;
     for (const f32 of [false, true]) {
       for (const [planes, h, w, kh, kw, sh, sw] of cases) {
         const x = randomArray(planes * h * w, rng, f32);
         // Small integers make ties common (and -0 against 0 a tie).
         for (let i = 0; i < x.length; i++) x[i] = Math.round(x[i]! * 1.5);
         x[0] = -0;
-        const outH = Math.floor((h - kh) / sh) + 1, outW = Math.floor((w - kw) / sw) + 1, count = planes * outH * outW;
+        const outH = Math.floor((h - kh) / sh) + 1,
+          outW = Math.floor((w - kw) / sw) + 1,
+          count = planes * outH * outW;
         const args = { planes, h, w, kh, kw, sh, sw, outH, outW };
-        const want = f32 ? new Float32Array(count) : new Float64Array(count), wantArg = new Int32Array(count);
+        const want = f32 ? new Float32Array(count) : new Float64Array(count),
+          wantArg = new Int32Array(count);
         maxPoolReference({ ...args, x, out: want, argmax: wantArg });
-        const got = resident(want.map(() => 9)), arg = resident(new Float32Array(count));
+        const got = resident(want.map(() => 9)),
+          arg = resident(new Float32Array(count));
         const gotArg = new Int32Array(arg.buffer, arg.byteOffset, count);
         wasmKernels.maxPool!({ ...args, x: resident(x), out: got, argmax: gotArg });
         const what = `f32 ${f32} ${JSON.stringify(args)}`;
@@ -382,7 +472,8 @@ describe("wasm kernels on storage in their own memory", function () {
 
   it("max pooling off the memory falls back to the reference; the backward skips indices outside dx as a typed array does", () => {
     const x = Float64Array.of(1, 5, 2, 2, 7, 0, 7, 3);
-    const out = new Float64Array(2), argmax = new Int32Array(2);
+    const out = new Float64Array(2),
+      argmax = new Int32Array(2);
     wasmKernels.maxPool!({ x, planes: 2, h: 2, w: 2, kh: 2, kw: 2, sh: 2, sw: 2, outH: 1, outW: 1, out, argmax });
     expect(Array.from(out)).to.deep.equal([5, 7]);
     expect(Array.from(argmax)).to.deep.equal([1, 4]);
@@ -396,25 +487,44 @@ describe("wasm kernels on storage in their own memory", function () {
 
   it("BatchNorm1d/2d in the memory give the reference kernels' bits: outputs, dx, dgamma, dbeta and running statistics", () => {
     // [layer, input shape]: planes of 35 (a tail of 3 after the 4-way sums), 1 (BatchNorm1d) and 64.
-    const cases = [[2, [3, 2, 5, 7]], [1, [6, 5]], [2, [4, 3, 8, 8]]] as const;
+    const cases = [
+      [2, [3, 2, 5, 7]],
+      [1, [6, 5]],
+      [2, [4, 3, 8, 8]],
+    ] as const;
     for (const dtype of DTYPES) {
       for (const [rank, shape] of cases) {
         // In a step arena, so that under the wasm kernels x, dout and the layer's outputs live in their memory.
-        const run = (k: Kernels): Storage[] => withArena(new StepArena(), () => {
-          setKernels(k);
-          const rng = new Rng(18);
-          const bn = rank === 2 ? new BatchNorm2d(shape[1], { dtype }) : new BatchNorm1d(shape[1], { dtype });
-          bn.gamma.value.data.set(randomArray(shape[1], rng).map((v) => 1 + v / 4));
-          bn.beta.value.data.set(randomArray(shape[1], rng));
-          const x = Tensor.randn([...shape], rng, { dtype }).mulInPlace(3).addInPlace(1);
-          const dout = Tensor.randn([...shape], rng, { dtype });
-          expect(isWasmStorage(x.data) && isWasmStorage(dout.data)).to.equal(k === wasmKernels);
-          const out = bn.forward(x).data.slice(), dx = bn.backward(dout).data.slice();
-          bn.eval();
-          const evalOut = bn.forward(x).data.slice(), evalDx = bn.backward(dout).data.slice();
-          return [out, dx, bn.gamma.grad.data.slice(), bn.beta.grad.data.slice(), bn.runningMean.data.slice(), bn.runningVar.data.slice(), evalOut, evalDx];
-        });
-        const want = run(referenceKernels), got = run(wasmKernels);
+        const run = (k: Kernels): Storage[] =>
+          withArena(new StepArena(), () => {
+            setKernels(k);
+            const rng = new Rng(18);
+            const bn = rank === 2 ? new BatchNorm2d(shape[1], { dtype }) : new BatchNorm1d(shape[1], { dtype });
+            bn.gamma.value.data.set(randomArray(shape[1], rng).map((v) => 1 + v / 4));
+            bn.beta.value.data.set(randomArray(shape[1], rng));
+            const x = Tensor.randn([...shape], rng, { dtype })
+              .mulInPlace(3)
+              .addInPlace(1);
+            const dout = Tensor.randn([...shape], rng, { dtype });
+            expect(isWasmStorage(x.data) && isWasmStorage(dout.data)).to.equal(k === wasmKernels);
+            const out = bn.forward(x).data.slice(),
+              dx = bn.backward(dout).data.slice();
+            bn.eval();
+            const evalOut = bn.forward(x).data.slice(),
+              evalDx = bn.backward(dout).data.slice();
+            return [
+              out,
+              dx,
+              bn.gamma.grad.data.slice(),
+              bn.beta.grad.data.slice(),
+              bn.runningMean.data.slice(),
+              bn.runningVar.data.slice(),
+              evalOut,
+              evalDx,
+            ];
+          });
+        const want = run(referenceKernels),
+          got = run(wasmKernels);
         const names = ["out", "dx", "dgamma", "dbeta", "runningMean", "runningVar", "eval out", "eval dx"];
         names.forEach((name, i) => expectSameBits(got[i]!, want[i]!, `${dtype} ${JSON.stringify(shape)} ${name}`));
       }
@@ -425,32 +535,62 @@ describe("wasm kernels on storage in their own memory", function () {
     const rng = new Rng(19);
     for (const f32 of [false, true]) {
       const [n, C, inner] = [3, 4, 13];
-      const a = randomArray(n * C * inner, rng, f32), b = randomArray(n * C * inner, rng, f32);
+      const a = randomArray(n * C * inner, rng, f32),
+        b = randomArray(n * C * inner, rng, f32);
       const mean = Float64Array.from(randomArray(C, rng));
-      for (const [term, bb, mu] of [["sum", null, null], ["squaredDeviation", null, mean], ["product", b, null]] as const) {
-        const want = new Float64Array(C), got = new Float64Array(C), plain = new Float64Array(C);
+      for (const [term, bb, mu] of [
+        ["sum", null, null],
+        ["squaredDeviation", null, mean],
+        ["product", b, null],
+      ] as const) {
+        const want = new Float64Array(C),
+          got = new Float64Array(C),
+          plain = new Float64Array(C);
         channelReduceReference({ term, a, b: bb, mean: mu, n, C, inner, out: want });
-        wasmKernels.channelReduce!({ term, a: resident(a), b: bb === null ? null : resident(bb), mean: mu, n, C, inner, out: got });
+        wasmKernels.channelReduce!({
+          term,
+          a: resident(a),
+          b: bb === null ? null : resident(bb),
+          mean: mu,
+          n,
+          C,
+          inner,
+          out: got,
+        });
         wasmKernels.channelReduce!({ term, a, b: bb, mean: mu, n, C, inner, out: plain });
         expectSameBits(got, want, `f32 ${f32} ${term}`);
         expectSameBits(plain, want, `f32 ${f32} ${term} off the memory`);
       }
     }
-    expect(() => channelReduceReference({ term: "product", a: new Float64Array(4), b: null, mean: null, n: 1, C: 1, inner: 4, out: new Float64Array(1) }))
-      .to.throw('channelReduce: "product" needs b');
+    expect(() =>
+      channelReduceReference({
+        term: "product",
+        a: new Float64Array(4),
+        b: null,
+        mean: null,
+        n: 1,
+        C: 1,
+        inner: 4,
+        out: new Float64Array(1),
+      }),
+    ).to.throw('channelReduce: "product" needs b');
   });
 
   it("the SGD update on ordinary arrays (or a mix) falls back to the reference with the same bits", () => {
     const rng = new Rng(12);
-    const w = randomArray(10, rng), g = randomArray(10, rng), v = randomArray(10, rng);
-    const want = w.slice(), wantV = v.slice();
+    const w = randomArray(10, rng),
+      g = randomArray(10, rng),
+      v = randomArray(10, rng);
+    const want = w.slice(),
+      wantV = v.slice();
     sgdStepReference({ w: want, g, v: wantV, lr: 0.1, momentum: 0.5, weightDecay: 0.01, nesterov: true });
     const rw = resident(w);
     wasmKernels.sgdStep!({ w: rw, g, v, lr: 0.1, momentum: 0.5, weightDecay: 0.01, nesterov: true });
     expectSameBits(rw, want, "w");
     expectSameBits(v, wantV, "v");
-    expect(() => wasmKernels.sgdStep!({ w: rw, g: g.subarray(1), v: null, lr: 0.1, momentum: 0, weightDecay: 0, nesterov: false }))
-      .to.throw("sgdStep: weights have 10 entries, gradient 9");
+    expect(() =>
+      wasmKernels.sgdStep!({ w: rw, g: g.subarray(1), v: null, lr: 0.1, momentum: 0, weightDecay: 0, nesterov: false }),
+    ).to.throw("sgdStep: weights have 10 entries, gradient 9");
   });
 
   it("training an MLP with SGD + momentum gives the same weights with parameters in the memory as with the reference kernels", () => {
@@ -477,7 +617,10 @@ describe("wasm kernels on storage in their own memory", function () {
       setKernels(null);
       // gemm accumulates in a different order than the reference, so compare within rounding.
       got.forEach((g, i) => {
-        for (let j = 0; j < g.length; j++) expect(Math.abs(g[j]! - want[i]![j]!), `${dtype} param ${i}[${j}]`).to.be.below(dtype === "float64" ? 1e-12 : 1e-5);
+        for (let j = 0; j < g.length; j++)
+          expect(Math.abs(g[j]! - want[i]![j]!), `${dtype} param ${i}[${j}]`).to.be.below(
+            dtype === "float64" ? 1e-12 : 1e-5,
+          );
       });
     }
   });

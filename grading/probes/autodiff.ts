@@ -21,7 +21,9 @@ export function valueExpression(inp: Record<string, Json>): Record<string, Json>
   const grads: number[] = [];
   const numeric: number[] = [];
   for (const [px, py, pz] of points as [number, number, number][]) {
-    const x = new Value(px), y = new Value(py), z = new Value(pz);
+    const x = new Value(px),
+      y = new Value(py),
+      z = new Value(pz);
     const f = expression(x, y, z);
     f.backward();
     values.push(f.data);

@@ -27,7 +27,10 @@ export function convForwardBackward(inp: Inputs): Record<string, Json> {
   const out = fromTensor(layer.forward(x), "Conv2d.forward's result");
   const dx = fromTensor(layer.backward(dout), "Conv2d.backward's result");
   return {
-    out, dx, dW: fromTensor(layer.weight.grad, "Conv2d weight.grad"), db: fromTensor(layer.bias!.grad, "Conv2d bias.grad"),
+    out,
+    dx,
+    dW: fromTensor(layer.weight.grad, "Conv2d weight.grad"),
+    db: fromTensor(layer.bias!.grad, "Conv2d bias.grad"),
     selfCheck: { dx: numericalVjp(() => layer.forward(x), x, dout) },
   };
 }

@@ -29,7 +29,11 @@ function spirals(perClass: number, classes: number, seed: number): { x: Tensor; 
 export function mlpTrain(inp: Record<string, Json>): Record<string, Json> {
   const { x, y } = spirals(inp.perClass as number, 3, inp.seed as number);
   const rng = new Rng(inp.seed as number);
-  const model = new Sequential(new Linear(2, inp.hidden as number, { rng }), new ReLU(), new Linear(inp.hidden as number, 3, { rng }));
+  const model = new Sequential(
+    new Linear(2, inp.hidden as number, { rng }),
+    new ReLU(),
+    new Linear(inp.hidden as number, 3, { rng }),
+  );
   const opt = new SGD(model.parameters(), { lr: inp.lr as number, momentum: 0.9 });
   const n = y.length;
   for (let epoch = 0; epoch < (inp.epochs as number); epoch++) {

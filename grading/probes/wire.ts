@@ -29,7 +29,10 @@ export function numericalVjp(f: () => Tensor, x: Tensor, dout: Tensor, h = 1e-3)
       x.data[i] = old + d;
       return Float64Array.from(f().data);
     };
-    const p1 = at(h), m1 = at(-h), p2 = at(2 * h), m2 = at(-2 * h);
+    const p1 = at(h),
+      m1 = at(-h),
+      p2 = at(2 * h),
+      m2 = at(-2 * h);
     x.data[i] = old;
     let s = 0;
     for (let j = 0; j < dout.size; j++) s += (8 * (p1[j]! - m1[j]!) - (p2[j]! - m2[j]!)) * dout.data[j]!;

@@ -43,7 +43,9 @@ for (const stream of [process.stdout, process.stderr]) {
 // console swallows errors thrown by stream.write, so its methods count directly.
 const { format } = require("node:util");
 for (const method of /** @type {const} */ (["log", "info", "warn", "error", "debug", "trace", "dir", "table"])) {
-  console[method] = (/** @type {unknown[]} */ ...args) => { count(format(...args) + "\n"); };
+  console[method] = (/** @type {unknown[]} */ ...args) => {
+    count(format(...args) + "\n");
+  };
 }
 
 const path = require("node:path");
@@ -58,7 +60,14 @@ function describe(e) {
   if (e instanceof Error) {
     // The first frame inside the student's lib/ tells them where it broke.
     const frame = (e.stack ?? "").split("\n").find((l) => l.includes(`${path.sep}lib${path.sep}`));
-    return `${e.name}: ${e.message}${frame ? ` (${frame.trim().replace(/^at /, "at ").replace(__dirname + path.sep, "")})` : ""}`;
+    return `${e.name}: ${e.message}${
+      frame
+        ? ` (${frame
+            .trim()
+            .replace(/^at /, "at ")
+            .replace(__dirname + path.sep, "")})`
+        : ""
+    }`;
   }
   return `threw ${String(e)}`;
 }

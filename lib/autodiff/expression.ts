@@ -17,7 +17,11 @@ export function assignmentExpression(x: Value, y: Value, z: Value): Value {
 /** The same expression with plain numbers (for checking the graph's forward value). */
 export function assignmentExpressionNumber(x: number, y: number, z: number): number {
   const sigmoid = (t: number): number => 1 / (1 + Math.exp(-t));
-  return Math.log(x * x + y * y + 1) * sigmoid(z / y) + Math.sin(x / z) * Math.tanh(y / x) - Math.sqrt(x) / (1 + Math.exp(-y / z));
+  return (
+    Math.log(x * x + y * y + 1) * sigmoid(z / y) +
+    Math.sin(x / z) * Math.tanh(y / x) -
+    Math.sqrt(x) / (1 + Math.exp(-y / z))
+  );
 }
 
 /** Hand-derived partial derivatives of the expression, independent of the autodiff engine. */

@@ -51,7 +51,12 @@ export class Value {
     const terms = values.map((v) => operand("sum", v));
     let total = 0;
     for (const t of terms) total += t.data;
-    const out = result("sum", total, terms, terms.map((t) => t.data));
+    const out = result(
+      "sum",
+      total,
+      terms,
+      terms.map((t) => t.data),
+    );
     out.backwardFn = () => {
       // d(sum)/d(term) = 1; a term listed twice is a child twice and so gets both contributions.
       for (const t of terms) t.grad += out.grad;
@@ -125,7 +130,9 @@ export class Value {
     }
     const b = exponent;
     if (!(this.data > 0)) {
-      throw new Error(`Value.pow: a Value exponent needs a positive base (d/db a^b = a^b ln a), got base ${this.data} with exponent ${b.data}`);
+      throw new Error(
+        `Value.pow: a Value exponent needs a positive base (d/db a^b = a^b ln a), got base ${this.data} with exponent ${b.data}`,
+      );
     }
     const out = result("^", Math.pow(this.data, b.data), [this, b]);
     out.backwardFn = () => {
@@ -321,20 +328,30 @@ function operand(op: string, x: Scalar): Value {
  * operation and its operands (e.g. "Value: 0 / 0 = NaN"). `shown` overrides the operands listed
  * (pow with a constant exponent has one child but two operands).
  */
-function result(op: string, data: number, children: readonly Value[], shown: readonly number[] = children.map((c) => c.data)): Value {
-  if (!Number.isFinite(data)) throw new Error(`Value: ${formatOp(op, shown)} = ${data}; the result is not a finite number`);
+function result(
+  op: string,
+  data: number,
+  children: readonly Value[],
+  shown: readonly number[] = children.map((c) => c.data),
+): Value {
+  if (!Number.isFinite(data))
+    throw new Error(`Value: ${formatOp(op, shown)} = ${data}; the result is not a finite number`);
   return new Value(data, children, op);
 }
 
 function formatOp(op: string, operands: readonly number[]): string {
   if (operands.length === 2 && ["+", "-", "*", "/"].includes(op)) return `${operands[0]} ${op} ${operands[1]}`;
   // A long sum would make an unreadable message: show its first terms only.
-  const listed = operands.length > 8 ? `${operands.slice(0, 8).join(", ")}, ... (${operands.length} operands)` : operands.join(", ");
+  const listed =
+    operands.length > 8 ? `${operands.slice(0, 8).join(", ")}, ... (${operands.length} operands)` : operands.join(", ");
   return `${op.startsWith("^") ? "pow" : op}(${listed})`;
 }
 
 function describe(node: Value): string {
-  const shown = node.op.startsWith("^") && node.op !== "^" ? [...node.children.map((c) => c.data), Number(node.op.slice(1))] : node.children.map((c) => c.data);
+  const shown =
+    node.op.startsWith("^") && node.op !== "^"
+      ? [...node.children.map((c) => c.data), Number(node.op.slice(1))]
+      : node.children.map((c) => c.data);
   return formatOp(node.op, shown);
 }
 

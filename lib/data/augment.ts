@@ -24,13 +24,20 @@ export function image(data: Float64Array, channels: number, height: number, widt
 
 function checkImage(img: Image, where: string): Image {
   const { channels: c, height: h, width: w } = img;
-  if (![c, h, w].every((d) => Number.isInteger(d) && d > 0)) throw new Error(`${where}: channels, height and width must be positive integers, got ${c}x${h}x${w}`);
-  if (img.data.length !== c * h * w) throw new Error(`${where}: a ${c}x${h}x${w} image needs ${c * h * w} values, data has ${img.data.length}`);
+  if (![c, h, w].every((d) => Number.isInteger(d) && d > 0))
+    throw new Error(`${where}: channels, height and width must be positive integers, got ${c}x${h}x${w}`);
+  if (img.data.length !== c * h * w)
+    throw new Error(`${where}: a ${c}x${h}x${w} image needs ${c * h * w} values, data has ${img.data.length}`);
   return img;
 }
 
 function filled(img: Image, fill: number): Image {
-  return { channels: img.channels, height: img.height, width: img.width, data: new Float64Array(img.data.length).fill(fill) };
+  return {
+    channels: img.channels,
+    height: img.height,
+    width: img.width,
+    data: new Float64Array(img.data.length).fill(fill),
+  };
 }
 
 function copy(img: Image): Image {
@@ -60,7 +67,8 @@ export function horizontalFlip(p = 0.5): Augmentation {
  */
 export function randomRotation(degrees: number | readonly [number, number], fill = 0): Augmentation {
   const [lo, hi] = typeof degrees === "number" ? [-Math.abs(degrees), Math.abs(degrees)] : degrees;
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new Error(`randomRotation: need a finite range lo <= hi, got [${lo}, ${hi}]`);
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi))
+    throw new Error(`randomRotation: need a finite range lo <= hi, got [${lo}, ${hi}]`);
   return (img, rng) => rotate(img, rng.uniform(lo, hi), fill);
 }
 
@@ -92,7 +100,8 @@ export function rotate(img: Image, degrees: number, fill = 0): Image {
       const fy = sy - y0;
       for (let ch = 0; ch < c; ch++) {
         const base = ch * plane;
-        const at = (yy: number, xx: number): number => (yy >= 0 && yy < h && xx >= 0 && xx < w ? img.data[base + yy * w + xx]! : fill);
+        const at = (yy: number, xx: number): number =>
+          yy >= 0 && yy < h && xx >= 0 && xx < w ? img.data[base + yy * w + xx]! : fill;
         // Skip zero-weight neighbours so an exact pixel position never reads past the edge.
         const top = fx > 0 ? at(y0, x0) * (1 - fx) + at(y0, x0 + 1) * fx : at(y0, x0);
         const bottom = fy > 0 ? (fx > 0 ? at(y0 + 1, x0) * (1 - fx) + at(y0 + 1, x0 + 1) * fx : at(y0 + 1, x0)) : 0;
@@ -113,7 +122,8 @@ function snap(v: number): number {
  * centre is uniform over the image, so near the border the square is partly outside (clipped).
  */
 export function cutout(size: number, fill = 0): Augmentation {
-  if (!(Number.isInteger(size) && size >= 0)) throw new Error(`cutout: size must be a non-negative integer, got ${size}`);
+  if (!(Number.isInteger(size) && size >= 0))
+    throw new Error(`cutout: size must be a non-negative integer, got ${size}`);
   return (img, rng) => {
     const out = copy(checkImage(img, "cutout"));
     const cy = rng.int(img.height);
@@ -138,7 +148,8 @@ export function cutoutAt(img: Image, top: number, left: number, size: number, fi
  * window of the original size (implemented as a shift by -padding..padding in each direction).
  */
 export function randomCrop(padding: number, fill = 0): Augmentation {
-  if (!(Number.isInteger(padding) && padding >= 0)) throw new Error(`randomCrop: padding must be a non-negative integer, got ${padding}`);
+  if (!(Number.isInteger(padding) && padding >= 0))
+    throw new Error(`randomCrop: padding must be a non-negative integer, got ${padding}`);
   return (img, rng) => {
     const oy = rng.int(2 * padding + 1) - padding;
     const ox = rng.int(2 * padding + 1) - padding;
@@ -153,7 +164,8 @@ export function shift(img: Image, oy: number, ox: number, fill = 0): Image {
   const { channels: c, height: h, width: w } = img;
   for (let ch = 0; ch < c; ch++) {
     for (let y = Math.max(0, -oy); y < Math.min(h, h - oy); y++) {
-      for (let x = Math.max(0, -ox); x < Math.min(w, w - ox); x++) out.data[(ch * h + y) * w + x] = img.data[(ch * h + y + oy) * w + x + ox]!;
+      for (let x = Math.max(0, -ox); x < Math.min(w, w - ox); x++)
+        out.data[(ch * h + y) * w + x] = img.data[(ch * h + y + oy) * w + x + ox]!;
     }
   }
   return out;
@@ -161,7 +173,8 @@ export function shift(img: Image, oy: number, ox: number, fill = 0): Image {
 
 /** Contrast change by a uniform random factor in [low, high] (1 = unchanged, 0 = flat grey). */
 export function randomContrast(low: number, high: number): Augmentation {
-  if (!(low >= 0 && high >= low && Number.isFinite(high))) throw new Error(`randomContrast: need 0 <= low <= high, got [${low}, ${high}]`);
+  if (!(low >= 0 && high >= low && Number.isFinite(high)))
+    throw new Error(`randomContrast: need 0 <= low <= high, got [${low}, ${high}]`);
   return (img, rng) => contrast(img, rng.uniform(low, high));
 }
 

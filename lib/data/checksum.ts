@@ -22,7 +22,8 @@ export async function checksumMismatch(path: string, expected: Checksums): Promi
   const got = await fileDigests(path);
   for (const kind of ["sha256", "md5"] as const) {
     const want = expected[kind];
-    if (want !== undefined && want.toLowerCase() !== got[kind]) return `${kind} mismatch: expected ${want}, got ${got[kind]}`;
+    if (want !== undefined && want.toLowerCase() !== got[kind])
+      return `${kind} mismatch: expected ${want}, got ${got[kind]}`;
   }
   return null;
 }

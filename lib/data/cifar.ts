@@ -10,7 +10,18 @@ import type { RawImageDataset, Split } from "./types";
 export const CIFAR_IMAGE_BYTES = 3072;
 export const CIFAR_RECORD_BYTES = 3073;
 /** The standard class names, used when batches.meta.txt is missing. */
-export const CIFAR10_CLASSES: readonly string[] = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
+export const CIFAR10_CLASSES: readonly string[] = [
+  "airplane",
+  "automobile",
+  "bird",
+  "cat",
+  "deer",
+  "dog",
+  "frog",
+  "horse",
+  "ship",
+  "truck",
+];
 
 export interface CifarBatch {
   images: Uint8Array;
@@ -20,11 +31,16 @@ export interface CifarBatch {
 
 /** Splits a batch buffer into images and labels. `name` (usually the path) starts every error. */
 export function parseCifarBatch(buf: Uint8Array, name: string): CifarBatch {
-  if (buf.length === 0) throw new Error(`${name}: empty file, expected records of ${CIFAR_RECORD_BYTES} bytes (1 label + ${CIFAR_IMAGE_BYTES} pixels)`);
+  if (buf.length === 0)
+    throw new Error(
+      `${name}: empty file, expected records of ${CIFAR_RECORD_BYTES} bytes (1 label + ${CIFAR_IMAGE_BYTES} pixels)`,
+    );
   const whole = Math.floor(buf.length / CIFAR_RECORD_BYTES);
   const extra = buf.length - whole * CIFAR_RECORD_BYTES;
   if (extra !== 0) {
-    throw new Error(`${name}: size ${buf.length} is not a multiple of ${CIFAR_RECORD_BYTES} (1 label + ${CIFAR_IMAGE_BYTES} pixels): record ${whole} is incomplete, ${extra} of ${CIFAR_RECORD_BYTES} bytes (truncated file?)`);
+    throw new Error(
+      `${name}: size ${buf.length} is not a multiple of ${CIFAR_RECORD_BYTES} (1 label + ${CIFAR_IMAGE_BYTES} pixels): record ${whole} is incomplete, ${extra} of ${CIFAR_RECORD_BYTES} bytes (truncated file?)`,
+    );
   }
   const images = new Uint8Array(whole * CIFAR_IMAGE_BYTES);
   const labels = new Uint8Array(whole);
@@ -32,7 +48,10 @@ export function parseCifarBatch(buf: Uint8Array, name: string): CifarBatch {
     const at = r * CIFAR_RECORD_BYTES;
     const label = buf[at]!;
     // A label above 9 means a CIFAR-100 file (2 label bytes) or misaligned data: stop before training on it.
-    if (label > 9) throw new Error(`${name}: record ${r} (byte ${at}) has label ${label}, expected 0..9 (not a CIFAR-10 binary batch?)`);
+    if (label > 9)
+      throw new Error(
+        `${name}: record ${r} (byte ${at}) has label ${label}, expected 0..9 (not a CIFAR-10 binary batch?)`,
+      );
     labels[r] = label;
     images.set(buf.subarray(at + 1, at + CIFAR_RECORD_BYTES), r * CIFAR_IMAGE_BYTES);
   }
@@ -52,7 +71,10 @@ export function cifarBatchFiles(split: Split): string[] {
 export function cifarClassNames(dir: string): string[] {
   const meta = join(dir, "batches.meta.txt");
   if (!existsSync(meta)) return [...CIFAR10_CLASSES];
-  const names = readFileSync(meta, "utf8").split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const names = readFileSync(meta, "utf8")
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (names.length !== 10) throw new Error(`${meta}: expected 10 class names, one per line, found ${names.length}`);
   return names;
 }

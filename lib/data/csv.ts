@@ -142,17 +142,25 @@ class RowCollector {
     }
     const names = this.columnNames!;
     if (this.firstDataLine === 0) this.firstDataLine = lineNo;
-    if (row.length !== this.width) throw new Error(`${this.name}: line ${lineNo} has ${row.length} columns, expected ${this.width} (as in line ${this.firstDataLine})`);
+    if (row.length !== this.width)
+      throw new Error(
+        `${this.name}: line ${lineNo} has ${row.length} columns, expected ${this.width} (as in line ${this.firstDataLine})`,
+      );
     for (let c = 0; c < this.width; c++) {
       const cell = row[c]!;
       const v = parseNumber(cell);
-      if (Number.isNaN(v)) throw new Error(`${this.name}: line ${lineNo}, column ${c + 1} (${names[c]}): "${cell.trim()}" is not a number`);
+      if (Number.isNaN(v))
+        throw new Error(
+          `${this.name}: line ${lineNo}, column ${c + 1} (${names[c]}): "${cell.trim()}" is not a number`,
+        );
       if (c !== this.labelIndex) {
         this.features.push(v);
       } else if (Number.isInteger(v) && v >= 0 && v <= 0x7fffffff) {
         this.labels.push(v);
       } else {
-        throw new Error(`${this.name}: line ${lineNo}, column ${c + 1} (${names[c]}): label "${cell.trim()}" is not a class index (a non-negative integer)`);
+        throw new Error(
+          `${this.name}: line ${lineNo}, column ${c + 1} (${names[c]}): label "${cell.trim()}" is not a class index (a non-negative integer)`,
+        );
       }
     }
   }
@@ -172,8 +180,12 @@ class RowCollector {
 
   private setColumns(names: string[], lineNo: number, header: boolean): void {
     const want = this.opts.labelColumn ?? 0;
-    if (typeof want === "string" && !header) throw new Error(`${this.name}: label column "${want}" is given by name, but line ${lineNo} is not a header`);
-    if (names.length < 2) throw new Error(`${this.name}: line ${lineNo}: need a label column and at least one feature column, found ${names.length} column`);
+    if (typeof want === "string" && !header)
+      throw new Error(`${this.name}: label column "${want}" is given by name, but line ${lineNo} is not a header`);
+    if (names.length < 2)
+      throw new Error(
+        `${this.name}: line ${lineNo}: need a label column and at least one feature column, found ${names.length} column`,
+      );
     let index: number;
     if (typeof want === "string") {
       index = names.indexOf(want);
@@ -183,7 +195,8 @@ class RowCollector {
       }
     } else {
       index = want < 0 ? names.length + want : want;
-      if (!Number.isInteger(want) || index < 0 || index >= names.length) throw new Error(`${this.name}: label column ${want} is outside the ${names.length} columns`);
+      if (!Number.isInteger(want) || index < 0 || index >= names.length)
+        throw new Error(`${this.name}: label column ${want} is outside the ${names.length} columns`);
     }
     this.columnNames = names;
     this.width = names.length;

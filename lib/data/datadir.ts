@@ -5,7 +5,12 @@ import { dirname, join, resolve } from "node:path";
 export type DatasetName = "mnist" | "fashion-mnist" | "cifar-10";
 export const DATASET_NAMES: readonly DatasetName[] = ["mnist", "fashion-mnist", "cifar-10"];
 
-const IDX_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
+const IDX_FILES = [
+  "train-images-idx3-ubyte.gz",
+  "train-labels-idx1-ubyte.gz",
+  "t10k-images-idx3-ubyte.gz",
+  "t10k-labels-idx1-ubyte.gz",
+];
 
 /** Each dataset's folder inside a data directory and the files it needs (the layout of /work/shared/data). */
 export const DATASET_LAYOUT: Record<DatasetName, { folder: string; files: readonly string[] }> = {
@@ -13,7 +18,14 @@ export const DATASET_LAYOUT: Record<DatasetName, { folder: string; files: readon
   "fashion-mnist": { folder: "fashion-mnist", files: IDX_FILES },
   "cifar-10": {
     folder: "cifar-10-batches-bin",
-    files: ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"],
+    files: [
+      "data_batch_1.bin",
+      "data_batch_2.bin",
+      "data_batch_3.bin",
+      "data_batch_4.bin",
+      "data_batch_5.bin",
+      "test_batch.bin",
+    ],
   },
 };
 
@@ -94,7 +106,8 @@ export function datasetPlaces(name: DatasetName, opts: DataDirOptions = {}): Pla
   const layout = DATASET_LAYOUT[name];
   if (layout === undefined) throw new Error(`unknown dataset "${String(name)}" (known: ${DATASET_NAMES.join(", ")})`);
   const places = dataDirPlaces(opts).map((p) => ({ dir: join(p.dir, layout.folder), source: p.source }));
-  if (name === "fashion-mnist" && opts.systemDirs !== false) places.push({ dir: DEBIAN_FASHION_MNIST, source: "apt-get install dataset-fashion-mnist" });
+  if (name === "fashion-mnist" && opts.systemDirs !== false)
+    places.push({ dir: DEBIAN_FASHION_MNIST, source: "apt-get install dataset-fashion-mnist" });
   return places;
 }
 

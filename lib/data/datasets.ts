@@ -9,7 +9,18 @@ export type { RawImageDataset, Split } from "./types";
 export { toDataset } from "./to-dataset";
 
 export const MNIST_CLASSES: readonly string[] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-export const FASHION_MNIST_CLASSES: readonly string[] = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+export const FASHION_MNIST_CLASSES: readonly string[] = [
+  "T-shirt/top",
+  "Trouser",
+  "Pullover",
+  "Dress",
+  "Coat",
+  "Sandal",
+  "Shirt",
+  "Sneaker",
+  "Bag",
+  "Ankle boot",
+];
 
 /** Reads an IDX image/label pair of 28x28 grey images and checks that they belong together. */
 function loadIdxPair(name: DatasetName, dir: string, split: Split, classNames: readonly string[]): RawImageDataset {
@@ -19,9 +30,13 @@ function loadIdxPair(name: DatasetName, dir: string, split: Split, classNames: r
   const labelsPath = datasetFile(dir, labelsFile!) ?? join(dir, labelsFile!);
   const { images, count } = readIdxImages(imagesPath, { rows: 28, cols: 28 });
   const labels = readIdxLabels(labelsPath);
-  if (labels.length !== count) throw new Error(`${labelsPath}: wrong dimensions: expected ${count} labels (one per image in ${imagesPath}), got ${labels.length}`);
+  if (labels.length !== count)
+    throw new Error(
+      `${labelsPath}: wrong dimensions: expected ${count} labels (one per image in ${imagesPath}), got ${labels.length}`,
+    );
   for (let i = 0; i < count; i++) {
-    if (labels[i]! >= classNames.length) throw new Error(`${labelsPath}: label ${i} is ${labels[i]}, expected 0..${classNames.length - 1}`);
+    if (labels[i]! >= classNames.length)
+      throw new Error(`${labelsPath}: label ${i} is ${labels[i]}, expected 0..${classNames.length - 1}`);
   }
   return { images, labels, count, channels: 1, height: 28, width: 28, classNames: [...classNames] };
 }

@@ -19,7 +19,13 @@ export interface DatasetDownloadOptions extends DownloadOptions {
 }
 
 /** Tries each mirror in turn; the error lists every mirror's failure. */
-export async function downloadWithMirrors(file: string, mirrors: readonly string[], dest: string, checksums: Checksums, opts: DownloadOptions = {}): Promise<string> {
+export async function downloadWithMirrors(
+  file: string,
+  mirrors: readonly string[],
+  dest: string,
+  checksums: Checksums,
+  opts: DownloadOptions = {},
+): Promise<string> {
   const errors: string[] = [];
   for (const mirror of mirrors) {
     const url = new URL(file, mirror.endsWith("/") ? mirror : `${mirror}/`).toString();
@@ -47,7 +53,11 @@ async function presentAndVerified(path: string, sums: Checksums): Promise<boolea
  * skipped. Archives are downloaded, verified, extracted (wanted members only) and deleted.
  * Returns the dataset folder.
  */
-export async function downloadDataset(name: DatasetName, dataDir: string, opts: DatasetDownloadOptions = {}): Promise<string> {
+export async function downloadDataset(
+  name: DatasetName,
+  dataDir: string,
+  opts: DatasetDownloadOptions = {},
+): Promise<string> {
   const spec: SourceSpec | undefined = (opts.sources ?? loadSources())[name];
   if (spec === undefined) throw new Error(`download: no sources for dataset "${name}"`);
   const folder = join(dataDir, spec.folder);

@@ -25,7 +25,12 @@ export interface DownloadOptions {
 class Interrupted extends Error {}
 
 /** Fetches `url` into `dest`: resumable, verified against `checksums`, atomic. */
-export async function downloadFile(url: string, dest: string, checksums: Checksums, opts: DownloadOptions = {}): Promise<void> {
+export async function downloadFile(
+  url: string,
+  dest: string,
+  checksums: Checksums,
+  opts: DownloadOptions = {},
+): Promise<void> {
   const part = `${dest}.part`;
   mkdirSync(dirname(dest), { recursive: true });
   let retries = opts.retries ?? 3;
@@ -70,7 +75,12 @@ type Outcome = "fresh" | "resumed" | "unresumable";
  */
 async function fetchToPart(url: string, part: string, opts: DownloadOptions): Promise<Outcome> {
   const have = existsSync(part) ? statSync(part).size : 0;
-  const res = await request(url, have > 0 ? { Range: `bytes=${have}-` } : {}, opts.maxRedirects ?? 5, opts.timeoutMs ?? 60000);
+  const res = await request(
+    url,
+    have > 0 ? { Range: `bytes=${have}-` } : {},
+    opts.maxRedirects ?? 5,
+    opts.timeoutMs ?? 60000,
+  );
   const status = res.statusCode ?? 0;
   if (have > 0 && status === 416) {
     res.resume();
@@ -92,7 +102,8 @@ async function fetchToPart(url: string, part: string, opts: DownloadOptions): Pr
     append = true;
   } // else 200: the server ignored the Range header (or there was none), so start over.
   const length = Number(res.headers["content-length"]);
-  const total = Number.isFinite(length) && res.headers["content-length"] !== undefined ? length + (append ? have : 0) : null;
+  const total =
+    Number.isFinite(length) && res.headers["content-length"] !== undefined ? length + (append ? have : 0) : null;
   let received = append ? have : 0;
   const file = basename(part, ".part");
   res.on("data", (chunk: Buffer) => {
@@ -102,14 +113,22 @@ async function fetchToPart(url: string, part: string, opts: DownloadOptions): Pr
   try {
     await pipeline(res, createWriteStream(part, { flags: append ? "a" : "w" }));
   } catch (e) {
-    throw new Interrupted(`${url}: download interrupted after ${received}${total === null ? "" : ` of ${total}`} bytes (${(e as Error).message})`);
+    throw new Interrupted(
+      `${url}: download interrupted after ${received}${total === null ? "" : ` of ${total}`} bytes (${(e as Error).message})`,
+    );
   }
-  if (total !== null && received < total) throw new Interrupted(`${url}: connection closed after ${received} of ${total} bytes`);
+  if (total !== null && received < total)
+    throw new Interrupted(`${url}: connection closed after ${received} of ${total} bytes`);
   return append ? "resumed" : "fresh";
 }
 
 /** GET with redirects (bounded); rejects with the URL on network errors. */
-function request(url: string, headers: Record<string, string>, redirects: number, timeoutMs: number): Promise<IncomingMessage> {
+function request(
+  url: string,
+  headers: Record<string, string>,
+  redirects: number,
+  timeoutMs: number,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     let get: typeof httpGet;
     if (url.startsWith("https:")) get = httpsGet;

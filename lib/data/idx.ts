@@ -54,24 +54,33 @@ export function parseIdx(buffer: Uint8Array, name: string, expect?: IdxKind): Id
   const type = buf[2]!;
   const ndim = buf[3]!;
   if (buf[0] !== 0 || buf[1] !== 0 || ndim === 0) {
-    throw new Error(`${name}: not an IDX file: expected magic ${IDX_IMAGES_MAGIC} (images) or ${IDX_LABELS_MAGIC} (labels), got ${describeMagic(magic)}`);
+    throw new Error(
+      `${name}: not an IDX file: expected magic ${IDX_IMAGES_MAGIC} (images) or ${IDX_LABELS_MAGIC} (labels), got ${describeMagic(magic)}`,
+    );
   }
-  if (type !== UBYTE) throw new Error(`${name}: IDX value type 0x${type.toString(16)} is not supported, expected 0x08 (unsigned bytes)`);
+  if (type !== UBYTE)
+    throw new Error(`${name}: IDX value type 0x${type.toString(16)} is not supported, expected 0x08 (unsigned bytes)`);
   const header = 4 + 4 * ndim;
-  if (buf.length < header) throw new Error(`${name}: truncated: an IDX header with ${ndim} dimensions needs ${header} bytes, file has ${buf.length}`);
+  if (buf.length < header)
+    throw new Error(
+      `${name}: truncated: an IDX header with ${ndim} dimensions needs ${header} bytes, file has ${buf.length}`,
+    );
   const dims = Array.from({ length: ndim }, (_, i) => view.getUint32(4 + 4 * i));
   const expected = dims.reduce((a, b) => a * b, 1);
   const got = buf.length - header;
   if (got !== expected) {
     const what = KIND_OF[magic] === "images" ? "pixels" : KIND_OF[magic] === "labels" ? "labels" : "data";
     const problem = got < expected ? "truncated" : `${got - expected} bytes of trailing data`;
-    throw new Error(`${name}: ${problem}: header says ${dims.join("x")} = ${expected} bytes of ${what}, file has ${got}`);
+    throw new Error(
+      `${name}: ${problem}: header says ${dims.join("x")} = ${expected} bytes of ${what}, file has ${got}`,
+    );
   }
   return { magic, dims, data: new Uint8Array(buf.buffer, buf.byteOffset + header, expected) };
 }
 
 function checkDim(name: string, what: string, want: number | undefined, got: number): void {
-  if (want !== undefined && want !== got) throw new Error(`${name}: wrong dimensions: expected ${want} ${what}, got ${got}`);
+  if (want !== undefined && want !== got)
+    throw new Error(`${name}: wrong dimensions: expected ${want} ${what}, got ${got}`);
 }
 
 /** Images from an IDX file (magic 2051), gzipped or not. */
@@ -84,7 +93,9 @@ export function parseIdxImages(buffer: Uint8Array, name: string, expect: IdxExpe
   const [count, rows, cols] = dims as [number, number, number];
   checkDim(name, "images", expect.count, count);
   if ((expect.rows !== undefined && expect.rows !== rows) || (expect.cols !== undefined && expect.cols !== cols)) {
-    throw new Error(`${name}: wrong dimensions: expected ${expect.rows ?? rows}x${expect.cols ?? cols} images, got ${rows}x${cols}`);
+    throw new Error(
+      `${name}: wrong dimensions: expected ${expect.rows ?? rows}x${expect.cols ?? cols} images, got ${rows}x${cols}`,
+    );
   }
   return { images: data, count, rows, cols };
 }
@@ -102,9 +113,11 @@ export function parseIdxLabels(buffer: Uint8Array, name: string, expect: { count
 
 /** Encodes unsigned bytes as IDX (1 dimension: labels, 3: images). Used to build test files. */
 export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array {
-  if (dims.length === 0 || dims.length > 255) throw new Error(`encodeIdx: need 1 to 255 dimensions, got ${dims.length}`);
+  if (dims.length === 0 || dims.length > 255)
+    throw new Error(`encodeIdx: need 1 to 255 dimensions, got ${dims.length}`);
   const size = dims.reduce((a, b) => a * b, 1);
-  if (size !== data.length) throw new Error(`encodeIdx: dimensions ${dims.join("x")} need ${size} bytes, got ${data.length}`);
+  if (size !== data.length)
+    throw new Error(`encodeIdx: dimensions ${dims.join("x")} need ${size} bytes, got ${data.length}`);
   const out = new Uint8Array(4 + 4 * dims.length + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, (UBYTE << 8) | dims.length);

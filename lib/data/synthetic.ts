@@ -18,11 +18,14 @@ function makeSet(features: Float64Array, labels: Int32Array, dim: number, numCla
 }
 
 /** K interleaved spiral arms in 2-D (cs231n's toy set): not linearly separable. */
-export function spirals(opts: { classes?: number; perClass?: number; noise?: number; seed?: number } = {}): SyntheticSet {
+export function spirals(
+  opts: { classes?: number; perClass?: number; noise?: number; seed?: number } = {},
+): SyntheticSet {
   const k = opts.classes ?? 3;
   const n = opts.perClass ?? 100;
   const noise = opts.noise ?? 0.2;
-  if (!(Number.isInteger(k) && k >= 1 && Number.isInteger(n) && n >= 1)) throw new Error(`spirals: classes and perClass must be positive integers, got ${k} and ${n}`);
+  if (!(Number.isInteger(k) && k >= 1 && Number.isInteger(n) && n >= 1))
+    throw new Error(`spirals: classes and perClass must be positive integers, got ${k} and ${n}`);
   const rng = new Rng(opts.seed ?? 0);
   const features = new Float64Array(k * n * 2);
   const labels = new Int32Array(k * n);
@@ -41,12 +44,17 @@ export function spirals(opts: { classes?: number; perClass?: number; noise?: num
 }
 
 /** Gaussian blobs of standard deviation `std` around the given centres; class c is centre c. */
-export function blobs(centres: readonly (readonly number[])[], opts: { perClass?: number; std?: number; seed?: number } = {}): SyntheticSet {
+export function blobs(
+  centres: readonly (readonly number[])[],
+  opts: { perClass?: number; std?: number; seed?: number } = {},
+): SyntheticSet {
   const n = opts.perClass ?? 50;
   const std = opts.std ?? 1;
   const dim = centres[0]?.length ?? 0;
-  if (dim === 0 || centres.some((c) => c.length !== dim)) throw new Error("blobs: centres must be non-empty and all of one dimension");
-  if (!(Number.isInteger(n) && n >= 1) || !(std >= 0)) throw new Error(`blobs: perClass must be a positive integer and std >= 0, got ${n} and ${std}`);
+  if (dim === 0 || centres.some((c) => c.length !== dim))
+    throw new Error("blobs: centres must be non-empty and all of one dimension");
+  if (!(Number.isInteger(n) && n >= 1) || !(std >= 0))
+    throw new Error(`blobs: perClass must be a positive integer and std >= 0, got ${n} and ${std}`);
   const rng = new Rng(opts.seed ?? 0);
   const features = new Float64Array(centres.length * n * dim);
   const labels = new Int32Array(centres.length * n);
@@ -62,7 +70,15 @@ export function blobs(centres: readonly (readonly number[])[], opts: { perClass?
 
 /** XOR: noisy points around the 4 corners of the unit square; class 1 where exactly one coordinate is 1. */
 export function xor(opts: { perCorner?: number; noise?: number; seed?: number } = {}): SyntheticSet {
-  const set = blobs([[0, 0], [1, 1], [0, 1], [1, 0]], { perClass: opts.perCorner ?? 25, std: opts.noise ?? 0.1, seed: opts.seed ?? 0 });
+  const set = blobs(
+    [
+      [0, 0],
+      [1, 1],
+      [0, 1],
+      [1, 0],
+    ],
+    { perClass: opts.perCorner ?? 25, std: opts.noise ?? 0.1, seed: opts.seed ?? 0 },
+  );
   for (let i = 0; i < set.count; i++) set.labels[i] = set.labels[i]! < 2 ? 0 : 1;
   return { ...set, numClasses: 2 };
 }

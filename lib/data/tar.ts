@@ -44,12 +44,18 @@ function parseHeader(h: Uint8Array, offset: number): Member {
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!; // the checksum field counts as spaces
   const field = cString(h.subarray(148, 156)).trim();
   if (!/^[0-7]+$/.test(field) || parseInt(field, 8) !== sum) {
-    throw new Error(`tar: bad header checksum at byte ${offset} (field "${field.slice(0, 8)}", computed ${sum.toString(8)}): not a tar archive, or corrupt`);
+    throw new Error(
+      `tar: bad header checksum at byte ${offset} (field "${field.slice(0, 8)}", computed ${sum.toString(8)}): not a tar archive, or corrupt`,
+    );
   }
   const name = cString(h.subarray(0, 100));
   const magic = cString(h.subarray(257, 263));
   const prefix = magic.startsWith("ustar") ? cString(h.subarray(345, 500)) : "";
-  return { name: prefix ? `${prefix}/${name}` : name, size: octal(h.subarray(124, 136), "size"), type: String.fromCharCode(h[156]!) };
+  return {
+    name: prefix ? `${prefix}/${name}` : name,
+    size: octal(h.subarray(124, 136), "size"),
+    type: String.fromCharCode(h[156]!),
+  };
 }
 
 /** The "path" record of a pax extended header ("<len> path=<value>\n" records). */
@@ -61,7 +67,8 @@ function paxPath(data: Buffer): string | null {
 /** Rejects output paths that would escape the destination folder. */
 function safeRelative(path: string): string {
   const n = normalize(path);
-  if (isAbsolute(n) || n === ".." || n.startsWith("../") || n.startsWith("..\\")) throw new Error(`tar: refusing to write outside the destination: "${path}"`);
+  if (isAbsolute(n) || n === ".." || n.startsWith("../") || n.startsWith("..\\"))
+    throw new Error(`tar: refusing to write outside the destination: "${path}"`);
   return n;
 }
 
@@ -99,9 +106,14 @@ export class TarExtractor extends Writable {
 
   override _final(callback: (error?: Error | null) => void): void {
     if (this.member !== null || this.padding > 0) {
-      return callback(new Error(`tar: archive ended inside member "${this.member?.name ?? "?"}" (${this.remaining} bytes missing): truncated?`));
+      return callback(
+        new Error(
+          `tar: archive ended inside member "${this.member?.name ?? "?"}" (${this.remaining} bytes missing): truncated?`,
+        ),
+      );
     }
-    if (!this.ended && this.pending.length > 0) return callback(new Error(`tar: archive ended inside a header at byte ${this.offset}: truncated?`));
+    if (!this.ended && this.pending.length > 0)
+      return callback(new Error(`tar: archive ended inside a header at byte ${this.offset}: truncated?`));
     callback();
   }
 
@@ -135,7 +147,8 @@ export class TarExtractor extends Writable {
       } else if (this.pending.length >= BLOCK) {
         const at = this.offset;
         const header = this.take(BLOCK);
-        if (header.every((b) => b === 0)) this.ended = true; // end-of-archive marker
+        if (header.every((b) => b === 0))
+          this.ended = true; // end-of-archive marker
         else this.startMember(parseHeader(header, at));
       } else {
         return; // wait for a whole header

@@ -30,11 +30,26 @@ export function conv2dForwardWith(k: Kernels, p: Conv2dForwardArgs): void {
   for (let i = 0; i < p.n; i++) {
     const outOff = i * F * plane;
     // Seed each output plane with its bias, then accumulate W cols_n on top (beta = 1).
-    if (p.bias !== null) for (let f = 0; f < F; f++) p.out.fill(p.bias[f]!, outOff + f * plane, outOff + (f + 1) * plane);
+    if (p.bias !== null)
+      for (let f = 0; f < F; f++) p.out.fill(p.bias[f]!, outOff + f * plane, outOff + (f + 1) * plane);
     k.im2col(p.x, i * imageSize, g, cols);
     k.gemm({
-      transA: false, transB: false, m: F, n: plane, k: rows, alpha: 1, a: p.weight, aOffset: 0, lda: rows,
-      b: cols, bOffset: 0, ldb: plane, beta: p.bias === null ? 0 : 1, c: p.out, cOffset: outOff, ldc: plane,
+      transA: false,
+      transB: false,
+      m: F,
+      n: plane,
+      k: rows,
+      alpha: 1,
+      a: p.weight,
+      aOffset: 0,
+      lda: rows,
+      b: cols,
+      bOffset: 0,
+      ldb: plane,
+      beta: p.bias === null ? 0 : 1,
+      c: p.out,
+      cOffset: outOff,
+      ldc: plane,
     });
   }
 }
@@ -55,14 +70,42 @@ export function conv2dBackwardWith(k: Kernels, p: Conv2dBackwardArgs): void {
     k.im2col(p.x, i * imageSize, g, cols);
     // dW (+)= dout_n [F, plane] x cols_n^T [plane, rows]; beta 0 on the first image overwrites the old grad.
     k.gemm({
-      transA: false, transB: true, m: F, n: rows, k: plane, alpha: 1, a: p.dout, aOffset: doutOff, lda: plane,
-      b: cols, bOffset: 0, ldb: plane, beta: i === 0 ? 0 : 1, c: p.dWeight, cOffset: 0, ldc: rows,
+      transA: false,
+      transB: true,
+      m: F,
+      n: rows,
+      k: plane,
+      alpha: 1,
+      a: p.dout,
+      aOffset: doutOff,
+      lda: plane,
+      b: cols,
+      bOffset: 0,
+      ldb: plane,
+      beta: i === 0 ? 0 : 1,
+      c: p.dWeight,
+      cOffset: 0,
+      ldc: rows,
     });
     // dcols = W^T [rows, F] x dout_n [F, plane], then scattered back onto the image.
     if (dx === null) continue;
     k.gemm({
-      transA: true, transB: false, m: rows, n: plane, k: F, alpha: 1, a: p.weight, aOffset: 0, lda: rows,
-      b: p.dout, bOffset: doutOff, ldb: plane, beta: 0, c: dcols, cOffset: 0, ldc: plane,
+      transA: true,
+      transB: false,
+      m: rows,
+      n: plane,
+      k: F,
+      alpha: 1,
+      a: p.weight,
+      aOffset: 0,
+      lda: rows,
+      b: p.dout,
+      bOffset: doutOff,
+      ldb: plane,
+      beta: 0,
+      c: dcols,
+      cOffset: 0,
+      ldc: plane,
     });
     k.col2im(dcols, g, dx, i * imageSize);
   }
@@ -79,10 +122,16 @@ export function planeSums(dout: Storage, n: number, F: number, plane: number, db
   for (let i = 0; i < n; i++) {
     for (let f = 0; f < F; f++) {
       const off = (i * F + f) * plane;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       let j = 0;
       for (; j + 4 <= plane; j += 4) {
-        s0 += dout[off + j]!; s1 += dout[off + j + 1]!; s2 += dout[off + j + 2]!; s3 += dout[off + j + 3]!;
+        s0 += dout[off + j]!;
+        s1 += dout[off + j + 1]!;
+        s2 += dout[off + j + 2]!;
+        s3 += dout[off + j + 3]!;
       }
       for (; j < plane; j++) s0 += dout[off + j]!;
       db[f] += s0 + s1 + s2 + s3;

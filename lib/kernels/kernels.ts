@@ -216,7 +216,16 @@ export interface Conv2dBackwardArgs {
 
 /** The optional kernels the reference implements (see reference.ts). */
 const REFERENCE_ONES = [
-  "allFinite", "sgdStep", "relu", "reluBackward", "columnSums", "maxPool", "maxPoolBackward", "channelReduce", "batchNormNormalize", "batchNormBackward",
+  "allFinite",
+  "sgdStep",
+  "relu",
+  "reluBackward",
+  "columnSums",
+  "maxPool",
+  "maxPoolBackward",
+  "channelReduce",
+  "batchNormNormalize",
+  "batchNormBackward",
 ] as const;
 type ReferenceOnes = (typeof REFERENCE_ONES)[number];
 /** What kernels() returns: the active kernels, with the reference's filling every optional kernel they leave out. */
@@ -265,7 +274,11 @@ export function convOutputSize(input: number, kernel: number, stride: number, pa
 /** Validates gemm sizes and that every operand's buffer holds its rows at their leading dimension. */
 export function checkGemmArgs(p: GemmArgs): void {
   const { m, n, k } = p;
-  for (const [name, v] of [["m", m], ["n", n], ["k", k]] as const) {
+  for (const [name, v] of [
+    ["m", m],
+    ["n", n],
+    ["k", k],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`gemm: ${name} must be a non-negative integer, got ${v}`);
   }
   need("A", p.a.length, p.aOffset, p.transA ? k : m, p.transA ? m : k, p.lda);
@@ -278,6 +291,8 @@ function need(name: string, length: number, offset: number, rows: number, cols: 
   if (ld < cols) throw new Error(`gemm: leading dimension of ${name} (${ld}) is smaller than its ${cols} columns`);
   const last = offset + (rows - 1) * ld + cols;
   if (offset < 0 || last > length) {
-    throw new Error(`gemm: ${name} needs ${rows}x${cols} elements (ld ${ld}) from offset ${offset}, buffer has ${length}`);
+    throw new Error(
+      `gemm: ${name} needs ${rows}x${cols} elements (ld ${ld}) from offset ${offset}, buffer has ${length}`,
+    );
   }
 }

@@ -1,7 +1,15 @@
 import type { Storage } from "../tensor/dtype";
 import {
-  checkGemmArgs, registerReferenceKernels, type BatchNormBackwardArgs, type BatchNormNormalizeArgs, type ChannelReduceArgs, type ConvGeometry,
-  type GemmArgs, type MaxPoolArgs, type ResolvedKernels, type SgdStepArgs,
+  checkGemmArgs,
+  registerReferenceKernels,
+  type BatchNormBackwardArgs,
+  type BatchNormNormalizeArgs,
+  type ChannelReduceArgs,
+  type ConvGeometry,
+  type GemmArgs,
+  type MaxPoolArgs,
+  type ResolvedKernels,
+  type SgdStepArgs,
 } from "./kernels";
 
 /*
@@ -18,7 +26,7 @@ const MC = 64;
 const KC = 256;
 const NC = 512;
 
-let packA = new Float64Array(MC * KC);
+const packA = new Float64Array(MC * KC);
 let packB = new Float64Array(KC * NC);
 
 function gemm(p: GemmArgs): void {
@@ -59,7 +67,10 @@ function packPanelB(p: GemmArgs, pc: number, kc: number, jc: number, nc: number)
     const cols = Math.min(NR, nc - j0);
     for (let q = 0; q < kc; q++) {
       for (let j = 0; j < NR; j++) {
-        if (j >= cols) { packB[dst++] = 0; continue; }
+        if (j >= cols) {
+          packB[dst++] = 0;
+          continue;
+        }
         const col = jc + j0 + j;
         const row = pc + q;
         packB[dst++] = transB ? b[bOffset + col * ldb + row]! : b[bOffset + row * ldb + col]!;
@@ -76,7 +87,10 @@ function packPanelA(p: GemmArgs, ic: number, mc: number, pc: number, kc: number)
     const rows = Math.min(MR, mc - i0);
     for (let q = 0; q < kc; q++) {
       for (let i = 0; i < MR; i++) {
-        if (i >= rows) { packA[dst++] = 0; continue; }
+        if (i >= rows) {
+          packA[dst++] = 0;
+          continue;
+        }
         const row = ic + i0 + i;
         const col = pc + q;
         packA[dst++] = transA ? a[aOffset + col * lda + row]! : a[aOffset + row * lda + col]!;
@@ -98,32 +112,84 @@ function macroKernel(mc: number, nc: number, kc: number, alpha: number, c: Stora
 
 /** C[0:rows, 0:cols] += alpha * Apanel * Bpanel with a 4x4 register block. */
 function microKernel(
-  kc: number, aBase: number, bBase: number, alpha: number,
-  c: Storage, cOff: number, ldc: number, rows: number, cols: number,
+  kc: number,
+  aBase: number,
+  bBase: number,
+  alpha: number,
+  c: Storage,
+  cOff: number,
+  ldc: number,
+  rows: number,
+  cols: number,
 ): void {
   const A = packA;
   const B = packB;
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0;
+  let c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0;
+  let c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0;
   let ai = aBase;
   let bi = bBase;
   for (let q = 0; q < kc; q++, ai += MR, bi += NR) {
-    const a0 = A[ai]!, a1 = A[ai + 1]!, a2 = A[ai + 2]!, a3 = A[ai + 3]!;
-    const b0 = B[bi]!, b1 = B[bi + 1]!, b2 = B[bi + 2]!, b3 = B[bi + 3]!;
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    const a0 = A[ai]!,
+      a1 = A[ai + 1]!,
+      a2 = A[ai + 2]!,
+      a3 = A[ai + 3]!;
+    const b0 = B[bi]!,
+      b1 = B[bi + 1]!,
+      b2 = B[bi + 2]!,
+      b3 = B[bi + 3]!;
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b2;
+    c03 += a0 * b3;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b2;
+    c13 += a1 * b3;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b2;
+    c23 += a2 * b3;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b2;
+    c33 += a3 * b3;
   }
   if (rows === MR && cols === NR) {
     // Full tile: write straight from the registers (the common case).
     let r = cOff;
-    c[r] += alpha * c00; c[r + 1] += alpha * c01; c[r + 2] += alpha * c02; c[r + 3] += alpha * c03; r += ldc;
-    c[r] += alpha * c10; c[r + 1] += alpha * c11; c[r + 2] += alpha * c12; c[r + 3] += alpha * c13; r += ldc;
-    c[r] += alpha * c20; c[r + 1] += alpha * c21; c[r + 2] += alpha * c22; c[r + 3] += alpha * c23; r += ldc;
-    c[r] += alpha * c30; c[r + 1] += alpha * c31; c[r + 2] += alpha * c32; c[r + 3] += alpha * c33;
+    c[r] += alpha * c00;
+    c[r + 1] += alpha * c01;
+    c[r + 2] += alpha * c02;
+    c[r + 3] += alpha * c03;
+    r += ldc;
+    c[r] += alpha * c10;
+    c[r + 1] += alpha * c11;
+    c[r + 2] += alpha * c12;
+    c[r + 3] += alpha * c13;
+    r += ldc;
+    c[r] += alpha * c20;
+    c[r + 1] += alpha * c21;
+    c[r + 2] += alpha * c22;
+    c[r + 3] += alpha * c23;
+    r += ldc;
+    c[r] += alpha * c30;
+    c[r + 1] += alpha * c31;
+    c[r + 2] += alpha * c32;
+    c[r + 3] += alpha * c33;
     return;
   }
   const acc = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
@@ -191,11 +257,17 @@ function col2im(cols: Storage, g: ConvGeometry, dx: Storage, dxOffset: number): 
  * +-Inf), with four partial sums so the adds do not wait on each other.
  */
 export function allFiniteReference(d: Storage): boolean {
-  let p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+  let p0 = 0,
+    p1 = 0,
+    p2 = 0,
+    p3 = 0;
   let i = 0;
   const n = d.length;
   for (; i + 4 <= n; i += 4) {
-    p0 += d[i]! * 0; p1 += d[i + 1]! * 0; p2 += d[i + 2]! * 0; p3 += d[i + 3]! * 0;
+    p0 += d[i]! * 0;
+    p1 += d[i + 1]! * 0;
+    p2 += d[i + 2]! * 0;
+    p3 += d[i + 3]! * 0;
   }
   for (; i < n; i++) p0 += d[i]! * 0;
   return p0 + p1 + p2 + p3 === 0;
@@ -240,7 +312,9 @@ export function columnSumsReference(src: Storage, rows: number, cols: number, ds
     throw new Error(`columnSums: rows and cols must be non-negative integers, got ${rows} and ${cols}`);
   }
   if (src.length < rows * cols || dst.length < cols) {
-    throw new Error(`columnSums: ${rows}x${cols} needs ${rows * cols} source and ${cols} destination entries, got ${src.length} and ${dst.length}`);
+    throw new Error(
+      `columnSums: ${rows}x${cols} needs ${rows * cols} source and ${cols} destination entries, got ${src.length} and ${dst.length}`,
+    );
   }
   dst.fill(0, 0, cols);
   for (let i = 0; i < rows; i++) for (let j = 0, row = i * cols; j < cols; j++) dst[j] += src[row + j]!;
@@ -282,7 +356,8 @@ export function maxPoolBackwardReference(argmax: Int32Array, dout: Storage, dx: 
  */
 export function channelReduceReference(p: ChannelReduceArgs): void {
   const { term, a, n, C, inner, out } = p;
-  const b = p.b ?? a, mean = p.mean ?? out;
+  const b = p.b ?? a,
+    mean = p.mean ?? out;
   if ((term === "product" && p.b === null) || (term === "squaredDeviation" && p.mean === null)) {
     throw new Error(`channelReduce: "${term}" needs ${term === "product" ? "b" : "mean"}`);
   }
@@ -290,25 +365,40 @@ export function channelReduceReference(p: ChannelReduceArgs): void {
   for (let s = 0, start = 0; s < n; s++) {
     for (let f = 0; f < C; f++, start += inner) {
       const mu = term === "squaredDeviation" ? mean[f]! : 0;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       let j = 0;
       if (term === "sum") {
         for (; j + 4 <= inner; j += 4) {
           const i = start + j;
-          s0 += a[i]!; s1 += a[i + 1]!; s2 += a[i + 2]!; s3 += a[i + 3]!;
+          s0 += a[i]!;
+          s1 += a[i + 1]!;
+          s2 += a[i + 2]!;
+          s3 += a[i + 3]!;
         }
         for (; j < inner; j++) s0 += a[start + j]!;
       } else if (term === "squaredDeviation") {
         for (; j + 4 <= inner; j += 4) {
           const i = start + j;
-          const d0 = a[i]! - mu, d1 = a[i + 1]! - mu, d2 = a[i + 2]! - mu, d3 = a[i + 3]! - mu;
-          s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3;
+          const d0 = a[i]! - mu,
+            d1 = a[i + 1]! - mu,
+            d2 = a[i + 2]! - mu,
+            d3 = a[i + 3]! - mu;
+          s0 += d0 * d0;
+          s1 += d1 * d1;
+          s2 += d2 * d2;
+          s3 += d3 * d3;
         }
         for (; j < inner; j++) s0 += (a[start + j]! - mu) * (a[start + j]! - mu);
       } else {
         for (; j + 4 <= inner; j += 4) {
           const i = start + j;
-          s0 += a[i]! * b[i]!; s1 += a[i + 1]! * b[i + 1]!; s2 += a[i + 2]! * b[i + 2]!; s3 += a[i + 3]! * b[i + 3]!;
+          s0 += a[i]! * b[i]!;
+          s1 += a[i + 1]! * b[i + 1]!;
+          s2 += a[i + 2]! * b[i + 2]!;
+          s3 += a[i + 3]! * b[i + 3]!;
         }
         for (; j < inner; j++) s0 += a[start + j]! * b[start + j]!;
       }
@@ -323,7 +413,10 @@ export function batchNormNormalizeReference(p: BatchNormNormalizeArgs): void {
   for (let s = 0, i = 0; s < n; s++) {
     for (let f = 0; f < C; f++) {
       // Constants hoisted per plane: the inner loop is two multiply-adds per value.
-      const mu = mean[f]!, is = invstd[f]!, g = gamma[f]!, b = beta[f]!;
+      const mu = mean[f]!,
+        is = invstd[f]!,
+        g = gamma[f]!,
+        b = beta[f]!;
       for (const end = i + inner; i < end; i++) {
         const h = (x[i]! - mu) * is;
         xhat[i] = h;
@@ -338,7 +431,9 @@ export function batchNormBackwardReference(p: BatchNormBackwardArgs): void {
   const { dy, xhat, n, C, inner, k1, k0, k2, dx } = p;
   for (let s = 0, i = 0; s < n; s++) {
     for (let f = 0; f < C; f++) {
-      const a = k1[f]!, c = k0[f]!, e = k2[f]!;
+      const a = k1[f]!,
+        c = k0[f]!,
+        e = k2[f]!;
       for (const end = i + inner; i < end; i++) dx[i] = a * dy[i]! + c + e * xhat[i]!;
     }
   }
@@ -346,14 +441,25 @@ export function batchNormBackwardReference(p: BatchNormBackwardArgs): void {
 
 function checkSameLength(what: string, first: Storage, ...rest: Storage[]): void {
   for (const s of rest) {
-    if (s.length !== first.length) throw new Error(`${what}: arrays of ${first.length} and ${s.length} entries (they must match)`);
+    if (s.length !== first.length)
+      throw new Error(`${what}: arrays of ${first.length} and ${s.length} entries (they must match)`);
   }
 }
 
 export const referenceKernels: ResolvedKernels = {
-  name: "reference (TypeScript)", gemm, im2col, col2im, allFinite: allFiniteReference, sgdStep: sgdStepReference,
-  relu: reluReference, reluBackward: reluBackwardReference, columnSums: columnSumsReference,
-  maxPool: maxPoolReference, maxPoolBackward: maxPoolBackwardReference,
-  channelReduce: channelReduceReference, batchNormNormalize: batchNormNormalizeReference, batchNormBackward: batchNormBackwardReference,
+  name: "reference (TypeScript)",
+  gemm,
+  im2col,
+  col2im,
+  allFinite: allFiniteReference,
+  sgdStep: sgdStepReference,
+  relu: reluReference,
+  reluBackward: reluBackwardReference,
+  columnSums: columnSumsReference,
+  maxPool: maxPoolReference,
+  maxPoolBackward: maxPoolBackwardReference,
+  channelReduce: channelReduceReference,
+  batchNormNormalize: batchNormNormalizeReference,
+  batchNormBackward: batchNormBackwardReference,
 };
 registerReferenceKernels(referenceKernels);

@@ -26,7 +26,10 @@ export class WasmHeap {
    * @param base first byte the heap may use (64-byte aligned)
    * @param reserve makes [0, end) addressable, growing the memory; false when that is impossible
    */
-  constructor(base: number, private readonly reserve: (end: number) => boolean) {
+  constructor(
+    base: number,
+    private readonly reserve: (end: number) => boolean,
+  ) {
     this.top = Math.ceil(base / 64) * 64;
   }
 

@@ -5,12 +5,31 @@ import { Worker } from "worker_threads";
 import type { DType, Storage } from "../tensor/dtype";
 import { conv2dBackwardWith, conv2dForwardWith, planeSums } from "./conv";
 import {
-  checkGemmArgs, setKernels, type BatchNormBackwardArgs, type BatchNormNormalizeArgs, type ChannelReduceArgs, type Conv2dBackwardArgs,
-  type Conv2dForwardArgs, type ConvGeometry, type GemmArgs, type Kernels, type MaxPoolArgs, type SgdStepArgs,
+  checkGemmArgs,
+  setKernels,
+  type BatchNormBackwardArgs,
+  type BatchNormNormalizeArgs,
+  type ChannelReduceArgs,
+  type Conv2dBackwardArgs,
+  type Conv2dForwardArgs,
+  type ConvGeometry,
+  type GemmArgs,
+  type Kernels,
+  type MaxPoolArgs,
+  type SgdStepArgs,
 } from "./kernels";
 import {
-  allFiniteReference, batchNormBackwardReference, batchNormNormalizeReference, channelReduceReference, columnSumsReference,
-  maxPoolBackwardReference, maxPoolReference, referenceKernels, reluBackwardReference, reluReference, sgdStepReference,
+  allFiniteReference,
+  batchNormBackwardReference,
+  batchNormNormalizeReference,
+  channelReduceReference,
+  columnSumsReference,
+  maxPoolBackwardReference,
+  maxPoolReference,
+  referenceKernels,
+  reluBackwardReference,
+  reluReference,
+  sgdStepReference,
 } from "./reference";
 import { WasmHeap, type HeapBlock } from "./wasm-heap";
 
@@ -44,25 +63,72 @@ interface WasmModule {
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: { env: { memory: WasmMemory } }) => { readonly exports: Record<string, unknown> };
+  Instance: new (
+    module: WasmModule,
+    imports: { env: { memory: WasmMemory } },
+  ) => { readonly exports: Record<string, unknown> };
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   validate(bytes: Uint8Array): boolean;
 }
 
 /** (transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, i0, i1, j0, j1, packA, packB, tile); pointers in bytes. */
 type GemmFn = (
-  transA: number, transB: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number,
-  beta: number, c: number, ldc: number, i0: number, i1: number, j0: number, j1: number, packA: number, packB: number, tile: number,
+  transA: number,
+  transB: number,
+  k: number,
+  alpha: number,
+  a: number,
+  lda: number,
+  b: number,
+  ldb: number,
+  beta: number,
+  c: number,
+  ldc: number,
+  i0: number,
+  i1: number,
+  j0: number,
+  j1: number,
+  packA: number,
+  packB: number,
+  tile: number,
 ) => void;
 /** (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, byCols, chunk, counter, packA, packB, tile). */
 type SharedGemmFn = (
-  transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number,
-  beta: number, c: number, ldc: number, byCols: number, chunk: number, counter: number, packA: number, packB: number, tile: number,
+  transA: number,
+  transB: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: number,
+  lda: number,
+  b: number,
+  ldb: number,
+  beta: number,
+  c: number,
+  ldc: number,
+  byCols: number,
+  chunk: number,
+  counter: number,
+  packA: number,
+  packB: number,
+  tile: number,
 ) => void;
 /** (src, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW, dst). */
 type ConvFn = (
-  src: number, channels: number, height: number, width: number, kernelH: number, kernelW: number,
-  strideH: number, strideW: number, padH: number, padW: number, outH: number, outW: number, dst: number,
+  src: number,
+  channels: number,
+  height: number,
+  width: number,
+  kernelH: number,
+  kernelW: number,
+  strideH: number,
+  strideW: number,
+  padH: number,
+  padW: number,
+  outH: number,
+  outW: number,
+  dst: number,
 ) => void;
 
 /**
@@ -80,7 +146,16 @@ type MaxPoolFn = (...args: number[]) => void;
 /** (argmax, dout, count, dx, dxLength). */
 type MaxPoolBackwardFn = (argmax: number, dout: number, count: number, dx: number, dxLength: number) => void;
 /** (mode, a, b, mean, n, C, inner, out): mode 0 sum, 1 squared deviation, 2 product. */
-type ChannelReduceFn = (mode: number, a: number, b: number, mean: number, n: number, C: number, inner: number, out: number) => void;
+type ChannelReduceFn = (
+  mode: number,
+  a: number,
+  b: number,
+  mean: number,
+  n: number,
+  C: number,
+  inner: number,
+  out: number,
+) => void;
 /** (x, n, C, inner, mean, invstd, gamma, beta, xhat, out) for normalize; (dy, xhat, n, C, inner, k1, k0, k2, dx) for backward. */
 type BatchNormFn = (...args: number[]) => void;
 /** (x, out, n). */
@@ -92,8 +167,16 @@ type SgdFn = (w: number, g: number, v: number, n: number, lr: number, mu: number
 
 /** The functions a worker can join, by index (the index is what the control block carries). */
 const SHARED_FNS = [
-  "gemmSharedF64", "gemmSharedF32", "convForwardF64", "convForwardF32", "convBackwardF64", "convBackwardF32", "sgdSharedF64", "sgdSharedF32",
-  "planeSumsSharedF64", "planeSumsSharedF32",
+  "gemmSharedF64",
+  "gemmSharedF32",
+  "convForwardF64",
+  "convForwardF32",
+  "convBackwardF64",
+  "convBackwardF32",
+  "sgdSharedF64",
+  "sgdSharedF32",
+  "planeSumsSharedF64",
+  "planeSumsSharedF32",
 ] as const;
 type SharedName = (typeof SHARED_FNS)[number];
 
@@ -250,7 +333,7 @@ function span(rows: number, cols: number, ld: number): number {
 /** Whether every buffer has the first one's element type (the fused paths need one type throughout). */
 function sameStorage(first: Storage, ...rest: Storage[]): boolean {
   const f64 = first instanceof Float64Array;
-  return rest.every((s) => (s instanceof Float64Array) === f64);
+  return rest.every((s) => s instanceof Float64Array === f64);
 }
 
 /** The geometry as the wasm conv functions take it: channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW. */
@@ -295,18 +378,31 @@ class WasmEngine {
   /** Tests only: the caller waits for the worker to join each shared product, so the worker's path always runs. */
   awaitJoin = false;
 
-  constructor(bytes: Uint8Array, threads: boolean, readonly fma: boolean) {
+  constructor(
+    bytes: Uint8Array,
+    threads: boolean,
+    readonly fma: boolean,
+  ) {
     const api = wasmApi();
     if (api === null) throw new Error("wasm kernels: this JavaScript engine has no WebAssembly");
     if (typeof SharedArrayBuffer !== "function") throw new Error("wasm kernels: SharedArrayBuffer is not available");
-    if (!api.validate(bytes)) throw new Error("wasm kernels: WebAssembly SIMD128 (or shared memory) is not supported here");
+    if (!api.validate(bytes))
+      throw new Error("wasm kernels: WebAssembly SIMD128 (or shared memory) is not supported here");
     this.module = new api.Module(bytes);
-    const kc = 256, mc = 96, nc = 1024; // checked against the module's exports below
+    const kc = 256,
+      mc = 96,
+      nc = 1024; // checked against the module's exports below
     const scratchBytes = 2 * (256 + align(mc * kc * 8) + align(kc * nc * 8));
-    this.memory = new api.Memory({ initial: Math.ceil((scratchBytes + (1 << 20) + 8192) / PAGE) + 16, maximum: MAX_PAGES, shared: true });
+    this.memory = new api.Memory({
+      initial: Math.ceil((scratchBytes + (1 << 20) + 8192) / PAGE) + 16,
+      maximum: MAX_PAGES,
+      shared: true,
+    });
     this.ex = checkExports(new api.Instance(this.module, { env: { memory: this.memory } }).exports);
     if (this.ex.KC.value !== kc || this.ex.MC.value !== mc || this.ex.NC.value !== nc) {
-      throw new Error("wasm kernels: block sizes of kernels.wasm do not match lib/kernels/wasm.ts (rebuild with scripts/build-wasm.js)");
+      throw new Error(
+        "wasm kernels: block sizes of kernels.wasm do not match lib/kernels/wasm.ts (rebuild with scripts/build-wasm.js)",
+      );
     }
     let at = align(this.ex.heapBase() + 64);
     this.ctlByte = at;
@@ -354,7 +450,10 @@ class WasmEngine {
     const block = this.heap.alloc(Math.max(1, length) * sz);
     if (block === null) return null;
     this.refreshViews();
-    const s = dtype === "float64" ? new Float64Array(this.memory.buffer, block.ptr, length) : new Float32Array(this.memory.buffer, block.ptr, length);
+    const s =
+      dtype === "float64"
+        ? new Float64Array(this.memory.buffer, block.ptr, length)
+        : new Float32Array(this.memory.buffer, block.ptr, length);
     this.ex.zeroBytes(block.ptr, length * sz);
     this.registry?.register(s, block);
     return s;
@@ -441,14 +540,17 @@ class WasmEngine {
     this.startWorker();
     if (this.worker === null) return false;
     const t0 = Date.now();
-    while (Atomics.load(this.ctl, CTL_READY) === 0 && Date.now() - t0 < timeoutMs) Atomics.wait(this.ctl, CTL_READY, 0, 50);
+    while (Atomics.load(this.ctl, CTL_READY) === 0 && Date.now() - t0 < timeoutMs)
+      Atomics.wait(this.ctl, CTL_READY, 0, 50);
     return Atomics.load(this.ctl, CTL_READY) === 1;
   }
 
   gemm(p: GemmArgs): void {
     const { m, n, k, transA, transB, a, b, c } = p;
     const f64 = c instanceof Float64Array;
-    const sameType = f64 ? a instanceof Float64Array && b instanceof Float64Array : a instanceof Float32Array && b instanceof Float32Array;
+    const sameType = f64
+      ? a instanceof Float64Array && b instanceof Float64Array
+      : a instanceof Float32Array && b instanceof Float32Array;
     const sz = f64 ? 8 : 4;
     const nA = span(transA ? k : m, transA ? m : k, p.lda);
     const nB = span(transB ? n : k, transB ? k : n, p.ldb);
@@ -477,8 +579,20 @@ class WasmEngine {
 
   /** C = alpha op(A) op(B) + beta C on operands already in the memory (byte addresses), on one or two threads. */
   private product(
-    f64: boolean, transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-    pa: number, lda: number, pb: number, ldb: number, beta: number, pc: number, ldc: number,
+    f64: boolean,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    pa: number,
+    lda: number,
+    pb: number,
+    ldb: number,
+    beta: number,
+    pc: number,
+    ldc: number,
   ): void {
     const sz = f64 ? 8 : 4;
     const tA = transA ? 1 : 0;
@@ -489,13 +603,52 @@ class WasmEngine {
     const total = byCols ? n : m;
     const chunks = Math.min(MAX_CHUNKS, Math.floor(total / MIN_CHUNK));
     if (m * n * k < PARALLEL_MIN_MACS || chunks < 2 || !this.readyWorker()) {
-      (f64 ? this.ex.gemmF64 : this.ex.gemmF32)(tA, tB, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, 0, m, 0, n, s0.packA, s0.packB, s0.tile);
+      (f64 ? this.ex.gemmF64 : this.ex.gemmF32)(
+        tA,
+        tB,
+        k,
+        alpha,
+        pa,
+        lda,
+        pb,
+        ldb,
+        beta,
+        pc,
+        ldc,
+        0,
+        m,
+        0,
+        n,
+        s0.packA,
+        s0.packB,
+        s0.tile,
+      );
       return;
     }
     const unit = byCols ? 32 / sz : MR;
     const chunk = Math.ceil(total / chunks / unit) * unit;
     const counter = this.ctlByte + CTL_COUNTER * 4;
-    const args = (t: Scratch): number[] => [tA, tB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, byCols ? 1 : 0, chunk, counter, t.packA, t.packB, t.tile];
+    const args = (t: Scratch): number[] => [
+      tA,
+      tB,
+      m,
+      n,
+      k,
+      alpha,
+      pa,
+      lda,
+      pb,
+      ldb,
+      beta,
+      pc,
+      ldc,
+      byCols ? 1 : 0,
+      chunk,
+      counter,
+      t.packA,
+      t.packB,
+      t.tile,
+    ];
     this.shared(f64 ? "gemmSharedF64" : "gemmSharedF32", args(s0), args(s1));
   }
 
@@ -537,9 +690,12 @@ class WasmEngine {
    */
   conv2dForward(p: Conv2dForwardArgs): boolean {
     const { g, n, filters: F } = p;
-    if (!this.convOk(g) || !sameStorage(p.x, p.weight, p.out) || (p.bias !== null && !sameStorage(p.x, p.bias))) return false;
+    if (!this.convOk(g) || !sameStorage(p.x, p.weight, p.out) || (p.bias !== null && !sameStorage(p.x, p.bias)))
+      return false;
     const sz = p.x instanceof Float64Array ? 8 : 4;
-    const plane = g.outH * g.outW, rows = g.channels * g.kernelH * g.kernelW, image = g.channels * g.height * g.width;
+    const plane = g.outH * g.outW,
+      rows = g.channels * g.kernelH * g.kernelW,
+      image = g.channels * g.height * g.width;
     const colsBytes = align(rows * plane * sz);
     // Offsets in the operand area (x, weight and bias are used in place when they live in the memory).
     const ox = 0;
@@ -547,7 +703,13 @@ class WasmEngine {
     const obias = ow + align(F * rows * sz);
     const ocols = obias + align(F * sz);
     const oout = ocols + 2 * colsBytes;
-    if (p.x.length < n * image || p.weight.length < F * rows || p.out.length < n * F * plane || (p.bias !== null && p.bias.length < F)) return false;
+    if (
+      p.x.length < n * image ||
+      p.weight.length < F * rows ||
+      p.out.length < n * F * plane ||
+      (p.bias !== null && p.bias.length < F)
+    )
+      return false;
     // The output is written in place when it lives in the memory (a step arena's activations do).
     const homeOut = this.addressOf(p.out);
     const area = this.operandArea(oout + (homeOut >= 0 ? 0 : align(n * F * plane * sz)));
@@ -555,14 +717,33 @@ class WasmEngine {
     const px = this.operand(p.x, 0, n * image, area + ox);
     const pw = this.operand(p.weight, 0, F * rows, area + ow);
     const pbias = p.bias === null ? 0 : this.operand(p.bias, 0, F, area + obias);
-    const pcols = area + ocols, pout = homeOut >= 0 ? homeOut : area + oout;
+    const pcols = area + ocols,
+      pout = homeOut >= 0 ? homeOut : area + oout;
     const per = this.imagesPerChunk(n, F * plane * rows);
     const counter = this.ctlByte + CTL_COUNTER * 4;
     const args = (t: Scratch, cols: number): number[] => [
-      px, pw, pbias, p.bias === null ? 0 : 1, pout, n, per, counter, ...geometryArgs(g), F, cols, t.packA, t.packB, t.tile,
+      px,
+      pw,
+      pbias,
+      p.bias === null ? 0 : 1,
+      pout,
+      n,
+      per,
+      counter,
+      ...geometryArgs(g),
+      F,
+      cols,
+      t.packA,
+      t.packB,
+      t.tile,
     ];
     const [s0, s1] = this.scratch;
-    this.sharedOrAlone(sz === 8 ? "convForwardF64" : "convForwardF32", args(s0, pcols), args(s1, pcols + colsBytes), n > per);
+    this.sharedOrAlone(
+      sz === 8 ? "convForwardF64" : "convForwardF32",
+      args(s0, pcols),
+      args(s1, pcols + colsBytes),
+      n > per,
+    );
     if (homeOut < 0) this.take(p.out, 0, n * F * plane, pout);
     return true;
   }
@@ -575,12 +756,18 @@ class WasmEngine {
   conv2dBackward(p: Conv2dBackwardArgs): boolean {
     const { g, n, filters: F } = p;
     const dx = p.dx;
-    if (!this.convOk(g) || !sameStorage(p.x, p.weight, p.dout, p.dWeight) || (dx !== null && !sameStorage(p.x, dx)) ||
-        (p.dBias !== null && !sameStorage(p.x, p.dBias))) {
+    if (
+      !this.convOk(g) ||
+      !sameStorage(p.x, p.weight, p.dout, p.dWeight) ||
+      (dx !== null && !sameStorage(p.x, dx)) ||
+      (p.dBias !== null && !sameStorage(p.x, p.dBias))
+    ) {
       return false;
     }
     const sz = p.x instanceof Float64Array ? 8 : 4;
-    const plane = g.outH * g.outW, rows = g.channels * g.kernelH * g.kernelW, image = g.channels * g.height * g.width;
+    const plane = g.outH * g.outW,
+      rows = g.channels * g.kernelH * g.kernelW,
+      image = g.channels * g.height * g.width;
     const per = this.imagesPerChunk(n, F * plane * rows);
     const parts = Math.max(1, Math.ceil(n / per));
     const colsBytes = align(rows * plane * sz);
@@ -590,8 +777,13 @@ class WasmEngine {
     const oparts = odout + align(n * F * plane * sz);
     const ocols = oparts + align(parts * F * rows * sz);
     const odx = ocols + 4 * colsBytes;
-    const fits = p.x.length >= n * image && (dx === null || dx.length >= n * image) && p.weight.length >= F * rows && p.dWeight.length >= F * rows &&
-      p.dout.length >= n * F * plane && (p.dBias === null || p.dBias.length >= F);
+    const fits =
+      p.x.length >= n * image &&
+      (dx === null || dx.length >= n * image) &&
+      p.weight.length >= F * rows &&
+      p.dWeight.length >= F * rows &&
+      p.dout.length >= n * F * plane &&
+      (p.dBias === null || p.dBias.length >= F);
     if (!fits) return false;
     // dx is written in place when it lives in the memory, like the forward output.
     const homeDx = dx === null ? -1 : this.addressOf(dx);
@@ -601,15 +793,36 @@ class WasmEngine {
     const pw = this.operand(p.weight, 0, F * rows, area + ow);
     const pdout = this.operand(p.dout, 0, n * F * plane, area + odout);
     // Address 0 tells the kernel to skip the input's gradient.
-    const pparts = area + oparts, pcols = area + ocols, pdx = dx === null ? 0 : homeDx >= 0 ? homeDx : area + odx;
+    const pparts = area + oparts,
+      pcols = area + ocols,
+      pdx = dx === null ? 0 : homeDx >= 0 ? homeDx : area + odx;
     if (dx !== null) this.ex.zeroBytes(pdx, n * image * sz); // col2im adds into dx
     this.ex.zeroBytes(pparts, F * rows * sz); // dW of an empty batch
     const counter = this.ctlByte + CTL_COUNTER * 4;
     const args = (t: Scratch, cols: number): number[] => [
-      px, pw, pdout, pparts, pdx, n, per, counter, ...geometryArgs(g), F, cols, cols + colsBytes, t.packA, t.packB, t.tile,
+      px,
+      pw,
+      pdout,
+      pparts,
+      pdx,
+      n,
+      per,
+      counter,
+      ...geometryArgs(g),
+      F,
+      cols,
+      cols + colsBytes,
+      t.packA,
+      t.packB,
+      t.tile,
     ];
     const [s0, s1] = this.scratch;
-    this.sharedOrAlone(sz === 8 ? "convBackwardF64" : "convBackwardF32", args(s0, pcols), args(s1, pcols + 2 * colsBytes), n > per);
+    this.sharedOrAlone(
+      sz === 8 ? "convBackwardF64" : "convBackwardF32",
+      args(s0, pcols),
+      args(s1, pcols + 2 * colsBytes),
+      n > per,
+    );
     // dW = part 0 + part 1 + ... in that order (in the storage type, as the kernel accumulates), in
     // place when dW lives in the memory (a parameter's gradient does), else added into part 0 and copied out.
     const homeDw = this.addressOf(p.dWeight);
@@ -648,23 +861,43 @@ class WasmEngine {
       if (done === seq) break;
       if (i >= SPIN) Atomics.wait(ctl, CTL_DONE, done, 100);
     }
-    if (Atomics.load(ctl, CTL_ERROR) !== 0) throw new Error("wasm kernels: the worker thread's part of a product failed");
+    if (Atomics.load(ctl, CTL_ERROR) !== 0)
+      throw new Error("wasm kernels: the worker thread's part of a product failed");
   }
 
   im2col(x: Storage, xOffset: number, g: ConvGeometry, cols: Storage): void {
     const image = g.channels * g.height * g.width;
     const out = g.channels * g.kernelH * g.kernelW * g.outH * g.outW;
     const sz = x instanceof Float64Array ? 8 : 4;
-    const area = this.convOk(g) && (x instanceof Float64Array) === (cols instanceof Float64Array) &&
-      xOffset >= 0 && xOffset + image <= x.length && out <= cols.length ? this.operandArea(align(image * sz) + out * sz) : -1;
+    const area =
+      this.convOk(g) &&
+      x instanceof Float64Array === cols instanceof Float64Array &&
+      xOffset >= 0 &&
+      xOffset + image <= x.length &&
+      out <= cols.length
+        ? this.operandArea(align(image * sz) + out * sz)
+        : -1;
     if (area < 0) {
       referenceKernels.im2col(x, xOffset, g, cols);
       return;
     }
-    const px = area, pc = area + align(image * sz);
+    const px = area,
+      pc = area + align(image * sz);
     this.put(x, xOffset, image, px);
     (sz === 8 ? this.ex.im2colF64 : this.ex.im2colF32)(
-      px, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, pc,
+      px,
+      g.channels,
+      g.height,
+      g.width,
+      g.kernelH,
+      g.kernelW,
+      g.strideH,
+      g.strideW,
+      g.padH,
+      g.padW,
+      g.outH,
+      g.outW,
+      pc,
     );
     this.take(cols, 0, out, pc);
   }
@@ -673,17 +906,36 @@ class WasmEngine {
     const image = g.channels * g.height * g.width;
     const count = g.channels * g.kernelH * g.kernelW * g.outH * g.outW;
     const sz = dx instanceof Float64Array ? 8 : 4;
-    const area = this.convOk(g) && (dx instanceof Float64Array) === (cols instanceof Float64Array) &&
-      dxOffset >= 0 && dxOffset + image <= dx.length && count <= cols.length ? this.operandArea(align(image * sz) + count * sz) : -1;
+    const area =
+      this.convOk(g) &&
+      dx instanceof Float64Array === cols instanceof Float64Array &&
+      dxOffset >= 0 &&
+      dxOffset + image <= dx.length &&
+      count <= cols.length
+        ? this.operandArea(align(image * sz) + count * sz)
+        : -1;
     if (area < 0) {
       referenceKernels.col2im(cols, g, dx, dxOffset);
       return;
     }
-    const px = area, pc = area + align(image * sz);
+    const px = area,
+      pc = area + align(image * sz);
     this.put(dx, dxOffset, image, px);
     this.put(cols, 0, count, pc);
     (sz === 8 ? this.ex.col2imF64 : this.ex.col2imF32)(
-      pc, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, px,
+      pc,
+      g.channels,
+      g.height,
+      g.width,
+      g.kernelH,
+      g.kernelW,
+      g.strideH,
+      g.strideW,
+      g.padH,
+      g.padW,
+      g.outH,
+      g.outW,
+      px,
     );
     this.take(dx, dxOffset, image, px);
   }
@@ -699,9 +951,16 @@ class WasmEngine {
   sgdStep(p: SgdStepArgs): void {
     const { w, g, v } = p;
     const useV = p.momentum !== 0;
-    const pw = this.addressOf(w), pg = this.addressOf(g), pv = useV && v !== null ? this.addressOf(v) : 0;
+    const pw = this.addressOf(w),
+      pg = this.addressOf(g),
+      pv = useV && v !== null ? this.addressOf(v) : 0;
     const f64 = w instanceof Float64Array;
-    const ok = pw >= 0 && pg >= 0 && pv >= 0 && g.length === w.length && sameStorage(w, g) &&
+    const ok =
+      pw >= 0 &&
+      pg >= 0 &&
+      pv >= 0 &&
+      g.length === w.length &&
+      sameStorage(w, g) &&
       (!useV || (v !== null && v.length === w.length && sameStorage(w, v)));
     if (!ok) return sgdStepReference(p);
     const args = [pw, pg, pv, w.length, p.lr, p.momentum, p.weightDecay, p.nesterov ? 1 : 0];
@@ -717,24 +976,37 @@ class WasmEngine {
 
   /** reluReference in the memory when x and out both live there (same bits). */
   relu(x: Storage, out: Storage): void {
-    const px = this.addressOf(x), po = this.addressOf(out);
+    const px = this.addressOf(x),
+      po = this.addressOf(out);
     if (px < 0 || po < 0 || x.length !== out.length || !sameStorage(x, out)) return reluReference(x, out);
     (x instanceof Float64Array ? this.ex.reluF64 : this.ex.reluF32)(px, po, x.length);
   }
 
   /** reluBackwardReference in the memory when x, dout and dx all live there (same bits). */
   reluBackward(x: Storage, dout: Storage, dx: Storage): void {
-    const px = this.addressOf(x), pd = this.addressOf(dout), pdx = this.addressOf(dx);
-    const ok = px >= 0 && pd >= 0 && pdx >= 0 && x.length === dout.length && x.length === dx.length && sameStorage(x, dout, dx);
+    const px = this.addressOf(x),
+      pd = this.addressOf(dout),
+      pdx = this.addressOf(dx);
+    const ok =
+      px >= 0 && pd >= 0 && pdx >= 0 && x.length === dout.length && x.length === dx.length && sameStorage(x, dout, dx);
     if (!ok) return reluBackwardReference(x, dout, dx);
     (x instanceof Float64Array ? this.ex.reluBackwardF64 : this.ex.reluBackwardF32)(px, pd, pdx, x.length);
   }
 
   /** columnSumsReference in the memory when src and dst both live there (same bits). */
   columnSums(src: Storage, rows: number, cols: number, dst: Storage): void {
-    const ps = this.addressOf(src), pd = this.addressOf(dst);
-    const ok = ps >= 0 && pd >= 0 && sameStorage(src, dst) && Number.isInteger(rows) && Number.isInteger(cols) &&
-      rows >= 0 && cols >= 0 && src.length >= rows * cols && dst.length >= cols;
+    const ps = this.addressOf(src),
+      pd = this.addressOf(dst);
+    const ok =
+      ps >= 0 &&
+      pd >= 0 &&
+      sameStorage(src, dst) &&
+      Number.isInteger(rows) &&
+      Number.isInteger(cols) &&
+      rows >= 0 &&
+      cols >= 0 &&
+      src.length >= rows * cols &&
+      dst.length >= cols;
     if (!ok) return columnSumsReference(src, rows, cols, dst);
     (src instanceof Float64Array ? this.ex.columnSumsF64 : this.ex.columnSumsF32)(ps, rows, cols, pd);
   }
@@ -748,37 +1020,76 @@ class WasmEngine {
 
   /** maxPoolReference in the memory when x, out and argmax live there (same bits). */
   maxPool(p: MaxPoolArgs): void {
-    const px = this.addressOf(p.x), po = this.addressOf(p.out), pa = this.addressOf(p.argmax);
+    const px = this.addressOf(p.x),
+      po = this.addressOf(p.out),
+      pa = this.addressOf(p.argmax);
     const count = p.planes * p.outH * p.outW;
     const dims = [p.planes, p.h, p.w, p.kh, p.kw, p.sh, p.sw, p.outH, p.outW];
-    const ok = px >= 0 && po >= 0 && pa >= 0 && sameStorage(p.x, p.out) && dims.every((v) => Number.isInteger(v) && v >= 0) &&
-      p.kh >= 1 && p.kw >= 1 && (p.outH - 1) * p.sh + p.kh <= p.h && (p.outW - 1) * p.sw + p.kw <= p.w &&
-      p.x.length >= p.planes * p.h * p.w && p.out.length >= count && p.argmax.length >= count;
+    const ok =
+      px >= 0 &&
+      po >= 0 &&
+      pa >= 0 &&
+      sameStorage(p.x, p.out) &&
+      dims.every((v) => Number.isInteger(v) && v >= 0) &&
+      p.kh >= 1 &&
+      p.kw >= 1 &&
+      (p.outH - 1) * p.sh + p.kh <= p.h &&
+      (p.outW - 1) * p.sw + p.kw <= p.w &&
+      p.x.length >= p.planes * p.h * p.w &&
+      p.out.length >= count &&
+      p.argmax.length >= count;
     if (!ok) return maxPoolReference(p);
     (p.x instanceof Float64Array ? this.ex.maxPoolF64 : this.ex.maxPoolF32)(px, ...dims, po, pa);
   }
 
   /** maxPoolBackwardReference in the memory when argmax, dout and dx live there (same bits). */
   maxPoolBackward(argmax: Int32Array, dout: Storage, dx: Storage): void {
-    const pa = this.addressOf(argmax), pd = this.addressOf(dout), pdx = this.addressOf(dx);
-    if (pa < 0 || pd < 0 || pdx < 0 || !sameStorage(dout, dx) || dout.length < argmax.length) return maxPoolBackwardReference(argmax, dout, dx);
-    (dx instanceof Float64Array ? this.ex.maxPoolBackwardF64 : this.ex.maxPoolBackwardF32)(pa, pd, argmax.length, pdx, dx.length);
+    const pa = this.addressOf(argmax),
+      pd = this.addressOf(dout),
+      pdx = this.addressOf(dx);
+    if (pa < 0 || pd < 0 || pdx < 0 || !sameStorage(dout, dx) || dout.length < argmax.length)
+      return maxPoolBackwardReference(argmax, dout, dx);
+    (dx instanceof Float64Array ? this.ex.maxPoolBackwardF64 : this.ex.maxPoolBackwardF32)(
+      pa,
+      pd,
+      argmax.length,
+      pdx,
+      dx.length,
+    );
   }
 
   /** channelReduceReference in the memory when the values live there (the C sums cross over). */
   channelReduce(p: ChannelReduceArgs): void {
     const { n, C, inner } = p;
     const size = n * C * inner;
-    const pa = this.addressOf(p.a), pb = p.b === null ? 0 : this.addressOf(p.b);
+    const pa = this.addressOf(p.a),
+      pb = p.b === null ? 0 : this.addressOf(p.b);
     const needs = p.term === "product" ? p.b !== null : p.term === "squaredDeviation" ? p.mean !== null : true;
-    const ok = needs && pa >= 0 && pb >= 0 && (p.b === null || sameStorage(p.a, p.b)) && p.a.length >= size && (p.b === null || p.b.length >= size) &&
-      p.out.length >= C && (p.mean === null || p.mean.length >= C);
+    const ok =
+      needs &&
+      pa >= 0 &&
+      pb >= 0 &&
+      (p.b === null || sameStorage(p.a, p.b)) &&
+      p.a.length >= size &&
+      (p.b === null || p.b.length >= size) &&
+      p.out.length >= C &&
+      (p.mean === null || p.mean.length >= C);
     const area = ok ? this.operandArea(2 * align(C * 8)) : -1;
     if (area < 0) return channelReduceReference(p);
-    const pmean = area, pout = area + align(C * 8);
+    const pmean = area,
+      pout = area + align(C * 8);
     if (p.mean !== null) this.put(p.mean, 0, C, pmean);
     const mode = p.term === "sum" ? 0 : p.term === "squaredDeviation" ? 1 : 2;
-    (p.a instanceof Float64Array ? this.ex.channelReduceF64 : this.ex.channelReduceF32)(mode, pa, pb, pmean, n, C, inner, pout);
+    (p.a instanceof Float64Array ? this.ex.channelReduceF64 : this.ex.channelReduceF32)(
+      mode,
+      pa,
+      pb,
+      pmean,
+      n,
+      C,
+      inner,
+      pout,
+    );
     this.take(p.out, 0, C, pout);
   }
 
@@ -786,33 +1097,74 @@ class WasmEngine {
   batchNormNormalize(p: BatchNormNormalizeArgs): void {
     const { n, C, inner } = p;
     const size = n * C * inner;
-    const px = this.addressOf(p.x), ph = this.addressOf(p.xhat), po = this.addressOf(p.out);
-    const ok = px >= 0 && ph >= 0 && po >= 0 && sameStorage(p.x, p.xhat, p.out, p.gamma, p.beta) && [p.x, p.xhat, p.out].every((s) => s.length >= size) &&
+    const px = this.addressOf(p.x),
+      ph = this.addressOf(p.xhat),
+      po = this.addressOf(p.out);
+    const ok =
+      px >= 0 &&
+      ph >= 0 &&
+      po >= 0 &&
+      sameStorage(p.x, p.xhat, p.out, p.gamma, p.beta) &&
+      [p.x, p.xhat, p.out].every((s) => s.length >= size) &&
       [p.gamma, p.beta, p.mean, p.invstd].every((s) => s.length >= C);
     const sz = p.x instanceof Float64Array ? 8 : 4;
     const area = ok ? this.operandArea(2 * align(C * 8) + 2 * align(C * sz)) : -1;
     if (area < 0) return batchNormNormalizeReference(p);
-    const pmean = area, pinv = pmean + align(C * 8), pg = pinv + align(C * 8), pbeta = pg + align(C * sz);
+    const pmean = area,
+      pinv = pmean + align(C * 8),
+      pg = pinv + align(C * 8),
+      pbeta = pg + align(C * sz);
     this.put(p.mean, 0, C, pmean);
     this.put(p.invstd, 0, C, pinv);
-    const g = this.operand(p.gamma, 0, C, pg), b = this.operand(p.beta, 0, C, pbeta);
-    (sz === 8 ? this.ex.batchNormNormalizeF64 : this.ex.batchNormNormalizeF32)(px, n, C, inner, pmean, pinv, g, b, ph, po);
+    const g = this.operand(p.gamma, 0, C, pg),
+      b = this.operand(p.beta, 0, C, pbeta);
+    (sz === 8 ? this.ex.batchNormNormalizeF64 : this.ex.batchNormNormalizeF32)(
+      px,
+      n,
+      C,
+      inner,
+      pmean,
+      pinv,
+      g,
+      b,
+      ph,
+      po,
+    );
   }
 
   /** batchNormBackwardReference in the memory when dy, xhat and dx live there. */
   batchNormBackward(p: BatchNormBackwardArgs): void {
     const { n, C, inner } = p;
     const size = n * C * inner;
-    const pdy = this.addressOf(p.dy), ph = this.addressOf(p.xhat), pdx = this.addressOf(p.dx);
-    const ok = pdy >= 0 && ph >= 0 && pdx >= 0 && sameStorage(p.dy, p.xhat, p.dx) && [p.dy, p.xhat, p.dx].every((s) => s.length >= size) &&
+    const pdy = this.addressOf(p.dy),
+      ph = this.addressOf(p.xhat),
+      pdx = this.addressOf(p.dx);
+    const ok =
+      pdy >= 0 &&
+      ph >= 0 &&
+      pdx >= 0 &&
+      sameStorage(p.dy, p.xhat, p.dx) &&
+      [p.dy, p.xhat, p.dx].every((s) => s.length >= size) &&
       [p.k1, p.k0, p.k2].every((s) => s.length >= C);
     const area = ok ? this.operandArea(3 * align(C * 8)) : -1;
     if (area < 0) return batchNormBackwardReference(p);
-    const pk1 = area, pk0 = pk1 + align(C * 8), pk2 = pk0 + align(C * 8);
+    const pk1 = area,
+      pk0 = pk1 + align(C * 8),
+      pk2 = pk0 + align(C * 8);
     this.put(p.k1, 0, C, pk1);
     this.put(p.k0, 0, C, pk0);
     this.put(p.k2, 0, C, pk2);
-    (p.dy instanceof Float64Array ? this.ex.batchNormBackwardF64 : this.ex.batchNormBackwardF32)(pdy, ph, n, C, inner, pk1, pk0, pk2, pdx);
+    (p.dy instanceof Float64Array ? this.ex.batchNormBackwardF64 : this.ex.batchNormBackwardF32)(
+      pdy,
+      ph,
+      n,
+      C,
+      inner,
+      pk1,
+      pk0,
+      pk2,
+      pdx,
+    );
   }
 
   /** planeSums (lib/kernels/conv.ts) of dout at byte address pdout into db, shared by filters (same bits). */
@@ -837,20 +1189,53 @@ class WasmEngine {
   /** Geometry the wasm loops can take as is (anything odd goes to the reference, which defines it). */
   private convOk(g: ConvGeometry): boolean {
     const ints = [g.channels, g.height, g.width, g.kernelH, g.kernelW, g.padH, g.padW, g.outH, g.outW];
-    return ints.every((v) => Number.isInteger(v) && v >= 0) && Number.isInteger(g.strideH) && g.strideH >= 1 &&
-      Number.isInteger(g.strideW) && g.strideW >= 1;
+    return (
+      ints.every((v) => Number.isInteger(v) && v >= 0) &&
+      Number.isInteger(g.strideH) &&
+      g.strideH >= 1 &&
+      Number.isInteger(g.strideW) &&
+      g.strideW >= 1
+    );
   }
 }
 
 function checkExports(ex: Record<string, unknown>): KernelExports {
   const fns = [
-    "gemmF64", "gemmF32", ...SHARED_FNS, "im2colF64", "im2colF32", "col2imF64", "col2imF32", "allFiniteF64", "allFiniteF32", "sgdF64", "sgdF32",
-    "reluF64", "reluF32", "reluBackwardF64", "reluBackwardF32", "columnSumsF64", "columnSumsF32", "zeroBytes",
-    "addPartsF64", "addPartsF32", "maxPoolF64", "maxPoolF32", "maxPoolBackwardF64", "maxPoolBackwardF32",
-    "channelReduceF64", "channelReduceF32", "batchNormNormalizeF64", "batchNormNormalizeF32", "batchNormBackwardF64", "batchNormBackwardF32", "heapBase",
+    "gemmF64",
+    "gemmF32",
+    ...SHARED_FNS,
+    "im2colF64",
+    "im2colF32",
+    "col2imF64",
+    "col2imF32",
+    "allFiniteF64",
+    "allFiniteF32",
+    "sgdF64",
+    "sgdF32",
+    "reluF64",
+    "reluF32",
+    "reluBackwardF64",
+    "reluBackwardF32",
+    "columnSumsF64",
+    "columnSumsF32",
+    "zeroBytes",
+    "addPartsF64",
+    "addPartsF32",
+    "maxPoolF64",
+    "maxPoolF32",
+    "maxPoolBackwardF64",
+    "maxPoolBackwardF32",
+    "channelReduceF64",
+    "channelReduceF32",
+    "batchNormNormalizeF64",
+    "batchNormNormalizeF32",
+    "batchNormBackwardF64",
+    "batchNormBackwardF32",
+    "heapBase",
   ];
   for (const name of fns) {
-    if (typeof ex[name] !== "function") throw new Error(`wasm kernels: kernels.wasm does not export ${name} (rebuild with scripts/build-wasm.js)`);
+    if (typeof ex[name] !== "function")
+      throw new Error(`wasm kernels: kernels.wasm does not export ${name} (rebuild with scripts/build-wasm.js)`);
   }
   for (const name of ["KC", "MC", "NC"]) {
     const g = ex[name];
@@ -1027,8 +1412,13 @@ export interface WasmKernelsInfo {
 export function wasmKernelsInfo(): WasmKernelsInfo {
   const e = engine();
   return {
-    threads: e.threads && e.workerUsable(), workerReady: e.workerReady(), splitProducts: e.splitProducts, joinedProducts: e.joinedProducts, memoryBytes: e.memory.buffer.byteLength,
-    parallelMinMacs: PARALLEL_MIN_MACS, fma: e.fma,
+    threads: e.threads && e.workerUsable(),
+    workerReady: e.workerReady(),
+    splitProducts: e.splitProducts,
+    joinedProducts: e.joinedProducts,
+    memoryBytes: e.memory.buffer.byteLength,
+    parallelMinMacs: PARALLEL_MIN_MACS,
+    fma: e.fma,
   };
 }
 

@@ -37,7 +37,9 @@ abstract class Elementwise extends Layer {
   backward(dout: Tensor): Tensor {
     const { saved } = this.checkBackward(this.cache, dout);
     if (dout.dtype !== saved.dtype) {
-      throw new Error(`${this.name}.backward: dtype mismatch: upstream gradient ${dout.dtype} ${shapeStr(dout.shape)} vs forward ${saved.dtype} ${shapeStr(saved.shape)}`);
+      throw new Error(
+        `${this.name}.backward: dtype mismatch: upstream gradient ${dout.dtype} ${shapeStr(dout.shape)} vs forward ${saved.dtype} ${shapeStr(saved.shape)}`,
+      );
     }
     const dx = Tensor.zerosLike(saved);
     this.mapGradients(saved.data, dout.data, dx.data);
@@ -74,7 +76,9 @@ export class LeakyReLU extends Elementwise {
     const a = this.slope;
     for (let i = 0; i < dx.length; i++) dx[i] = dout[i]! * (x[i]! > 0 ? 1 : a);
   }
-  override describe(): string { return `LeakyReLU(${this.slope})`; }
+  override describe(): string {
+    return `LeakyReLU(${this.slope})`;
+  }
 }
 
 export class Sigmoid extends Elementwise {

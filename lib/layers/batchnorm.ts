@@ -30,18 +30,30 @@ abstract class BatchNorm extends Layer {
   readonly runningVar: Tensor;
   readonly eps: number;
   readonly momentum: number;
-  private cache: { xhat: Tensor; invstd: Float64Array; training: boolean; inner: number; outShape: readonly number[] } | null = null;
+  private cache: {
+    xhat: Tensor;
+    invstd: Float64Array;
+    training: boolean;
+    inner: number;
+    outShape: readonly number[];
+  } | null = null;
 
   /** Rank of the input this layer accepts (2 or 4). */
   protected abstract readonly rank: 2 | 4;
 
-  constructor(readonly features: number, opts: BatchNormOptions = {}) {
+  constructor(
+    readonly features: number,
+    opts: BatchNormOptions = {},
+  ) {
     super();
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
-    if (!Number.isInteger(features) || features < 1) throw new Error(`${this.name}: features must be a positive integer, got ${features}`);
-    if (!(this.eps > 0 && Number.isFinite(this.eps))) throw new Error(`${this.name}: eps must be a positive number, got ${this.eps}`);
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new Error(`${this.name}: momentum must be in [0, 1], got ${this.momentum}`);
+    if (!Number.isInteger(features) || features < 1)
+      throw new Error(`${this.name}: features must be a positive integer, got ${features}`);
+    if (!(this.eps > 0 && Number.isFinite(this.eps)))
+      throw new Error(`${this.name}: eps must be a positive number, got ${this.eps}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1))
+      throw new Error(`${this.name}: momentum must be in [0, 1], got ${this.momentum}`);
     // gamma and beta are exempt from weight decay (decay = false).
     this.gamma = parameter("gamma", Tensor.ones([features], opts.dtype), false);
     this.beta = parameter("beta", Tensor.zeros([features], opts.dtype), false);
@@ -68,7 +80,10 @@ abstract class BatchNorm extends Layer {
     const inner = this.rank === 2 ? 1 : x.shape[2]! * x.shape[3]!;
     const m = n * inner;
     const training = this.training;
-    if (training && m < 2) throw new Error(`${this.name}.forward: training needs more than one value per feature, got input ${shapeStr(x.shape)}`);
+    if (training && m < 2)
+      throw new Error(
+        `${this.name}.forward: training needs more than one value per feature, got input ${shapeStr(x.shape)}`,
+      );
 
     const mean = new Float64Array(C);
     const invstd = new Float64Array(C);
@@ -93,7 +108,18 @@ abstract class BatchNorm extends Layer {
 
     const out = Tensor.zerosLike(x);
     const xhat = Tensor.zerosLike(x);
-    kernels().batchNormNormalize({ x: x.data, n, C, inner, mean, invstd, gamma: this.gamma.value.data, beta: this.beta.value.data, xhat: xhat.data, out: out.data });
+    kernels().batchNormNormalize({
+      x: x.data,
+      n,
+      C,
+      inner,
+      mean,
+      invstd,
+      gamma: this.gamma.value.data,
+      beta: this.beta.value.data,
+      xhat: xhat.data,
+      out: out.data,
+    });
     this.cache = { xhat, invstd, training, inner, outShape: out.shape };
     return out;
   }
@@ -102,7 +128,9 @@ abstract class BatchNorm extends Layer {
     // The mode is the one of the forward pass being differentiated, not the current one.
     const { xhat, invstd, training, inner } = this.checkBackward(this.cache, dout);
     if (dout.dtype !== xhat.dtype) {
-      throw new Error(`${this.name}.backward: dtype mismatch: upstream gradient ${dout.dtype} ${shapeStr(dout.shape)} vs forward ${xhat.dtype} ${shapeStr(xhat.shape)}`);
+      throw new Error(
+        `${this.name}.backward: dtype mismatch: upstream gradient ${dout.dtype} ${shapeStr(dout.shape)} vs forward ${xhat.dtype} ${shapeStr(xhat.shape)}`,
+      );
     }
     const n = xhat.shape[0]!;
     const C = this.features;
@@ -136,7 +164,10 @@ abstract class BatchNorm extends Layer {
   }
 
   override buffers(): StateBuffer[] {
-    return [{ name: "runningMean", value: this.runningMean }, { name: "runningVar", value: this.runningVar }];
+    return [
+      { name: "runningMean", value: this.runningMean },
+      { name: "runningVar", value: this.runningVar },
+    ];
   }
 
   override describe(): string {
@@ -145,7 +176,15 @@ abstract class BatchNorm extends Layer {
 }
 
 /** Per-channel float64 sums over [n, C, inner] (a kernel: see ChannelReduceArgs). */
-function channelReduce(term: ChannelReduceArgs["term"], a: Storage, b: Storage | null, mean: Float64Array | null, n: number, C: number, inner: number): Float64Array {
+function channelReduce(
+  term: ChannelReduceArgs["term"],
+  a: Storage,
+  b: Storage | null,
+  mean: Float64Array | null,
+  n: number,
+  C: number,
+  inner: number,
+): Float64Array {
   const out = new Float64Array(C);
   kernels().channelReduce({ term, a, b, mean, n, C, inner, out });
   return out;

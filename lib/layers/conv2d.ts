@@ -29,7 +29,8 @@ export function pair(v: Pair, what: string, min: number): [number, number] {
   const ok = typeof v === "number" || (Array.isArray(v) && v.length === 2);
   const p: [number, number] = typeof v === "number" ? [v, v] : ok ? [v[0], v[1]] : [NaN, NaN];
   for (const x of p) {
-    if (!Number.isInteger(x) || x < min) throw new Error(`${what} must be an integer >= ${min} (or a pair of them), got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(x) || x < min)
+      throw new Error(`${what} must be an integer >= ${min} (or a pair of them), got ${JSON.stringify(v)}`);
   }
   return p;
 }
@@ -54,9 +55,17 @@ export class Conv2d extends Layer {
   /** One scratch buffer for cols (and dcols in backward), reused across calls and images. */
   private workspace: Storage | null = null;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Pair,
+    opts: Conv2dOptions = {},
+  ) {
     super();
-    for (const [what, v] of [["inChannels", inChannels], ["outChannels", outChannels]] as const) {
+    for (const [what, v] of [
+      ["inChannels", inChannels],
+      ["outChannels", outChannels],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Conv2d: ${what} must be a positive integer, got ${v}`);
     }
     this.kernelSize = pair(kernelSize, "Conv2d: kernelSize", 1);
@@ -64,7 +73,10 @@ export class Conv2d extends Layer {
     this.padding = pair(opts.padding ?? 0, "Conv2d: padding", 0);
     const [kh, kw] = this.kernelSize;
     const shape = [outChannels, inChannels, kh, kw];
-    this.weight = parameter("W", initWeights(shape, inChannels * kh * kw, opts.init ?? "he", opts.rng ?? new Rng(0), opts.dtype));
+    this.weight = parameter(
+      "W",
+      initWeights(shape, inChannels * kh * kw, opts.init ?? "he", opts.rng ?? new Rng(0), opts.dtype),
+    );
     this.bias = opts.bias === false ? null : parameter("b", Tensor.zeros([outChannels], opts.dtype), false);
   }
 
@@ -99,7 +111,10 @@ export class Conv2d extends Layer {
       throw new Error(`Conv2d.forward: expected input [N, C, H, W], got ${got}`);
     }
     const [, c, h, w] = x.shape as [number, number, number, number];
-    if (c !== this.inChannels) throw new Error(`Conv2d.forward: expected ${this.inChannels} input channels, got ${c} (input ${shapeStr(x.shape)})`);
+    if (c !== this.inChannels)
+      throw new Error(
+        `Conv2d.forward: expected ${this.inChannels} input channels, got ${c} (input ${shapeStr(x.shape)})`,
+      );
     const [kh, kw] = this.kernelSize;
     const [sh, sw] = this.stride;
     const [ph, pw] = this.padding;
@@ -110,8 +125,17 @@ export class Conv2d extends Layer {
       );
     }
     return {
-      channels: c, height: h, width: w, kernelH: kh, kernelW: kw, strideH: sh, strideW: sw, padH: ph, padW: pw,
-      outH: convOutputSize(h, kh, sh, ph), outW: convOutputSize(w, kw, sw, pw),
+      channels: c,
+      height: h,
+      width: w,
+      kernelH: kh,
+      kernelW: kw,
+      strideH: sh,
+      strideW: sw,
+      padH: ph,
+      padW: pw,
+      outH: convOutputSize(h, kh, sh, ph),
+      outW: convOutputSize(w, kw, sw, pw),
     };
   }
 
@@ -123,8 +147,14 @@ export class Conv2d extends Layer {
     const n = x.shape[0]!;
     const out = Tensor.zeros([n, this.outChannels, g.outH, g.outW], x.dtype);
     conv2dForward({
-      x: x.data, n, g, filters: this.outChannels, weight: this.weight.value.data, bias: this.bias?.value.data ?? null,
-      out: out.data, workspace: this.scratch(g.channels * g.kernelH * g.kernelW * g.outH * g.outW, x.dtype),
+      x: x.data,
+      n,
+      g,
+      filters: this.outChannels,
+      weight: this.weight.value.data,
+      bias: this.bias?.value.data ?? null,
+      out: out.data,
+      workspace: this.scratch(g.channels * g.kernelH * g.kernelW * g.outH * g.outW, x.dtype),
     });
     this.cache = { x, g, outShape: out.shape };
     return out;
@@ -138,8 +168,15 @@ export class Conv2d extends Layer {
     // dx is skipped when nothing needs it (the layer's input is the data).
     const dx = this.inputGrad ? Tensor.zerosLike(x) : null;
     conv2dBackward({
-      x: x.data, n: x.shape[0]!, g, filters: this.outChannels, weight: this.weight.value.data, dout: dout.data,
-      dWeight: this.weight.grad.data, dBias: this.bias?.grad.data ?? null, dx: dx?.data ?? null,
+      x: x.data,
+      n: x.shape[0]!,
+      g,
+      filters: this.outChannels,
+      weight: this.weight.value.data,
+      dout: dout.data,
+      dWeight: this.weight.grad.data,
+      dBias: this.bias?.grad.data ?? null,
+      dx: dx?.data ?? null,
       workspace: this.scratch(2 * g.channels * g.kernelH * g.kernelW * g.outH * g.outW, x.dtype),
     });
     return dx ?? skippedInputGrad(x.dtype);
@@ -149,7 +186,7 @@ export class Conv2d extends Layer {
   /** The reused scratch buffer, grown (or re-typed) when a call needs more than it holds. */
   private scratch(length: number, dtype: DType): Storage {
     const w = this.workspace;
-    if (w === null || w.length < length || (w instanceof Float64Array) !== (dtype === "float64")) {
+    if (w === null || w.length < length || w instanceof Float64Array !== (dtype === "float64")) {
       this.workspace = allocatePersistent(dtype, length); // kept across steps: never from a step arena
     }
     return this.workspace!.subarray(0, length);
@@ -172,8 +209,10 @@ export class Conv2d extends Layer {
 
   override describe(): string {
     const [kh, kw] = this.kernelSize;
-    return `Conv2d(${this.inChannels} -> ${this.outChannels}, kernel ${kh}x${kw}, stride ${this.stride.join(",")}, ` +
-      `padding ${this.padding.join(",")}${this.bias === null ? ", no bias" : ""})`;
+    return (
+      `Conv2d(${this.inChannels} -> ${this.outChannels}, kernel ${kh}x${kw}, stride ${this.stride.join(",")}, ` +
+      `padding ${this.padding.join(",")}${this.bias === null ? ", no bias" : ""})`
+    );
   }
 }
 
@@ -181,13 +220,17 @@ function initWeights(shape: number[], fanIn: number, init: Conv2dInit, rng: Rng,
   if (typeof init === "object") {
     const [low, high] = init.uniform;
     if (!(Number.isFinite(low) && Number.isFinite(high) && low < high)) {
-      throw new Error(`Conv2d: init { uniform: [low, high] } needs finite low < high, got ${JSON.stringify(init.uniform)}`);
+      throw new Error(
+        `Conv2d: init { uniform: [low, high] } needs finite low < high, got ${JSON.stringify(init.uniform)}`,
+      );
     }
     return Tensor.uniform(shape, rng, low, high, dtype);
   }
   const std = init === "he" ? Math.sqrt(2 / fanIn) : init === "xavier" ? Math.sqrt(1 / fanIn) : init;
   if (!(typeof std === "number" && Number.isFinite(std) && std >= 0)) {
-    throw new Error(`Conv2d: init must be "he", "xavier", a finite std >= 0 or { uniform: [low, high] }, got ${JSON.stringify(init)}`);
+    throw new Error(
+      `Conv2d: init must be "he", "xavier", a finite std >= 0 or { uniform: [low, high] }, got ${JSON.stringify(init)}`,
+    );
   }
   return Tensor.randn(shape, rng, { std, dtype });
 }

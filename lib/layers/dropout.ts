@@ -27,9 +27,13 @@ export class Dropout extends Layer {
   private held: Tensor | null = null;
   private cache: { mask: Tensor | null; outShape: readonly number[] } | null = null;
 
-  constructor(readonly p: number, rngOrOptions: Rng | DropoutOptions = {}) {
+  constructor(
+    readonly p: number,
+    rngOrOptions: Rng | DropoutOptions = {},
+  ) {
     super();
-    if (typeof p !== "number" || !(p >= 0 && p < 1)) throw new Error(`Dropout: p (the probability of dropping a unit) must be in [0, 1), got ${p}`);
+    if (typeof p !== "number" || !(p >= 0 && p < 1))
+      throw new Error(`Dropout: p (the probability of dropping a unit) must be in [0, 1), got ${p}`);
     const opts: DropoutOptions = rngOrOptions instanceof Rng ? { rng: rngOrOptions } : rngOrOptions;
     this.rng = opts.rng ?? new Rng(opts.seed ?? 0);
     this.frozen = opts.fixedMask ?? false;
@@ -81,7 +85,9 @@ export class Dropout extends Layer {
     const { mask } = this.checkBackward(this.cache, dout);
     if (mask === null) return dout.clone();
     if (dout.dtype !== mask.dtype) {
-      throw new Error(`Dropout.backward: dtype mismatch: upstream gradient ${dout.dtype} ${shapeStr(dout.shape)} vs forward ${mask.dtype} ${shapeStr(mask.shape)}`);
+      throw new Error(
+        `Dropout.backward: dtype mismatch: upstream gradient ${dout.dtype} ${shapeStr(dout.shape)} vs forward ${mask.dtype} ${shapeStr(mask.shape)}`,
+      );
     }
     return dout.mul(mask);
   }

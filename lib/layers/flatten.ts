@@ -11,7 +11,10 @@ export class Flatten extends Layer {
 
   forward(x: Tensor): Tensor {
     if (!(x instanceof Tensor)) throw new Error(`Flatten.forward: expected a Tensor input, got ${typeof x}`);
-    if (x.ndim < 2) throw new Error(`Flatten.forward: expected input of shape [N, ...] with at least 2 dimensions, got ${shapeStr(x.shape)}`);
+    if (x.ndim < 2)
+      throw new Error(
+        `Flatten.forward: expected input of shape [N, ...] with at least 2 dimensions, got ${shapeStr(x.shape)}`,
+      );
     x.assertNoNaN("Flatten.forward input");
     // Explicit size rather than -1, which is ambiguous when N = 0.
     const out = x.reshape([x.shape[0]!, sizeOf(x.shape.slice(1))]);

@@ -112,7 +112,8 @@ export abstract class Layer {
   protected checkBackward<C extends { outShape: readonly number[] }>(cache: C | null, dout: Tensor): C {
     if (cache === null) throw new Error(`${this.name}.backward: called before forward (nothing cached)`);
     const outShape = cache.outShape;
-    if (!(dout instanceof Tensor)) throw new Error(`${this.name}.backward: expected a Tensor gradient, got ${typeof dout}`);
+    if (!(dout instanceof Tensor))
+      throw new Error(`${this.name}.backward: expected a Tensor gradient, got ${typeof dout}`);
     if (dout.size === 0 && outShape.every((d) => d > 0)) {
       throw new Error(
         `${this.name}.backward: the upstream gradient is empty: the layer after this one skipped its input's gradient (its inputGrad is false)`,

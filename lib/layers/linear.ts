@@ -22,7 +22,11 @@ export class Linear extends Layer {
   readonly bias: Parameter | null;
   private cache: { x: Tensor; outShape: readonly number[] } | null = null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: LinearOptions = {},
+  ) {
     super();
     const init = opts.init ?? "he";
     const std = init === "he" ? Math.sqrt(2 / inFeatures) : init === "xavier" ? Math.sqrt(1 / inFeatures) : init;
@@ -42,10 +46,22 @@ export class Linear extends Layer {
       for (let i = 0; i < n; i++) out.data.set(this.bias.value.data, i * this.outFeatures);
     }
     kernels().gemm({
-      transA: false, transB: false, m: n, n: this.outFeatures, k: this.inFeatures, alpha: 1,
-      a: x.data, aOffset: 0, lda: this.inFeatures,
-      b: this.weight.value.data, bOffset: 0, ldb: this.outFeatures,
-      beta: this.bias === null ? 0 : 1, c: out.data, cOffset: 0, ldc: this.outFeatures,
+      transA: false,
+      transB: false,
+      m: n,
+      n: this.outFeatures,
+      k: this.inFeatures,
+      alpha: 1,
+      a: x.data,
+      aOffset: 0,
+      lda: this.inFeatures,
+      b: this.weight.value.data,
+      bOffset: 0,
+      ldb: this.outFeatures,
+      beta: this.bias === null ? 0 : 1,
+      c: out.data,
+      cOffset: 0,
+      ldc: this.outFeatures,
     });
     this.cache = { x, outShape: out.shape };
     return out;
@@ -60,9 +76,22 @@ export class Linear extends Layer {
     const k = kernels();
     // dW = x^T dout
     k.gemm({
-      transA: true, transB: false, m: this.inFeatures, n: this.outFeatures, k: n, alpha: 1,
-      a: x.data, aOffset: 0, lda: this.inFeatures, b: dout.data, bOffset: 0, ldb: this.outFeatures,
-      beta: 0, c: this.weight.grad.data, cOffset: 0, ldc: this.outFeatures,
+      transA: true,
+      transB: false,
+      m: this.inFeatures,
+      n: this.outFeatures,
+      k: n,
+      alpha: 1,
+      a: x.data,
+      aOffset: 0,
+      lda: this.inFeatures,
+      b: dout.data,
+      bOffset: 0,
+      ldb: this.outFeatures,
+      beta: 0,
+      c: this.weight.grad.data,
+      cOffset: 0,
+      ldc: this.outFeatures,
     });
     // db = column sums of dout
     if (this.bias !== null) k.columnSums(dout.data, n, this.outFeatures, this.bias.grad.data);
@@ -70,9 +99,22 @@ export class Linear extends Layer {
     if (!this.inputGrad) return skippedInputGrad(x.dtype);
     const dx = Tensor.zeros(x.shape, x.dtype);
     k.gemm({
-      transA: false, transB: true, m: n, n: this.inFeatures, k: this.outFeatures, alpha: 1,
-      a: dout.data, aOffset: 0, lda: this.outFeatures, b: this.weight.value.data, bOffset: 0, ldb: this.outFeatures,
-      beta: 0, c: dx.data, cOffset: 0, ldc: this.inFeatures,
+      transA: false,
+      transB: true,
+      m: n,
+      n: this.inFeatures,
+      k: this.outFeatures,
+      alpha: 1,
+      a: dout.data,
+      aOffset: 0,
+      lda: this.outFeatures,
+      b: this.weight.value.data,
+      bOffset: 0,
+      ldb: this.outFeatures,
+      beta: 0,
+      c: dx.data,
+      cOffset: 0,
+      ldc: this.inFeatures,
     });
     return dx;
     // END SOLUTION

@@ -6,8 +6,18 @@ import { pair, type Pair } from "./conv2d";
 import { Layer } from "./layer";
 
 interface PoolGeometry {
-  n: number; c: number; h: number; w: number;
-  kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; outH: number; outW: number;
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  outH: number;
+  outW: number;
 }
 
 /**
@@ -30,7 +40,9 @@ abstract class Pool2d extends Layer {
     const [kh, kw] = this.kernelSize;
     const [ph, pw] = this.padding;
     if (2 * ph > kh || 2 * pw > kw) {
-      throw new Error(`${this.name}: padding ${ph},${pw} must be at most half the window ${kh}x${kw} (so no window is all padding)`);
+      throw new Error(
+        `${this.name}: padding ${ph},${pw} must be at most half the window ${kh}x${kw} (so no window is all padding)`,
+      );
     }
   }
 
@@ -45,10 +57,25 @@ abstract class Pool2d extends Layer {
     const [ph, pw] = this.padding;
     if (kh > h + 2 * ph || kw > w + 2 * pw) {
       const padded = ph === 0 && pw === 0 ? "the input" : "the padded input";
-      throw new Error(`${this.name}.forward: window ${kh}x${kw} is larger than ${padded} ${h + 2 * ph}x${w + 2 * pw} (input ${shapeStr(x.shape)})`);
+      throw new Error(
+        `${this.name}.forward: window ${kh}x${kw} is larger than ${padded} ${h + 2 * ph}x${w + 2 * pw} (input ${shapeStr(x.shape)})`,
+      );
     }
     x.assertNoNaN(`${this.name}.forward input`);
-    return { n, c, h, w, kh, kw, sh, sw, ph, pw, outH: convOutputSize(h, kh, sh, ph), outW: convOutputSize(w, kw, sw, pw) };
+    return {
+      n,
+      c,
+      h,
+      w,
+      kh,
+      kw,
+      sh,
+      sw,
+      ph,
+      pw,
+      outH: convOutputSize(h, kh, sh, ph),
+      outW: convOutputSize(w, kw, sw, pw),
+    };
   }
 
   /**
@@ -62,10 +89,12 @@ abstract class Pool2d extends Layer {
       const base = plane * g.h * g.w;
       for (let oy = 0; oy < g.outH; oy++) {
         const y0 = oy * g.sh - g.ph;
-        const yLo = Math.max(0, y0), yHi = Math.min(g.h, y0 + g.kh);
+        const yLo = Math.max(0, y0),
+          yHi = Math.min(g.h, y0 + g.kh);
         for (let ox = 0; ox < g.outW; ox++, o++) {
           const x0 = ox * g.sw - g.pw;
-          const xLo = Math.max(0, x0), xHi = Math.min(g.w, x0 + g.kw);
+          const xLo = Math.max(0, x0),
+            xHi = Math.min(g.w, x0 + g.kw);
           let count = 0;
           for (let y = yLo; y < yHi; y++) for (let x = xLo; x < xHi; x++) offsets[count++] = base + y * g.w + x;
           fn(o, offsets, count);
@@ -75,10 +104,15 @@ abstract class Pool2d extends Layer {
   }
 
   /** The upstream gradient must match the forward output's shape and the input's dtype. */
-  protected checkDout<C extends { outShape: readonly number[]; inShape: readonly number[]; dtype: Tensor["dtype"] }>(cache: C | null, dout: Tensor): C {
+  protected checkDout<C extends { outShape: readonly number[]; inShape: readonly number[]; dtype: Tensor["dtype"] }>(
+    cache: C | null,
+    dout: Tensor,
+  ): C {
     const c = this.checkBackward(cache, dout);
     if (dout.dtype !== c.dtype) {
-      throw new Error(`${this.name}.backward: upstream gradient is ${dout.dtype} ${shapeStr(dout.shape)}, the input was ${c.dtype} ${shapeStr(c.inShape)}`);
+      throw new Error(
+        `${this.name}.backward: upstream gradient is ${dout.dtype} ${shapeStr(dout.shape)}, the input was ${c.dtype} ${shapeStr(c.inShape)}`,
+      );
     }
     return c;
   }
@@ -96,7 +130,12 @@ abstract class Pool2d extends Layer {
  * tfjs and PyTorch do. Gradient checks therefore use inputs without near-ties.
  */
 export class MaxPool2d extends Pool2d {
-  private cache: { inShape: readonly number[]; dtype: Tensor["dtype"]; argmax: Int32Array; outShape: readonly number[] } | null = null;
+  private cache: {
+    inShape: readonly number[];
+    dtype: Tensor["dtype"];
+    argmax: Int32Array;
+    outShape: readonly number[];
+  } | null = null;
 
   constructor(kernelSize: Pair, stride?: Pair, padding: Pair = 0) {
     super(kernelSize, stride, padding);
@@ -109,7 +148,20 @@ export class MaxPool2d extends Pool2d {
     const xd = x.data;
     if (g.ph === 0 && g.pw === 0) {
       // The usual case (2x2, stride 2) is a kernel: the window's corner is computed directly.
-      kernels().maxPool({ x: xd, planes: g.n * g.c, h: g.h, w: g.w, kh: g.kh, kw: g.kw, sh: g.sh, sw: g.sw, outH: g.outH, outW: g.outW, out: out.data, argmax });
+      kernels().maxPool({
+        x: xd,
+        planes: g.n * g.c,
+        h: g.h,
+        w: g.w,
+        kh: g.kh,
+        kw: g.kw,
+        sh: g.sh,
+        sw: g.sw,
+        outH: g.outH,
+        outW: g.outW,
+        out: out.data,
+        argmax,
+      });
     } else {
       this.windows(g, (o, offsets, count) => {
         let best = offsets[0]!;
@@ -145,7 +197,12 @@ export interface AvgPool2dOptions {
  */
 export class AvgPool2d extends Pool2d {
   readonly countIncludePad: boolean;
-  private cache: { g: PoolGeometry; inShape: readonly number[]; dtype: Tensor["dtype"]; outShape: readonly number[] } | null = null;
+  private cache: {
+    g: PoolGeometry;
+    inShape: readonly number[];
+    dtype: Tensor["dtype"];
+    outShape: readonly number[];
+  } | null = null;
 
   constructor(kernelSize: Pair, stride?: Pair, padding: Pair = 0, opts: AvgPool2dOptions = {}) {
     super(kernelSize, stride, padding);
@@ -179,6 +236,8 @@ export class AvgPool2d extends Pool2d {
 
   override describe(): string {
     const base = super.describe();
-    return this.countIncludePad || (this.padding[0] === 0 && this.padding[1] === 0) ? base : `${base.slice(0, -1)}, padding excluded from the mean)`;
+    return this.countIncludePad || (this.padding[0] === 0 && this.padding[1] === 0)
+      ? base
+      : `${base.slice(0, -1)}, padding excluded from the mean)`;
   }
 }

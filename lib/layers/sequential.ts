@@ -9,7 +9,9 @@ export class Sequential extends Layer {
     super();
     layers.forEach((layer, i) => {
       if (layer instanceof Layer) return;
-      const what = Array.isArray(layer) ? "an array (pass the layers as separate arguments: new Sequential(a, b), or new Sequential(...list))" : String(layer);
+      const what = Array.isArray(layer)
+        ? "an array (pass the layers as separate arguments: new Sequential(a, b), or new Sequential(...list))"
+        : String(layer);
       throw new Error(`Sequential: argument ${i} is not a Layer: got ${what}`);
     });
     this.layers = layers;

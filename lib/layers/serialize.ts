@@ -32,11 +32,16 @@ function encode(v: number): SavedValue {
 function decode(v: unknown): number | undefined {
   if (typeof v === "number") return v;
   switch (v) {
-    case "NaN": return NaN;
-    case "Infinity": return Infinity;
-    case "-Infinity": return -Infinity;
-    case "-0": return -0;
-    default: return undefined;
+    case "NaN":
+      return NaN;
+    case "Infinity":
+      return Infinity;
+    case "-Infinity":
+      return -Infinity;
+    case "-0":
+      return -0;
+    default:
+      return undefined;
   }
 }
 
@@ -58,11 +63,15 @@ export function stateDict(model: Layer): StateDict {
 export function loadStateDict(model: Layer, dict: StateDict): void {
   const d: unknown = dict;
   if (typeof d !== "object" || d === null || (d as { format?: unknown }).format !== "tsdl-state-dict") {
-    throw new Error("loadStateDict: not a tsdl state dict (missing format tag \"tsdl-state-dict\")");
+    throw new Error('loadStateDict: not a tsdl state dict (missing format tag "tsdl-state-dict")');
   }
-  if (dict.version !== 1) throw new Error(`loadStateDict: unsupported state dict version ${String(dict.version)} (this library reads version 1)`);
+  if (dict.version !== 1)
+    throw new Error(
+      `loadStateDict: unsupported state dict version ${String(dict.version)} (this library reads version 1)`,
+    );
   const saved: unknown = dict.tensors;
-  if (typeof saved !== "object" || saved === null) throw new Error("loadStateDict: the state dict has no \"tensors\" object");
+  if (typeof saved !== "object" || saved === null)
+    throw new Error('loadStateDict: the state dict has no "tensors" object');
   const entries = saved as Record<string, unknown>;
 
   const targets = [...model.parameters(), ...model.buffers()];
@@ -85,11 +94,15 @@ export function loadStateDict(model: Layer, dict: StateDict): void {
     }
     const sameShape = st.shape.length === value.ndim && st.shape.every((dim, i) => dim === value.shape[i]);
     if (!sameShape) {
-      problems.push(`"${name}": shape mismatch: expected ${shapeStr(value.shape)} (model), got ${shapeStr(st.shape)} (saved)`);
+      problems.push(
+        `"${name}": shape mismatch: expected ${shapeStr(value.shape)} (model), got ${shapeStr(st.shape)} (saved)`,
+      );
       continue;
     }
     if (st.dtype !== value.dtype) {
-      problems.push(`"${name}": dtype mismatch: expected ${value.dtype} (model), got ${st.dtype} (saved); build the model with { dtype: "${st.dtype}" }`);
+      problems.push(
+        `"${name}": dtype mismatch: expected ${value.dtype} (model), got ${st.dtype} (saved); build the model with { dtype: "${st.dtype}" }`,
+      );
       continue;
     }
     if (st.values.length !== sizeOf(value.shape)) {
@@ -108,7 +121,9 @@ export function loadStateDict(model: Layer, dict: StateDict): void {
     decoded.push(out);
   }
   if (problems.length > 0) {
-    throw new Error(`loadStateDict: the state dict does not fit the model (nothing was loaded):\n  ${problems.join("\n  ")}`);
+    throw new Error(
+      `loadStateDict: the state dict does not fit the model (nothing was loaded):\n  ${problems.join("\n  ")}`,
+    );
   }
   // Everything validated: now write.
   targets.forEach(({ value }, i) => value.data.set(decoded[i]!));

@@ -33,14 +33,19 @@ export class Softmax extends Layer {
 
   forward(x: Tensor): Tensor {
     if (!(x instanceof Tensor)) throw new Error(`Softmax.forward: expected a Tensor input, got ${typeof x}`);
-    if (x.ndim < 1) throw new Error(`Softmax.forward: expected input of shape [..., classes] (at least 1 dimension), got ${shapeStr(x.shape)}`);
+    if (x.ndim < 1)
+      throw new Error(
+        `Softmax.forward: expected input of shape [..., classes] (at least 1 dimension), got ${shapeStr(x.shape)}`,
+      );
     x.assertNoNaN("Softmax.forward input");
     const { probs: y, lse } = softmaxRows(x);
     // A finite row max gives a finite log-sum-exp; +Infinity or an all -Infinity row gives NaN probabilities.
     const bad = lse.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) {
       const c = x.shape[x.ndim - 1]!;
-      throw new Error(`Softmax.forward: row ${bad} of input ${shapeStr(x.shape)} has no finite maximum (values ${Array.from(x.data.subarray(bad * c, bad * c + Math.min(c, 6))).join(", ")}${c > 6 ? ", ..." : ""})`);
+      throw new Error(
+        `Softmax.forward: row ${bad} of input ${shapeStr(x.shape)} has no finite maximum (values ${Array.from(x.data.subarray(bad * c, bad * c + Math.min(c, 6))).join(", ")}${c > 6 ? ", ..." : ""})`,
+      );
     }
     this.cache = { y, outShape: y.shape };
     return y;
@@ -49,7 +54,9 @@ export class Softmax extends Layer {
   backward(dout: Tensor): Tensor {
     const { y } = this.checkBackward(this.cache, dout);
     if (dout.dtype !== y.dtype) {
-      throw new Error(`Softmax.backward: dtype mismatch: upstream gradient ${dout.dtype} ${shapeStr(dout.shape)} vs output ${y.dtype} ${shapeStr(y.shape)}`);
+      throw new Error(
+        `Softmax.backward: dtype mismatch: upstream gradient ${dout.dtype} ${shapeStr(dout.shape)} vs output ${y.dtype} ${shapeStr(y.shape)}`,
+      );
     }
     const c = y.shape[y.ndim - 1]!;
     const dx = Tensor.zerosLike(y);

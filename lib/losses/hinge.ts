@@ -8,7 +8,8 @@ import { checkScores, classIndices, type Labels } from "./labels";
  * The kink is at margin_ij = 0 exactly; gradient checks keep inputs away from it.
  */
 export function hingeLoss(scores: Tensor, labels: Labels, margin = 1): { loss: number; grad: Tensor } {
-  if (!Number.isFinite(margin) || margin < 0) throw new Error(`hingeLoss: margin must be a finite number >= 0, got ${margin}`);
+  if (!Number.isFinite(margin) || margin < 0)
+    throw new Error(`hingeLoss: margin must be a finite number >= 0, got ${margin}`);
   const [n, c] = checkScores(scores, "hingeLoss");
   const y = classIndices(labels, n, c, "hingeLoss");
   const s = scores.data;

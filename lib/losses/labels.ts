@@ -8,7 +8,9 @@ export type Labels = Int32Array | readonly number[] | Tensor;
 export function classIndices(labels: Labels, n: number, c: number, where: string): Int32Array {
   if (labels instanceof Tensor) {
     if (labels.ndim !== 2 || labels.shape[0] !== n || labels.shape[1] !== c) {
-      throw new Error(`${where}: one-hot labels must have shape [${n}, ${c}] like the scores, got ${shapeStr(labels.shape)}`);
+      throw new Error(
+        `${where}: one-hot labels must have shape [${n}, ${c}] like the scores, got ${shapeStr(labels.shape)}`,
+      );
     }
     // Soft or malformed rows would be silently read as their argmax: refuse them.
     const d = labels.data;
@@ -20,7 +22,10 @@ export function classIndices(labels: Labels, n: number, c: number, where: string
         if (v === 1) ones++;
         else if (v !== 0) others++;
       }
-      if (ones !== 1 || others !== 0) throw new Error(`${where}: one-hot label row ${i} is not a one-hot vector (needs a single 1 and zeros elsewhere)`);
+      if (ones !== 1 || others !== 0)
+        throw new Error(
+          `${where}: one-hot label row ${i} is not a one-hot vector (needs a single 1 and zeros elsewhere)`,
+        );
     }
     return labels.argmax(-1);
   }
@@ -45,7 +50,9 @@ export function checkFinite(t: Tensor, what: string): void {
 /** Validates scores [N, C] (non-empty, finite) and returns N and C. */
 export function checkScores(scores: Tensor, where: string): [number, number] {
   if (!(scores instanceof Tensor) || scores.ndim !== 2) {
-    throw new Error(`${where}: expected scores of shape [N, C], got ${scores instanceof Tensor ? shapeStr(scores.shape) : typeof scores}`);
+    throw new Error(
+      `${where}: expected scores of shape [N, C], got ${scores instanceof Tensor ? shapeStr(scores.shape) : typeof scores}`,
+    );
   }
   const [n, c] = scores.shape as [number, number];
   if (n === 0 || c === 0) throw new Error(`${where}: empty scores ${shapeStr(scores.shape)}`);

@@ -4,9 +4,12 @@ import { checkFinite } from "./labels";
 
 function checkPair(pred: Tensor, target: Tensor, where: string): void {
   if (pred.ndim !== target.ndim || pred.shape.some((d, i) => d !== target.shape[i])) {
-    throw new Error(`${where}: prediction ${shapeStr(pred.shape)} and target ${shapeStr(target.shape)} must have the same shape`);
+    throw new Error(
+      `${where}: prediction ${shapeStr(pred.shape)} and target ${shapeStr(target.shape)} must have the same shape`,
+    );
   }
-  if (pred.dtype !== target.dtype) throw new Error(`${where}: dtype mismatch: prediction ${pred.dtype}, target ${target.dtype}`);
+  if (pred.dtype !== target.dtype)
+    throw new Error(`${where}: dtype mismatch: prediction ${pred.dtype}, target ${target.dtype}`);
   if (pred.size === 0) throw new Error(`${where}: empty prediction`);
   checkFinite(pred, `${where} prediction`);
   checkFinite(target, `${where} target`);

@@ -6,7 +6,11 @@ import type { Parameter } from "../layers/layer";
  *   "full" (cs231n):   R = reg * sum ||W||^2,        dR/dW = 2 * reg * W
  * Adds dR/dW to each parameter's grad (call it after backward) and returns R.
  */
-export function l2Regularization(params: readonly Parameter[], reg: number, convention: "half" | "full" = "half"): number {
+export function l2Regularization(
+  params: readonly Parameter[],
+  reg: number,
+  convention: "half" | "full" = "half",
+): number {
   if (!(reg >= 0)) throw new Error(`l2Regularization: reg must be >= 0, got ${reg}`);
   const scale = convention === "half" ? 0.5 : 1;
   let penalty = 0;

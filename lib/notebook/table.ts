@@ -18,7 +18,11 @@ export function formatTable(rows: readonly Record<string, Cell>[], columns?: rea
   const cols = columns ?? Object.keys(rows[0]!);
   const body = rows.map((r) => cols.map((c) => fmt(r[c])));
   const widths = cols.map((c, i) => Math.max(c.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((s, i) => s.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((s, i) => s.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   return [line(cols), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
 }
 
@@ -27,11 +31,18 @@ export function markdownTable(rows: readonly Record<string, Cell>[], columns?: r
   if (rows.length === 0) return "(no rows)";
   const cols = columns ?? Object.keys(rows[0]!);
   const esc = (s: string): string => s.replace(/\|/g, "\\|");
-  return [`| ${cols.map(esc).join(" | ")} |`, `| ${cols.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${cols.map((c) => esc(fmt(r[c]))).join(" | ")} |`)].join("\n");
+  return [
+    `| ${cols.map(esc).join(" | ")} |`,
+    `| ${cols.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${cols.map((c) => esc(fmt(r[c]))).join(" | ")} |`),
+  ].join("\n");
 }
 
 /** Shows rows as an HTML table in a notebook (text elsewhere). */
-export function showTable(rows: readonly Record<string, Cell>[], opts: { columns?: readonly string[]; title?: string } = {}): void {
+export function showTable(
+  rows: readonly Record<string, Cell>[],
+  opts: { columns?: readonly string[]; title?: string } = {},
+): void {
   const text = (opts.title ? `${opts.title}\n` : "") + formatTable(rows, opts.columns);
   const cols = opts.columns ?? (rows.length > 0 ? Object.keys(rows[0]!) : []);
   const esc = (s: string): string => s.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!);

@@ -27,7 +27,10 @@ export function inNotebook(): boolean {
 }
 
 /** Sends a MIME bundle; with `displayId`, `update` replaces that earlier output in place. Returns false outside a notebook. */
-export function displayBundle(data: Record<string, unknown>, opts: { displayId?: string; update?: boolean } = {}): boolean {
+export function displayBundle(
+  data: Record<string, unknown>,
+  opts: { displayId?: string; update?: boolean } = {},
+): boolean {
   const send = jupyterModule()?.lastWriteDisplayData;
   if (!send) return false;
   send({ data, metadata: {}, transient: opts.displayId ? { display_id: opts.displayId } : {} }, opts.update ?? false);

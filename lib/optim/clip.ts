@@ -3,7 +3,10 @@ import type { Parameter } from "../layers/layer";
 function checkFinite(params: readonly Parameter[], where: string): void {
   for (const p of params) {
     const bad = p.grad.firstNonFinite();
-    if (bad !== null) throw new Error(`${where}: gradient of "${p.name}" is ${p.grad.get(...bad)} at [${bad.join(", ")}]; clipping cannot repair it`);
+    if (bad !== null)
+      throw new Error(
+        `${where}: gradient of "${p.name}" is ${p.grad.get(...bad)} at [${bad.join(", ")}]; clipping cannot repair it`,
+      );
   }
 }
 

@@ -30,10 +30,14 @@ export abstract class Optimizer {
   private lr_ = 0;
   protected readonly slots = new Map<string, Tensor[]>();
 
-  constructor(readonly params: readonly Parameter[], lr: number) {
+  constructor(
+    readonly params: readonly Parameter[],
+    lr: number,
+  ) {
     const names = new Set<string>();
     for (const p of params) {
-      if (names.has(p.name)) throw new Error(`${this.constructor.name}: two parameters are named "${p.name}" (state is kept by name)`);
+      if (names.has(p.name))
+        throw new Error(`${this.constructor.name}: two parameters are named "${p.name}" (state is kept by name)`);
       names.add(p.name);
     }
     this.lr = lr;
@@ -45,7 +49,8 @@ export abstract class Optimizer {
 
   /** Schedules set this between epochs; a negative or NaN rate is refused. */
   set lr(value: number) {
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${this.constructor.name}: learning rate must be a finite number >= 0, got ${value}`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`${this.constructor.name}: learning rate must be a finite number >= 0, got ${value}`);
     this.lr_ = value;
   }
 
@@ -53,7 +58,9 @@ export abstract class Optimizer {
     for (const p of this.params) {
       const bad = p.grad.firstNonFinite();
       if (bad !== null) {
-        throw new Error(`${this.constructor.name}.step: gradient of "${p.name}" is ${p.grad.get(...bad)} at [${bad.join(", ")}] (step ${this.t + 1})`);
+        throw new Error(
+          `${this.constructor.name}.step: gradient of "${p.name}" is ${p.grad.get(...bad)} at [${bad.join(", ")}] (step ${this.t + 1})`,
+        );
       }
     }
     this.t++;
@@ -87,19 +94,25 @@ export abstract class Optimizer {
     const where = `${this.constructor.name}.loadState`;
     if (state.kind !== this.constructor.name) throw new Error(`${where}: the state was saved by ${state.kind}`);
     const unknown = Object.keys(state.slots).filter((name) => !this.params.some((p) => p.name === name));
-    if (unknown.length > 0) throw new Error(`${where}: state for unknown parameter(s) ${unknown.map((n) => `"${n}"`).join(", ")}`);
+    if (unknown.length > 0)
+      throw new Error(`${where}: state for unknown parameter(s) ${unknown.map((n) => `"${n}"`).join(", ")}`);
     const loaded = new Map<string, Tensor[]>();
     for (const p of this.params) {
       const saved = state.slots[p.name];
       if (saved === undefined) continue;
-      loaded.set(p.name, saved.map((values, i) => {
-        if (values.length !== p.value.size) {
-          throw new Error(`${where}: slot ${i} of "${p.name}" has ${values.length} values, the parameter has ${p.value.size}`);
-        }
-        const t = Tensor.zerosForKernels(p.value.shape, p.value.dtype);
-        t.data.set(values);
-        return t;
-      }));
+      loaded.set(
+        p.name,
+        saved.map((values, i) => {
+          if (values.length !== p.value.size) {
+            throw new Error(
+              `${where}: slot ${i} of "${p.name}" has ${values.length} values, the parameter has ${p.value.size}`,
+            );
+          }
+          const t = Tensor.zerosForKernels(p.value.shape, p.value.dtype);
+          t.data.set(values);
+          return t;
+        }),
+      );
     }
     // Only commit once everything validated, so a failed load leaves the optimizer as it was.
     this.lr = state.lr;

@@ -13,7 +13,8 @@ export interface Schedule {
 /** Wraps a rate function as a Schedule, checking the epoch it is asked about. */
 export function schedule(label: string, rate: (epoch: number) => number): Schedule {
   const lrAt = (epoch: number): number => {
-    if (!Number.isFinite(epoch) || epoch < 0) throw new Error(`${label}: epoch must be a finite number >= 0, got ${epoch}`);
+    if (!Number.isFinite(epoch) || epoch < 0)
+      throw new Error(`${label}: epoch must be a finite number >= 0, got ${epoch}`);
     return rate(epoch);
   };
   return Object.assign((epoch: number) => lrAt(epoch), { lrAt, label });
@@ -41,7 +42,10 @@ export function stepDecay(lr: number, stepSize: number, gamma = 0.1): Schedule {
   checkLr("stepDecay", lr);
   if (!(stepSize >= 1)) throw new Error(`stepDecay: stepSize must be >= 1, got ${stepSize}`);
   if (!(gamma > 0)) throw new Error(`stepDecay: gamma must be > 0, got ${gamma}`);
-  return schedule(`step(${lr}, x${gamma} every ${stepSize})`, (epoch) => lr * Math.pow(gamma, Math.floor(epoch / stepSize)));
+  return schedule(
+    `step(${lr}, x${gamma} every ${stepSize})`,
+    (epoch) => lr * Math.pow(gamma, Math.floor(epoch / stepSize)),
+  );
 }
 
 /** Exponential decay: lr * gamma^epoch. */

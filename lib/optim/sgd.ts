@@ -38,8 +38,13 @@ export class SGD extends Optimizer {
 
   protected update(p: Parameter): void {
     const args = {
-      w: p.value.data, g: p.grad.data, v: this.momentum === 0 ? null : this.slot(p, 1)[0]!.data,
-      lr: this.lr, momentum: this.momentum, weightDecay: p.decay ? this.weightDecay : 0, nesterov: this.nesterov,
+      w: p.value.data,
+      g: p.grad.data,
+      v: this.momentum === 0 ? null : this.slot(p, 1)[0]!.data,
+      lr: this.lr,
+      momentum: this.momentum,
+      weightDecay: p.decay ? this.weightDecay : 0,
+      nesterov: this.nesterov,
     };
     // The loop itself is sgdStepReference in lib/kernels/reference.ts; faster kernels may run it in place.
     kernels().sgdStep(args);

@@ -16,18 +16,26 @@ let counter = 0;
 
 /** JSON that is safe inside a <script> element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /**
  * An HTML fragment that draws the figure. With `includePlotly` the library is inlined (about
  * 4.8 MB); without it the fragment waits up to 10 s for an earlier output to have loaded Plotly.
  */
-export function figureHtml(fig: Figure, opts: { includePlotly?: boolean; divId?: string; displayModeBar?: boolean } = {}): string {
+export function figureHtml(
+  fig: Figure,
+  opts: { includePlotly?: boolean; divId?: string; displayModeBar?: boolean } = {},
+): string {
   const id = opts.divId ?? `tsdl-plot-${Date.now().toString(36)}-${counter++}`;
   const width = typeof fig.layout.width === "number" ? `${fig.layout.width}px` : "100%";
   const height = typeof fig.layout.height === "number" ? `${fig.layout.height}px` : "450px";
-  const lib = opts.includePlotly ? `<script type="text/javascript">${plotlyJs().replace(/<\/script/gi, "<\\/script")}</script>\n` : "";
+  const lib = opts.includePlotly
+    ? `<script type="text/javascript">${plotlyJs().replace(/<\/script/gi, "<\\/script")}</script>\n`
+    : "";
   return `${lib}<div id="${id}" class="tsdl-plot" style="width:${width};height:${height};"></div>
 <script type="text/javascript">
 (function () {
@@ -46,7 +54,11 @@ export function figureHtml(fig: Figure, opts: { includePlotly?: boolean; divId?:
 }
 
 /** A complete, self-contained HTML page (plotly.js inlined) for one or more figures. */
-export function figurePage(figs: Figure | readonly Figure[], title = "Figure", opts: { displayModeBar?: boolean } = {}): string {
+export function figurePage(
+  figs: Figure | readonly Figure[],
+  title = "Figure",
+  opts: { displayModeBar?: boolean } = {},
+): string {
   const list = Array.isArray(figs) ? (figs as readonly Figure[]) : [figs as Figure];
   const body = list.map((f, i) => figureHtml(f, { includePlotly: i === 0, divId: `figure-${i}`, ...opts })).join("\n");
   const escaped = title.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
@@ -54,7 +66,12 @@ export function figurePage(figs: Figure | readonly Figure[], title = "Figure", o
 }
 
 /** Writes a self-contained HTML file (atomically). */
-export function exportHtml(figs: Figure | readonly Figure[], path: string, title?: string, opts: { displayModeBar?: boolean } = {}): void {
+export function exportHtml(
+  figs: Figure | readonly Figure[],
+  path: string,
+  title?: string,
+  opts: { displayModeBar?: boolean } = {},
+): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, figurePage(figs, title, opts));
   renameSync(tmp, path);

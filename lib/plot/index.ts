@@ -1,5 +1,14 @@
 export { figure, type Figure, type Trace, type Layout } from "./figure";
-export { lineChart, trainingCurves, barChart, heatmap, confusionMatrixFigure, imageGrid, type Series, type GridImage } from "./charts";
+export {
+  lineChart,
+  trainingCurves,
+  barChart,
+  heatmap,
+  confusionMatrixFigure,
+  imageGrid,
+  type Series,
+  type GridImage,
+} from "./charts";
 export { figureHtml, figurePage, exportHtml, plotlyJs } from "./html";
 export { show, describeFigure } from "./display";
 export { exportPng, findChromium, runChromium } from "./png";

@@ -10,7 +10,8 @@ export interface WindowSpec {
 
 /** The convolution geometry of an image [C, H, W] under a window spec. */
 export function convGeometry(imageShape: readonly number[], spec: WindowSpec): ConvGeometry {
-  if (imageShape.length !== 3) throw new Error(`convGeometry: expected an image shape [C, H, W], got ${shapeStr(imageShape)}`);
+  if (imageShape.length !== 3)
+    throw new Error(`convGeometry: expected an image shape [C, H, W], got ${shapeStr(imageShape)}`);
   const [channels, height, width] = imageShape as [number, number, number];
   const [kernelH, kernelW] = spec.kernel;
   const [strideH, strideW] = spec.stride ?? [1, 1];
@@ -26,7 +27,9 @@ export function convGeometry(imageShape: readonly number[], spec: WindowSpec): C
   const outH = convOutputSize(height, kernelH, strideH, padH);
   const outW = convOutputSize(width, kernelW, strideW, padW);
   if (outH < 1 || outW < 1) {
-    throw new Error(`convGeometry: kernel ${kernelH}x${kernelW} does not fit the padded image ${height + 2 * padH}x${width + 2 * padW}`);
+    throw new Error(
+      `convGeometry: kernel ${kernelH}x${kernelW} does not fit the padded image ${height + 2 * padH}x${width + 2 * padW}`,
+    );
   }
   return { channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW };
 }

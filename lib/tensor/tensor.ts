@@ -5,7 +5,14 @@ import { allocate, allocatePersistent, DEFAULT_DTYPE, dtypeOf, type DType, type 
 import { binary, binaryInPlace, unary, type BinaryFn, type Raw } from "./elementwise";
 import { argmaxAxis, normalizeAxes, reduceAll, reduceAxis, type Reducer } from "./reduce";
 import {
-  normalizeAxis, resolveReshape, sameShape, shapeStr, sizeOf, stridesOf, validateShape, type Shape,
+  normalizeAxis,
+  resolveReshape,
+  sameShape,
+  shapeStr,
+  sizeOf,
+  stridesOf,
+  validateShape,
+  type Shape,
 } from "./shape";
 
 export type NestedArray = number | readonly NestedArray[];
@@ -108,7 +115,8 @@ export class Tensor {
       stop = start;
       start = 0;
     }
-    if (step === 0 || !Number.isFinite(step)) throw new Error(`Tensor.arange: step must be finite and non-zero, got ${step}`);
+    if (step === 0 || !Number.isFinite(step))
+      throw new Error(`Tensor.arange: step must be finite and non-zero, got ${step}`);
     const n = Math.max(0, Math.ceil((stop - start) / step));
     const t = Tensor.zeros([n], dtype);
     for (let i = 0; i < n; i++) t.data[i] = start + i * step;
@@ -135,7 +143,8 @@ export class Tensor {
     const first = tensors[0]!;
     const ax = normalizeAxis(axis, first.ndim, "Tensor.concat");
     for (const t of tensors) {
-      const ok = t.ndim === first.ndim && t.dtype === first.dtype && t.shape.every((d, i) => i === ax || d === first.shape[i]);
+      const ok =
+        t.ndim === first.ndim && t.dtype === first.dtype && t.shape.every((d, i) => i === ax || d === first.shape[i]);
       if (!ok) {
         throw new Error(
           `Tensor.concat: ${t.dtype} ${shapeStr(t.shape)} does not match ${first.dtype} ${shapeStr(first.shape)} off axis ${axis}`,
@@ -150,7 +159,8 @@ export class Tensor {
     let offset = 0;
     for (const t of tensors) {
       const chunk = t.shape[ax]! * inner;
-      for (let o = 0; o < outer; o++) out.data.set(t.data.subarray(o * chunk, (o + 1) * chunk), o * shape[ax]! * inner + offset);
+      for (let o = 0; o < outer; o++)
+        out.data.set(t.data.subarray(o * chunk, (o + 1) * chunk), o * shape[ax]! * inner + offset);
       offset += chunk;
     }
     return out;
@@ -159,7 +169,10 @@ export class Tensor {
   /** Stacks equal-shaped tensors along a new leading axis. */
   static stack(tensors: readonly Tensor[]): Tensor {
     if (tensors.length === 0) throw new Error("Tensor.stack: no tensors given");
-    return Tensor.concat(tensors.map((t) => t.reshape([1, ...t.shape])), 0);
+    return Tensor.concat(
+      tensors.map((t) => t.reshape([1, ...t.shape])),
+      0,
+    );
   }
 
   // ---- basic properties and element access -------------------------------------------------------
@@ -199,7 +212,8 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new Error(`Tensor.item: tensor of shape ${shapeStr(this.shape)} has ${this.size} elements, not 1`);
+    if (this.size !== 1)
+      throw new Error(`Tensor.item: tensor of shape ${shapeStr(this.shape)} has ${this.size} elements, not 1`);
     return this.data[0]!;
   }
 
@@ -224,7 +238,11 @@ export class Tensor {
       const n = this.shape[dim]!;
       const show = n > 8 ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
       const parts = show.map((i) =>
-        i === -1 ? "..." : dim === this.ndim - 1 ? fmt(this.data[off + i]!) : build(dim + 1, off + i * this.strides[dim]!, indent + " "),
+        i === -1
+          ? "..."
+          : dim === this.ndim - 1
+            ? fmt(this.data[off + i]!)
+            : build(dim + 1, off + i * this.strides[dim]!, indent + " "),
       );
       return dim === this.ndim - 1 ? `[${parts.join(", ")}]` : `[${parts.join(",\n" + indent + " ")}]`;
     };
@@ -240,7 +258,8 @@ export class Tensor {
 
   /** [N, ...] -> [N, rest] (or everything to 1-D with startAxis 0). */
   flatten(startAxis = 1): Tensor {
-    if (this.ndim <= startAxis) return this.reshape([...this.shape.slice(0, startAxis), 1].slice(0, Math.max(1, startAxis + 1)));
+    if (this.ndim <= startAxis)
+      return this.reshape([...this.shape.slice(0, startAxis), 1].slice(0, Math.max(1, startAxis + 1)));
     return this.reshape([...this.shape.slice(0, startAxis), sizeOf(this.shape.slice(startAxis))]);
   }
 
@@ -261,9 +280,14 @@ export class Tensor {
   /** Permutes axes (default: reverses them); returns a contiguous copy. */
   transpose(...axes: number[]): Tensor {
     const nd = this.ndim;
-    const perm = axes.length === 0 ? Array.from({ length: nd }, (_, i) => nd - 1 - i) : axes.map((a) => normalizeAxis(a, nd, "transpose"));
+    const perm =
+      axes.length === 0
+        ? Array.from({ length: nd }, (_, i) => nd - 1 - i)
+        : axes.map((a) => normalizeAxis(a, nd, "transpose"));
     if (perm.length !== nd || new Set(perm).size !== nd) {
-      throw new Error(`transpose: axes [${axes.join(", ")}] are not a permutation of the ${nd} axes of ${shapeStr(this.shape)}`);
+      throw new Error(
+        `transpose: axes [${axes.join(", ")}] are not a permutation of the ${nd} axes of ${shapeStr(this.shape)}`,
+      );
     }
     const shape = perm.map((p) => this.shape[p]!);
     const out = Tensor.zeros(shape, this.dtype);
@@ -299,7 +323,10 @@ export class Tensor {
     const n = this.shape[ax]!;
     const s = clampIndex(start, n);
     const e = end === undefined ? n : clampIndex(end, n);
-    return this.take(Array.from({ length: Math.max(0, e - s) }, (_, i) => s + i), ax);
+    return this.take(
+      Array.from({ length: Math.max(0, e - s) }, (_, i) => s + i),
+      ax,
+    );
   }
 
   /** Gathers entries along an axis by index (e.g. a mini-batch of rows); a copy. */
@@ -328,29 +355,67 @@ export class Tensor {
 
   // ---- elementwise ------------------------------------------------------------------------------
 
-  add(other: Operand): Tensor { return this.zip(other, addFn, "add"); }
-  sub(other: Operand): Tensor { return this.zip(other, subFn, "sub"); }
-  mul(other: Operand): Tensor { return this.zip(other, mulFn, "mul"); }
-  div(other: Operand): Tensor { return this.zip(other, divFn, "div"); }
-  pow(other: Operand): Tensor { return this.zip(other, Math.pow, "pow"); }
-  maximum(other: Operand): Tensor { return this.zip(other, Math.max, "maximum"); }
-  minimum(other: Operand): Tensor { return this.zip(other, Math.min, "minimum"); }
+  add(other: Operand): Tensor {
+    return this.zip(other, addFn, "add");
+  }
+  sub(other: Operand): Tensor {
+    return this.zip(other, subFn, "sub");
+  }
+  mul(other: Operand): Tensor {
+    return this.zip(other, mulFn, "mul");
+  }
+  div(other: Operand): Tensor {
+    return this.zip(other, divFn, "div");
+  }
+  pow(other: Operand): Tensor {
+    return this.zip(other, Math.pow, "pow");
+  }
+  maximum(other: Operand): Tensor {
+    return this.zip(other, Math.max, "maximum");
+  }
+  minimum(other: Operand): Tensor {
+    return this.zip(other, Math.min, "minimum");
+  }
   /** 1 where this > other, else 0. */
-  gt(other: Operand): Tensor { return this.zip(other, (a, b) => (a > b ? 1 : 0), "gt"); }
+  gt(other: Operand): Tensor {
+    return this.zip(other, (a, b) => (a > b ? 1 : 0), "gt");
+  }
   /** 1 where this == other, else 0. */
-  eq(other: Operand): Tensor { return this.zip(other, (a, b) => (a === b ? 1 : 0), "eq"); }
+  eq(other: Operand): Tensor {
+    return this.zip(other, (a, b) => (a === b ? 1 : 0), "eq");
+  }
 
-  neg(): Tensor { return this.map((x) => -x); }
-  abs(): Tensor { return this.map(Math.abs); }
-  exp(): Tensor { return this.map(Math.exp); }
-  log(): Tensor { return this.map(Math.log); }
-  sqrt(): Tensor { return this.map(Math.sqrt); }
-  square(): Tensor { return this.map((x) => x * x); }
-  tanh(): Tensor { return this.map(Math.tanh); }
-  sign(): Tensor { return this.map(Math.sign); }
-  relu(): Tensor { return this.map((x) => (x > 0 ? x : 0)); }
+  neg(): Tensor {
+    return this.map((x) => -x);
+  }
+  abs(): Tensor {
+    return this.map(Math.abs);
+  }
+  exp(): Tensor {
+    return this.map(Math.exp);
+  }
+  log(): Tensor {
+    return this.map(Math.log);
+  }
+  sqrt(): Tensor {
+    return this.map(Math.sqrt);
+  }
+  square(): Tensor {
+    return this.map((x) => x * x);
+  }
+  tanh(): Tensor {
+    return this.map(Math.tanh);
+  }
+  sign(): Tensor {
+    return this.map(Math.sign);
+  }
+  relu(): Tensor {
+    return this.map((x) => (x > 0 ? x : 0));
+  }
   /** Numerically stable logistic function. */
-  sigmoid(): Tensor { return this.map(sigmoid); }
+  sigmoid(): Tensor {
+    return this.map(sigmoid);
+  }
   clip(low: number, high: number): Tensor {
     if (low > high) throw new Error(`clip: low ${low} is greater than high ${high}`);
     return this.map((x) => (x < low ? low : x > high ? high : x));
@@ -426,9 +491,15 @@ export class Tensor {
 
   // ---- reductions -------------------------------------------------------------------------------
 
-  sum(axis?: Axis, keepdims = false): Tensor { return this.reduce("sum", axis, keepdims, "sum"); }
-  max(axis?: Axis, keepdims = false): Tensor { return this.reduce("max", axis, keepdims, "max"); }
-  min(axis?: Axis, keepdims = false): Tensor { return this.reduce("min", axis, keepdims, "min"); }
+  sum(axis?: Axis, keepdims = false): Tensor {
+    return this.reduce("sum", axis, keepdims, "sum");
+  }
+  max(axis?: Axis, keepdims = false): Tensor {
+    return this.reduce("max", axis, keepdims, "max");
+  }
+  min(axis?: Axis, keepdims = false): Tensor {
+    return this.reduce("min", axis, keepdims, "min");
+  }
 
   mean(axis?: Axis, keepdims = false): Tensor {
     const count = normalizeAxes(axis, this.ndim, "mean").reduce((n, a) => n * this.shape[a]!, 1);
@@ -443,9 +514,15 @@ export class Tensor {
   }
 
   /** Sum of all elements as a number. */
-  sumAll(): number { return reduceAll(this, "sum", "sumAll"); }
-  maxAll(): number { return reduceAll(this, "max", "maxAll"); }
-  minAll(): number { return reduceAll(this, "min", "minAll"); }
+  sumAll(): number {
+    return reduceAll(this, "sum", "sumAll");
+  }
+  maxAll(): number {
+    return reduceAll(this, "max", "maxAll");
+  }
+  minAll(): number {
+    return reduceAll(this, "min", "minAll");
+  }
   meanAll(): number {
     if (this.size === 0) throw new Error("meanAll: empty tensor");
     return this.sumAll() / this.size;
@@ -467,7 +544,7 @@ export class Tensor {
     const axes = normalizeAxes(axis, this.ndim, where);
     // Nothing to reduce (a 0-d tensor, or axis []): still return a new tensor, never a view.
     if (axes.length === 0) return this.clone();
-    let r: Raw = this;
+    let r: Raw = { data: this.data, shape: this.shape };
     // Reduce from the last axis to the first so the remaining axis numbers stay valid.
     for (let i = axes.length - 1; i >= 0; i--) r = reduceAxis(r, axes[i]!, op, true, this.dtype, where);
     const shape = keepdims ? r.shape : this.shape.filter((_, i) => !axes.includes(i));
@@ -480,20 +557,37 @@ export class Tensor {
   matmul(other: Tensor): Tensor {
     if (!(other instanceof Tensor)) throw new Error(`matmul: expected a Tensor, got ${describe(other)}`);
     if (other.dtype !== this.dtype) {
-      throw new Error(`matmul: dtype mismatch: ${this.dtype} ${shapeStr(this.shape)} vs ${other.dtype} ${shapeStr(other.shape)}`);
+      throw new Error(
+        `matmul: dtype mismatch: ${this.dtype} ${shapeStr(this.shape)} vs ${other.dtype} ${shapeStr(other.shape)}`,
+      );
     }
     const a = this.ndim === 1 ? this.reshape([1, this.size]) : this;
     const b = other.ndim === 1 ? other.reshape([other.size, 1]) : other;
     if (a.ndim !== 2 || b.ndim !== 2 || a.shape[1] !== b.shape[0]) {
-      throw new Error(`matmul: shapes ${shapeStr(this.shape)} and ${shapeStr(other.shape)} are not aligned (inner dimensions must match)`);
+      throw new Error(
+        `matmul: shapes ${shapeStr(this.shape)} and ${shapeStr(other.shape)} are not aligned (inner dimensions must match)`,
+      );
     }
     const [m, k] = a.shape as [number, number];
     const n = b.shape[1]!;
     const out = Tensor.zeros([m, n], this.dtype);
     kernels().gemm({
-      transA: false, transB: false, m, n, k, alpha: 1,
-      a: a.data, aOffset: 0, lda: k, b: b.data, bOffset: 0, ldb: n,
-      beta: 0, c: out.data, cOffset: 0, ldc: n,
+      transA: false,
+      transB: false,
+      m,
+      n,
+      k,
+      alpha: 1,
+      a: a.data,
+      aOffset: 0,
+      lda: k,
+      b: b.data,
+      bOffset: 0,
+      ldb: n,
+      beta: 0,
+      c: out.data,
+      cOffset: 0,
+      ldc: n,
     });
     const shape = this.ndim === 1 && other.ndim === 1 ? [] : this.ndim === 1 ? [n] : other.ndim === 1 ? [m] : [m, n];
     return out.reshape(shape);
@@ -530,7 +624,9 @@ export class Tensor {
     if (allFinite(this.data)) return this;
     for (let i = 0; i < this.data.length; i++) {
       if (Number.isNaN(this.data[i]!)) {
-        throw new Error(`${name}: NaN at index [${unravel(i, this.shape).join(", ")}] of shape ${shapeStr(this.shape)}`);
+        throw new Error(
+          `${name}: NaN at index [${unravel(i, this.shape).join(", ")}] of shape ${shapeStr(this.shape)}`,
+        );
       }
     }
     return this;
@@ -583,7 +679,18 @@ function clampIndex(i: number, n: number): number {
   return Math.min(Math.max(k, 0), n);
 }
 
-function isTypedArray(v: unknown): v is Float64Array | Float32Array | Int32Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int8Array | Uint32Array {
+function isTypedArray(
+  v: unknown,
+): v is
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int8Array
+  | Uint32Array {
   return ArrayBuffer.isView(v) && !(v instanceof DataView);
 }
 
@@ -608,13 +715,16 @@ function flatten(values: readonly NestedArray[]): { data: number[]; shape: numbe
   const data: number[] = [];
   const walk = (v: NestedArray, depth: number, path: number[]): void => {
     if (depth === shape.length) {
-      if (typeof v !== "number") throw new Error(`Tensor.from: ragged nested array at [${path.join(", ")}]: expected a number`);
+      if (typeof v !== "number")
+        throw new Error(`Tensor.from: ragged nested array at [${path.join(", ")}]: expected a number`);
       data.push(v);
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[depth]) {
       const got = Array.isArray(v) ? `length ${v.length}` : `a ${typeof v}`;
-      throw new Error(`Tensor.from: ragged nested array at [${path.join(", ")}]: expected length ${shape[depth]}, got ${got}`);
+      throw new Error(
+        `Tensor.from: ragged nested array at [${path.join(", ")}]: expected length ${shape[depth]}, got ${got}`,
+      );
     }
     (v as readonly NestedArray[]).forEach((x, i) => walk(x, depth + 1, [...path, i]));
   };

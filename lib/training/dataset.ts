@@ -10,7 +10,9 @@ export interface Dataset {
 
 export function checkDataset(d: Dataset, where: string): void {
   if (d.x.ndim < 1 || d.x.shape[0] !== d.y.length) {
-    throw new Error(`${where}: x has shape ${shapeStr(d.x.shape)} but there are ${d.y.length} labels (first dimension must match)`);
+    throw new Error(
+      `${where}: x has shape ${shapeStr(d.x.shape)} but there are ${d.y.length} labels (first dimension must match)`,
+    );
   }
 }
 
@@ -36,11 +38,17 @@ export function randomFraction(d: Dataset, fraction: number, seed = 0): Dataset 
 }
 
 /** Mini-batches in a seeded random order (or in order when shuffle is false); the last may be short. */
-export function* batches(d: Dataset, batchSize: number, opts: { shuffle?: boolean; rng?: Rng; dropLast?: boolean } = {}): Generator<Dataset> {
+export function* batches(
+  d: Dataset,
+  batchSize: number,
+  opts: { shuffle?: boolean; rng?: Rng; dropLast?: boolean } = {},
+): Generator<Dataset> {
   checkDataset(d, "batches");
-  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`batches: batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize <= 0)
+    throw new Error(`batches: batch size must be a positive integer, got ${batchSize}`);
   const n = d.y.length;
-  const order = opts.shuffle === false ? Int32Array.from({ length: n }, (_, i) => i) : (opts.rng ?? new Rng(0)).permutation(n);
+  const order =
+    opts.shuffle === false ? Int32Array.from({ length: n }, (_, i) => i) : (opts.rng ?? new Rng(0)).permutation(n);
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
     if (opts.dropLast && end - start < batchSize) break;
@@ -84,9 +92,14 @@ export function fitStandardizer(x: Tensor, eps = 1e-8): Standardizer {
 }
 
 /** Converts bytes 0..255 to floats in [0, 1], shaped as given. */
-export function bytesToTensor(bytes: Uint8Array, shape: readonly number[], dtype: "float64" | "float32" = "float64"): Tensor {
+export function bytesToTensor(
+  bytes: Uint8Array,
+  shape: readonly number[],
+  dtype: "float64" | "float32" = "float64",
+): Tensor {
   const t = Tensor.zeros(shape, dtype);
-  if (t.size !== bytes.length) throw new Error(`bytesToTensor: ${bytes.length} bytes cannot fill shape ${shapeStr(shape)}`);
+  if (t.size !== bytes.length)
+    throw new Error(`bytesToTensor: ${bytes.length} bytes cannot fill shape ${shapeStr(shape)}`);
   for (let i = 0; i < bytes.length; i++) t.data[i] = bytes[i]! / 255;
   return t;
 }

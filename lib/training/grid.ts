@@ -40,11 +40,17 @@ export function gridSearch<G extends Grid, R>(
 }
 
 /** A plain-text table of grid rows (columns: the grid's keys, then the chosen result fields). */
-export function formatGridTable<G extends Grid, R>(rows: GridRow<G, R>[], fields: Record<string, (r: R) => string>): string {
+export function formatGridTable<G extends Grid, R>(
+  rows: GridRow<G, R>[],
+  fields: Record<string, (r: R) => string>,
+): string {
   if (rows.length === 0) return "(no rows)";
   const keys = Object.keys(rows[0]!.params);
   const header = [...keys, ...Object.keys(fields)];
-  const body = rows.map((r) => [...keys.map((k) => String((r.params as Record<string, unknown>)[k])), ...Object.values(fields).map((f) => f(r.result))]);
+  const body = rows.map((r) => [
+    ...keys.map((k) => String((r.params as Record<string, unknown>)[k])),
+    ...Object.values(fields).map((f) => f(r.result)),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");

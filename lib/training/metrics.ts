@@ -8,7 +8,8 @@ function predictions(scores: Tensor | Int32Array): Int32Array {
 /** Fraction of correct predictions; `scores` are [N, C] class scores or predicted labels. */
 export function accuracy(scores: Tensor | Int32Array, labels: ArrayLike<number>): number {
   const pred = predictions(scores);
-  if (pred.length !== labels.length) throw new Error(`accuracy: ${pred.length} predictions for ${labels.length} labels`);
+  if (pred.length !== labels.length)
+    throw new Error(`accuracy: ${pred.length} predictions for ${labels.length} labels`);
   if (pred.length === 0) throw new Error("accuracy: no examples");
   let correct = 0;
   for (let i = 0; i < pred.length; i++) if (pred[i] === labels[i]) correct++;
@@ -16,9 +17,14 @@ export function accuracy(scores: Tensor | Int32Array, labels: ArrayLike<number>)
 }
 
 /** counts[true][predicted]. */
-export function confusionMatrix(scores: Tensor | Int32Array, labels: ArrayLike<number>, numClasses: number): number[][] {
+export function confusionMatrix(
+  scores: Tensor | Int32Array,
+  labels: ArrayLike<number>,
+  numClasses: number,
+): number[][] {
   const pred = predictions(scores);
-  if (pred.length !== labels.length) throw new Error(`confusionMatrix: ${pred.length} predictions for ${labels.length} labels`);
+  if (pred.length !== labels.length)
+    throw new Error(`confusionMatrix: ${pred.length} predictions for ${labels.length} labels`);
   const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   for (let i = 0; i < pred.length; i++) {
     const t = labels[i]!;
@@ -38,7 +44,11 @@ export interface PerClassAccuracy {
   worst: { label: number; accuracy: number };
 }
 
-export function perClassAccuracy(scores: Tensor | Int32Array, labels: ArrayLike<number>, numClasses: number): PerClassAccuracy {
+export function perClassAccuracy(
+  scores: Tensor | Int32Array,
+  labels: ArrayLike<number>,
+  numClasses: number,
+): PerClassAccuracy {
   const m = confusionMatrix(scores, labels, numClasses);
   const perClass = m.map((row, c) => {
     const total = row.reduce((a, b) => a + b, 0);
@@ -52,5 +62,6 @@ export function perClassAccuracy(scores: Tensor | Int32Array, labels: ArrayLike<
 }
 
 export function checkScores(scores: Tensor, n: number, where: string): void {
-  if (scores.ndim !== 2 || scores.shape[0] !== n) throw new Error(`${where}: expected scores [${n}, C], got ${shapeStr(scores.shape)}`);
+  if (scores.ndim !== 2 || scores.shape[0] !== n)
+    throw new Error(`${where}: expected scores [${n}, C], got ${shapeStr(scores.shape)}`);
 }

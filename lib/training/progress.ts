@@ -28,7 +28,9 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, wi
       const now = Date.now();
       if (done < total && now - last < intervalMs) return;
       last = now;
-      stream.write(`\r${progressBar(done, total, width)} epoch ${epoch} batch ${done}/${total} loss ${loss.toFixed(4)}`);
+      stream.write(
+        `\r${progressBar(done, total, width)} epoch ${epoch} batch ${done}/${total} loss ${loss.toFixed(4)}`,
+      );
     },
     epoch(summary) {
       stream.write(`\r\x1b[2K${summary}\n`);

@@ -85,11 +85,18 @@ export interface TrainResult {
 export function train(opts: TrainOptions): TrainResult {
   checkDataset(opts.train, "train: training data");
   if (opts.val) checkDataset(opts.val, "train: validation data");
-  if (!Number.isInteger(opts.epochs) || opts.epochs < 0) throw new Error(`train: epochs must be a non-negative integer, got ${opts.epochs}`);
-  const progress = opts.progress === false ? silentProgress() : opts.progress === true || opts.progress === undefined ? autoProgress() : opts.progress;
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 0)
+    throw new Error(`train: epochs must be a non-negative integer, got ${opts.epochs}`);
+  const progress =
+    opts.progress === false
+      ? silentProgress()
+      : opts.progress === true || opts.progress === undefined
+        ? autoProgress()
+        : opts.progress;
   const rng = new Rng(opts.seed ?? 0);
   const params = opts.model.parameters();
-  const arena = opts.arena === false ? null : opts.arena === true || opts.arena === undefined ? new StepArena() : opts.arena;
+  const arena =
+    opts.arena === false ? null : opts.arena === true || opts.arena === undefined ? new StepArena() : opts.arena;
   const stop = opts.earlyStopping;
   const monitor = stop?.monitor ?? "valLoss";
   if (stop && !opts.val) throw new Error("train: early stopping needs validation data (opts.val)");
@@ -151,13 +158,19 @@ export function train(opts: TrainOptions): TrainResult {
     progress.epoch(formatEpoch(record, opts.epochs));
     opts.onEpoch?.(record);
     if (!Number.isFinite(record.trainLoss)) {
-      throw new Error(`train: the training loss became ${record.trainLoss} in epoch ${record.epoch} (try a smaller learning rate or gradient clipping)`);
+      throw new Error(
+        `train: the training loss became ${record.trainLoss} in epoch ${record.epoch} (try a smaller learning rate or gradient clipping)`,
+      );
     }
 
     if (stop) {
       const value = monitor === "valLoss" ? record.valLoss! : -record.valAccuracy!;
       if (value < best.value - (stop.minDelta ?? 0)) {
-        best = { value, epoch: record.epoch, snapshot: stop.restoreBest === false ? null : params.map((p) => Float64Array.from(p.value.data)) };
+        best = {
+          value,
+          epoch: record.epoch,
+          snapshot: stop.restoreBest === false ? null : params.map((p) => Float64Array.from(p.value.data)),
+        };
         waited = 0;
       } else if (++waited >= stop.patience && record.epoch >= (stop.minEpochs ?? 0)) {
         stoppedEarly = true;
@@ -177,7 +190,13 @@ export function train(opts: TrainOptions): TrainResult {
  * Loss and accuracy over a dataset in evaluation mode (the model's mode is restored afterwards).
  * `arena`: reuse each batch's storage for the next (see TrainOptions.arena).
  */
-export function evaluate(model: Layer, data: Dataset, loss: LossFn, batchSize = 1000, arena = true): { loss: number; accuracy: number } {
+export function evaluate(
+  model: Layer,
+  data: Dataset,
+  loss: LossFn,
+  batchSize = 1000,
+  arena = true,
+): { loss: number; accuracy: number } {
   const wasTraining = model.training;
   model.eval();
   try {
@@ -229,7 +248,8 @@ export function formatEpoch(r: EpochRecord, total: number): string {
     `loss ${r.trainLoss.toFixed(4)}`,
     `acc ${(100 * r.trainAccuracy).toFixed(2)}%`,
   ];
-  if (r.valLoss !== undefined) parts.push(`val loss ${r.valLoss.toFixed(4)}`, `val acc ${(100 * r.valAccuracy!).toFixed(2)}%`);
+  if (r.valLoss !== undefined)
+    parts.push(`val loss ${r.valLoss.toFixed(4)}`, `val acc ${(100 * r.valAccuracy!).toFixed(2)}%`);
   parts.push(`lr ${r.lr.toExponential(1)}`, `${r.seconds.toFixed(1)}s`);
   return parts.join("  ");
 }

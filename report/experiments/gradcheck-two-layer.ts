@@ -17,15 +17,25 @@ export const gradcheckTwoLayer: Experiment = {
     const t0 = Date.now();
     const seed = 0;
     const rng = new Rng(seed);
-    const net = new Sequential(new Linear(4, 10, { init: 0.1, rng }), new ReLU(), new Linear(10, 3, { init: 0.1, rng }));
+    const net = new Sequential(
+      new Linear(4, 10, { init: 0.1, rng }),
+      new ReLU(),
+      new Linear(10, 3, { init: 0.1, rng }),
+    );
     for (const p of net.parameters()) p.value.copyFrom(Tensor.randn(p.value.shape, rng, { std: 0.1 }));
     const x = Tensor.randn([5, 4], rng, { std: 10 });
     const report = checkLayer(net, x, { seed, threshold: 1e-9 });
-    const rows = report.rows.map((r) => ({ tensor: r.name, shape: JSON.stringify(r.shape), "max relative error": r.maxRelError }));
+    const rows = report.rows.map((r) => ({
+      tensor: r.name,
+      shape: JSON.stringify(r.shape),
+      "max relative error": r.maxRelError,
+    }));
     return {
       metrics: { "max relative error": Math.max(...report.rows.map((r) => r.maxRelError)) },
       tables: [{ title: "Max relative error per tensor (fourth-order centred differences, h = 1e-3)", rows }],
-      seconds: (Date.now() - t0) / 1000, seed, setting: "Linear(4, 10), ReLU, Linear(10, 3); 5 inputs with std 10; random upstream gradient",
+      seconds: (Date.now() - t0) / 1000,
+      seed,
+      setting: "Linear(4, 10), ReLU, Linear(10, 3); 5 inputs with std 10; random upstream gradient",
     };
   },
 };

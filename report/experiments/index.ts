@@ -7,7 +7,18 @@ import { linearFashion, linearMnist } from "./linear";
 import { mlpFashion, mlpMnist, mlpMnistAugmented } from "./mlp";
 
 /** In report order. */
-export const experiments: Experiment[] = [linearMnist, linearFashion, mlpMnist, mlpMnistAugmented, mlpFashion, mlpCifar, cnnCifar, gradcheckTwoLayer, blur, l2BatchSizes];
+export const experiments: Experiment[] = [
+  linearMnist,
+  linearFashion,
+  mlpMnist,
+  mlpMnistAugmented,
+  mlpFashion,
+  mlpCifar,
+  cnnCifar,
+  gradcheckTwoLayer,
+  blur,
+  l2BatchSizes,
+];
 
 /** Experiments the report still lacks (listed in RESULTS.md so a reader sees what is missing). */
 export const planned: { title: string; target: string }[] = [];

@@ -14,7 +14,8 @@ import type { Experiment } from "../experiment";
 export const l2BatchSizes: Experiment = {
   name: "l2-batch-sizes",
   title: "Convolution layer with an L2 loss: batch sizes 1, 4, 8",
-  published: "final L2 norm 429.59 / 561.23 / 617.48 for batch sizes 1 / 4 / 8 (first 100 images, lr 1e-2, reg 1e-3, 50 epochs)",
+  published:
+    "final L2 norm 429.59 / 561.23 / 617.48 for batch sizes 1 / 4 / 8 (first 100 images, lr 1e-2, reg 1e-3, 50 epochs)",
   estimate: "about 1 minute",
   async run({ quick, log }) {
     const t0 = Date.now();
@@ -22,8 +23,22 @@ export const l2BatchSizes: Experiment = {
     const n = quick ? 16 : 100;
     const epochs = quick ? 3 : 50;
     const x = toDataset(loadCifar10("train"), { limit: n }).x;
-    const teacherLayer = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: "same", inputShape: [32, 32, 3], kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }), biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: 8 }) });
-    const nchw = tf.tidy(() => tf.transpose(teacherLayer.apply(tf.transpose(tf.tensor4d(Array.from(x.data), x.shape as [number, number, number, number]), [0, 2, 3, 1])) as tf.Tensor4D, [0, 3, 1, 2]));
+    const teacherLayer = tf.layers.conv2d({
+      filters: 4,
+      kernelSize: 3,
+      padding: "same",
+      inputShape: [32, 32, 3],
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: 8 }),
+    });
+    const nchw = tf.tidy(() =>
+      tf.transpose(
+        teacherLayer.apply(
+          tf.transpose(tf.tensor4d(Array.from(x.data), x.shape as [number, number, number, number]), [0, 2, 3, 1]),
+        ) as tf.Tensor4D,
+        [0, 3, 1, 2],
+      ),
+    );
     const target = Tensor.from(nchw.dataSync(), nchw.shape);
     nchw.dispose();
     const rows: { "batch size": number; "final L2 norm": number; steps: number }[] = [];
@@ -54,9 +69,24 @@ export const l2BatchSizes: Experiment = {
     return {
       metrics: Object.fromEntries(rows.map((r) => [`final L2 norm, batch ${r["batch size"]}`, r["final L2 norm"]])),
       tables: [{ title: `Final L2 norm between student and teacher outputs (${n} images, ${epochs} epochs)`, rows }],
-      figures: [{ name: "l2-batch-sizes", title: "L2 norm per epoch", figure: lineChart(series, { title: "L2 norm between student and teacher outputs", xTitle: "epoch", yTitle: "||student - teacher||", logY: true }) }],
-      notes: ["The teacher is a seeded tfjs conv layer (4 filters, 3x3, same padding); pixels in [0, 1]; gradients clipped to [-1, 1]. The published teacher is unknown, so the norms are comparable in trend (smaller batches end closer), not in value."],
-      seconds: (Date.now() - t0) / 1000, seed: 0, setting: "Conv2d(3 -> 4, 3x3, padding 1), U[-1, 1] init; SGD lr 1e-2, L2 1e-3, clip [-1, 1]",
+      figures: [
+        {
+          name: "l2-batch-sizes",
+          title: "L2 norm per epoch",
+          figure: lineChart(series, {
+            title: "L2 norm between student and teacher outputs",
+            xTitle: "epoch",
+            yTitle: "||student - teacher||",
+            logY: true,
+          }),
+        },
+      ],
+      notes: [
+        "The teacher is a seeded tfjs conv layer (4 filters, 3x3, same padding); pixels in [0, 1]; gradients clipped to [-1, 1]. The published teacher is unknown, so the norms are comparable in trend (smaller batches end closer), not in value.",
+      ],
+      seconds: (Date.now() - t0) / 1000,
+      seed: 0,
+      setting: "Conv2d(3 -> 4, 3x3, padding 1), U[-1, 1] init; SGD lr 1e-2, L2 1e-3, clip [-1, 1]",
     };
   },
 };

@@ -13,15 +13,25 @@ export function randomArray(n: number, rng: Rng, f32 = false): Storage {
 }
 
 export interface GemmCase {
-  m: number; n: number; k: number; transA: boolean; transB: boolean; alpha: number; beta: number;
-  f32: boolean; pad: [number, number, number]; offsets: [number, number, number];
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  alpha: number;
+  beta: number;
+  f32: boolean;
+  pad: [number, number, number];
+  offsets: [number, number, number];
 }
 
 /** A, B and C for a case (leading dimensions padded, operands offset, 3 spare entries after C; C all NaN if asked). */
 export function gemmOperands(cs: GemmCase, rng: Rng, nanC = false): GemmArgs {
   const { m, n, k, transA, transB, alpha, beta, f32, pad, offsets } = cs;
-  const aRows = transA ? k : m, aCols = transA ? m : k;
-  const bRows = transB ? n : k, bCols = transB ? k : n;
+  const aRows = transA ? k : m,
+    aCols = transA ? m : k;
+  const bRows = transB ? n : k,
+    bCols = transB ? k : n;
   const [lda, ldb, ldc] = [aCols + pad[0], bCols + pad[1], n + pad[2]];
   const [aOffset, bOffset, cOffset] = offsets;
   const a = randomArray(aOffset + aRows * lda, rng, f32);
@@ -63,6 +73,7 @@ export function compareGemm(cs: GemmCase, rng: Rng, nanC = false): void {
   }
   for (let pos = 0; pos < c.length; pos++) {
     const inside = pos >= cOffset && pos < cOffset + m * ldc && (pos - cOffset) % ldc < n;
-    if (!inside && !Object.is(got[pos], c[pos])) expect.fail(`${what}: C buffer entry ${pos} outside the window changed`);
+    if (!inside && !Object.is(got[pos], c[pos]))
+      expect.fail(`${what}: C buffer entry ${pos} outside the window changed`);
   }
 }

@@ -11,8 +11,16 @@ for (const threads of [false, true]) {
   setWasmThreads(threads, true);
   setWasmAwaitWorkerForTests(threads);
   for (const f32 of [false, true]) {
-    for (const [m, n, k] of [[17, 63, 65], [300, 257, 129]] as const) {
-      for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    for (const [m, n, k] of [
+      [17, 63, 65],
+      [300, 257, 129],
+    ] as const) {
+      for (const [transA, transB] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
         compareGemm({ m, n, k, transA, transB, alpha: 0.7, beta: -1.3, f32, pad: [2, 1, 3], offsets: [5, 2, 4] }, rng);
       }
     }

@@ -7,10 +7,11 @@ export function decodePng(png: Buffer): { width: number; height: number; rgba: U
   const height = png.readUInt32BE(20);
   const bitDepth = png[24]!;
   const colorType = png[25]!;
-  if (bitDepth !== 8 || (colorType !== 2 && colorType !== 6) || png[28] !== 0) throw new Error(`unsupported PNG: depth ${bitDepth}, colour type ${colorType}, interlace ${png[28]}`);
+  if (bitDepth !== 8 || (colorType !== 2 && colorType !== 6) || png[28] !== 0)
+    throw new Error(`unsupported PNG: depth ${bitDepth}, colour type ${colorType}, interlace ${png[28]}`);
   const channels = colorType === 6 ? 4 : 3;
   const idat: Buffer[] = [];
-  for (let off = 8; off < png.length; ) {
+  for (let off = 8; off < png.length;) {
     const len = png.readUInt32BE(off);
     const type = png.toString("latin1", off + 4, off + 8);
     if (type === "IDAT") idat.push(png.subarray(off + 8, off + 8 + len));
@@ -27,7 +28,12 @@ export function decodePng(png: Buffer): { width: number; height: number; rgba: U
       const b = y > 0 ? out[(y - 1) * stride + x]! : 0;
       const c = x >= channels && y > 0 ? out[(y - 1) * stride + x - channels]! : 0;
       const p = a + b - c;
-      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const paeth =
+        Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
+          ? a
+          : Math.abs(p - b) <= Math.abs(p - c)
+            ? b
+            : c;
       const pred = [0, a, b, (a + b) >> 1, paeth][filter];
       if (pred === undefined) throw new Error(`bad PNG filter ${filter} on row ${y}`);
       out[y * stride + x] = (v + pred) & 0xff;
@@ -45,6 +51,7 @@ export function decodePng(png: Buffer): { width: number; height: number; rgba: U
 export function inkFraction(img: { rgba: Uint8Array }): number {
   let ink = 0;
   const n = img.rgba.length / 4;
-  for (let i = 0; i < n; i++) if (img.rgba[4 * i]! < 200 || img.rgba[4 * i + 1]! < 200 || img.rgba[4 * i + 2]! < 200) ink++;
+  for (let i = 0; i < n; i++)
+    if (img.rgba[4 * i]! < 200 || img.rgba[4 * i + 1]! < 200 || img.rgba[4 * i + 2]! < 200) ink++;
   return ink / n;
 }

@@ -18,7 +18,13 @@ export function naiveMatmul(a: number[][], b: number[][]): number[][] {
 }
 
 /** Direct 6-loop convolution of x [N,C,H,W] with w [F,C,kh,kw] (zero padding). */
-export function naiveConv2d(x: Tensor, w: Tensor, b: Tensor | null, stride: [number, number], pad: [number, number]): Tensor {
+export function naiveConv2d(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  stride: [number, number],
+  pad: [number, number],
+): Tensor {
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const [f, , kh, kw] = w.shape as [number, number, number, number];
   const oh = Math.floor((h + 2 * pad[0] - kh) / stride[0]) + 1;
