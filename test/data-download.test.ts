@@ -7,7 +7,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { downloadDataset, downloadFile, extractTarGz, type Sources } from "../lib/data/download";
+import { DATASET_LAYOUT, DATASET_NAMES } from "../lib/data/datadir";
+import { downloadDataset, downloadFile, extractTarGz, loadSources, type Sources } from "../lib/data/download";
 import { encodeIdx, readIdxLabels } from "../lib/data/idx";
 
 /*
@@ -442,5 +443,45 @@ describe("tar.gz extraction (archives made by the test)", () => {
     expect((await failure(extractTarGz(evil, join(dir, "e"), (m) => m))).message).to.match(
       /refusing to write outside the destination: "\.\.\/\.\.\/evil\.txt"/,
     );
+  });
+});
+
+describe("the shipped download table (lib/data/sources.json)", () => {
+  const sources = loadSources();
+
+  it("has every dataset, with http(s) mirrors and well-formed checksums", () => {
+    expect(Object.keys(sources).sort()).to.deep.equal([...DATASET_NAMES].sort());
+    for (const [name, spec] of Object.entries(sources)) {
+      expect(spec.mirrors.length, name).to.be.above(0);
+      for (const m of spec.mirrors) expect(new URL(m).protocol, `${name}: ${m}`).to.be.oneOf(["http:", "https:"]);
+      const sums = [...Object.values(spec.files ?? {}), ...(spec.archive ? [spec.archive] : [])];
+      expect(sums.length, name).to.be.above(0);
+      for (const s of sums) {
+        expect(s.md5 ?? s.sha256, name).to.be.a("string");
+        if (s.md5 !== undefined) expect(s.md5, name).to.match(/^[0-9a-f]{32}$/);
+        if (s.sha256 !== undefined) expect(s.sha256, name).to.match(/^[0-9a-f]{64}$/);
+      }
+    }
+  });
+
+  it("downloads exactly the files the loaders look for", () => {
+    for (const name of DATASET_NAMES) {
+      const spec = sources[name]!;
+      const layout = DATASET_LAYOUT[name];
+      expect(spec.folder, name).to.equal(layout.folder);
+      const fetched = spec.archive
+        ? spec.archive.members.map((m) => m.replace(`${layout.folder}/`, ""))
+        : Object.keys(spec.files ?? {});
+      expect(fetched, name).to.include.members([...layout.files]);
+    }
+  });
+
+  it("a table that cannot be read or lacks its datasets is an error naming the file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsdl-sources-"));
+    const empty = join(dir, "empty.json");
+    writeFileSync(empty, "{}");
+    expect(() => loadSources(empty)).to.throw(`${empty}: expected an object with a "datasets" key`);
+    const missing = join(dir, "missing.json");
+    expect(() => loadSources(missing)).to.throw(new RegExp(`^${missing}: cannot read the download sources: ENOENT`));
   });
 });

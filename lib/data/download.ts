@@ -12,7 +12,7 @@ export { extractTarGz } from "./tar";
 export { loadSources, type SourceSpec, type Sources } from "./sources";
 
 export interface DatasetDownloadOptions extends DownloadOptions {
-  /** Dataset table (default: data/sources.json). */
+  /** Dataset table (default: lib/data/sources.json). */
   sources?: Sources;
   /** One line per file: downloaded, present, extracted. */
   log?: (line: string) => void;

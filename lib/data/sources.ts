@@ -17,8 +17,11 @@ export interface SourceSpec {
 
 export type Sources = Partial<Record<DatasetName, SourceSpec>>;
 
-/** The dataset table in data/sources.json. */
-export function loadSources(path = join(repoRoot(), "data", "sources.json")): Sources {
+/** The table the library ships beside this module: every dataset's mirrors and checksums. */
+const SOURCES_FILE = join("lib", "data", "sources.json");
+
+/** Reads a dataset table (default: lib/data/sources.json in the kit). */
+export function loadSources(path = join(repoRoot(), SOURCES_FILE)): Sources {
   let parsed: { datasets?: Sources };
   try {
     parsed = JSON.parse(readFileSync(path, "utf8")) as { datasets?: Sources };
