@@ -5,7 +5,6 @@ import { join, resolve } from "node:path";
 import {
   DATASET_LAYOUT,
   DEBIAN_FASHION_MNIST,
-  dataDirFlag,
   dataDirPlaces,
   datasetFile,
   datasetPlaces,
@@ -51,16 +50,6 @@ describe("the data directory", () => {
     expect(resolveDataDir({ env: {} })).to.equal(join(REPO, "data", "cache"));
   });
 
-  it("reads --dir and --data-dir flags, with a space or =", () => {
-    expect(dataDirFlag(["mnist", "--dir", "/x"])).to.equal("/x");
-    expect(dataDirFlag(["--dir=/y", "cifar-10"])).to.equal("/y");
-    expect(dataDirFlag(["--data-dir", "/z"])).to.equal("/z");
-    expect(dataDirFlag(["--data-dir=/w"])).to.equal("/w");
-    expect(dataDirFlag(["mnist"])).to.equal(undefined);
-    expect(() => dataDirFlag(["--dir"])).to.throw("--dir needs a directory");
-    expect(() => dataDirFlag(["--dir", "--other"])).to.throw("--dir needs a directory");
-  });
-
   it("findDataset returns the first folder holding every file; --dir wins over $TSDL_DATA", () => {
     const a = dataDir("a", ["mnist", "cifar-10"]);
     const b = dataDir("b", ["mnist", "fashion-mnist"]);
@@ -101,9 +90,7 @@ describe("the data directory", () => {
       message = (e as Error).message;
     }
     const lines = message.split("\n");
-    expect(lines[0]).to.equal(
-      `cifar-10 not found; download it with: npx tsx data/download.ts cifar-10 --dir "${partial}"`,
-    );
+    expect(lines[0]).to.equal(`cifar-10 not found; download it with: npm run download -- cifar-10 --dir "${partial}"`);
     expect(lines[1]).to.equal(
       "Looked for data_batch_1.bin, data_batch_2.bin, data_batch_3.bin, data_batch_4.bin, data_batch_5.bin, test_batch.bin in:",
     );
@@ -118,7 +105,7 @@ describe("the data directory", () => {
     expect(lines[6]).to.equal(
       `The download goes to ${join(partial, "cifar-10-batches-bin")}. Or set TSDL_DATA to a data directory that has cifar-10-batches-bin/ in it.`,
     );
-    expect(downloadCommand("mnist")).to.equal("npx tsx data/download.ts mnist");
+    expect(downloadCommand("mnist")).to.equal("npm run download -- mnist");
   });
 
   it("Fashion-MNIST is also looked for in Debian's folder, unless system folders are off", () => {

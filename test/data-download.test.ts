@@ -339,7 +339,7 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
       new Promise((done) => {
         execFile(
           process.execPath,
-          [tsx, join(REPO, "data", "download.ts"), ...args],
+          [tsx, join(REPO, "scripts", "download.ts"), ...args],
           { cwd: REPO, env: { ...process.env, TSDL_DATA: "" } },
           (e, stdout, stderr) => {
             done({ code: e ? Number(e.code ?? 1) : 0, stdout, stderr });
@@ -353,15 +353,20 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
     );
     expect(existsSync(join(out, "mnist", "t10k-labels-idx1-ubyte.gz"))).to.equal(true);
     const unknown = await run(["svhn", "--dir", out]);
-    expect(unknown.code).to.equal(2);
-    expect(unknown.stderr).to.match(
-      /unknown dataset svhn \(known: mnist, fashion-mnist, cifar-10, all\)\nusage: npx tsx data\/download\.ts/,
-    );
-    const help = await run(["--help"]);
-    expect([help.code, help.stdout.trim()]).to.deep.equal([
-      0,
-      "usage: npx tsx data/download.ts [mnist|fashion-mnist|cifar-10|all]... [--dir DIR] [--sources FILE]",
+    expect([unknown.code, unknown.stdout, unknown.stderr]).to.deep.equal([
+      2,
+      "",
+      "download: unknown dataset svhn (known: mnist, fashion-mnist, cifar-10, all)\nRun with --help for the usage.\n",
     ]);
+    const flag = await run(["mnist", "--sauces", sourcesFile]);
+    expect([flag.code, flag.stderr]).to.deep.equal([
+      2,
+      "download: Unknown option '--sauces'\nRun with --help for the usage.\n",
+    ]);
+    const help = await run(["--help"]);
+    expect(help.code).to.equal(0);
+    expect(help.stdout).to.match(/^usage: npm run download -- \[DATASET\]\.\.\. \[options\]\n/);
+    expect(help.stdout).to.contain("--sources FILE");
   });
 });
 

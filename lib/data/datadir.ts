@@ -12,7 +12,7 @@ const IDX_FILES = [
   "t10k-labels-idx1-ubyte.gz",
 ];
 
-/** Each dataset's folder inside a data directory and the files it needs (the layout of /work/shared/data). */
+/** Each dataset's folder inside a data directory and the files it needs (the official file names). */
 export const DATASET_LAYOUT: Record<DatasetName, { folder: string; files: readonly string[] }> = {
   mnist: { folder: "mnist", files: IDX_FILES },
   "fashion-mnist": { folder: "fashion-mnist", files: IDX_FILES },
@@ -84,23 +84,6 @@ export function resolveDataDir(opts: DataDirOptions = {}): string {
   return dataDirPlaces(opts)[0]!.dir;
 }
 
-/** The value of --dir D, --dir=D, --data-dir D or --data-dir=D in a command line, if any. */
-export function dataDirFlag(argv: readonly string[]): string | undefined {
-  let found: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = /^--(?:data-)?dir=(.*)$/.exec(a);
-    if (eq) found = eq[1];
-    else if (a === "--dir" || a === "--data-dir") {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith("--")) throw new Error(`${a} needs a directory`);
-      found = next;
-      i++;
-    }
-  }
-  return found;
-}
-
 /** Folders that may hold a dataset, in search order. */
 export function datasetPlaces(name: DatasetName, opts: DataDirOptions = {}): Place[] {
   const layout = DATASET_LAYOUT[name];
@@ -120,9 +103,9 @@ export function datasetFile(dir: string, file: string): string | null {
   return null;
 }
 
-/** The shell command that downloads a dataset (into `dir` when one was given explicitly). */
+/** The shell command that downloads a dataset (into `dir` when one was given explicitly); it runs anywhere in the kit. */
 export function downloadCommand(name: DatasetName, dir?: string): string {
-  return `npx tsx data/download.ts ${name}${dir === undefined ? "" : ` --dir ${JSON.stringify(resolve(dir))}`}`;
+  return `npm run download -- ${name}${dir === undefined ? "" : ` --dir ${JSON.stringify(resolve(dir))}`}`;
 }
 
 /**
