@@ -1,7 +1,7 @@
 // The WebAssembly SIMD kernels agree with the reference kernels: gemm within float rounding for every
 // transpose, odd sizes, offsets, padded leading dimensions, alpha/beta and both dtypes (on one thread
 // and split over the worker), im2col/col2im exactly, and whole Linear/Conv2d passes. The committed
-// kernels.wasm and kernels-fma.wasm are exactly what scripts/build-wasm.js builds from wasm/assembly.
+// kernels.wasm and kernels-fma.wasm are exactly what wasm/build.js builds from wasm/assembly.
 import { expect } from "chai";
 import { readFileSync, mkdtempSync, rmSync } from "fs";
 import { spawnSync } from "child_process";
@@ -25,7 +25,7 @@ import { Rng } from "../lib/random";
 import type { Storage } from "../lib/tensor/dtype";
 import { Tensor } from "../lib/tensor/tensor";
 import { compareGemm, randomArray } from "./helpers/gemm-case";
-import { buildWasm } from "../scripts/build-wasm.js";
+import { buildWasm } from "../wasm/build.js";
 
 const TRANSPOSES: [boolean, boolean][] = [
   [false, false],
@@ -489,7 +489,7 @@ describe("wasm kernels", function () {
     expect(info.joinedProducts).to.be.above(0);
   });
 
-  it("the committed kernels.wasm and kernels-fma.wasm are exactly what scripts/build-wasm.js builds from wasm/assembly", function () {
+  it("the committed kernels.wasm and kernels-fma.wasm are exactly what wasm/build.js builds from wasm/assembly", function () {
     this.timeout(60000);
     const dir = mkdtempSync(join(tmpdir(), "kernels-wasm-"));
     try {
@@ -501,7 +501,7 @@ describe("wasm kernels", function () {
         expect(built.length, `${basename(file)} size`).to.equal(committed.length);
         expect(
           built.equals(committed),
-          `${basename(file)} differs from a fresh build: run node scripts/build-wasm.js`,
+          `${basename(file)} differs from a fresh build: run npm run build:wasm`,
         ).to.equal(true);
       }
     } finally {

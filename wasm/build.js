@@ -3,8 +3,8 @@
 // with the installed compiler. Deterministic: the same sources and compiler version give the same
 // bytes, which test/wasm-kernels.test.ts checks against the committed binaries.
 //
-//   node scripts/build-wasm.js            # rebuilds both in lib/kernels
-//   node scripts/build-wasm.js DIR        # builds both into DIR (the test's drift check)
+//   npm run build:wasm                  # rebuilds both in lib/kernels (node wasm/build.js)
+//   node wasm/build.js DIR              # builds both into DIR (the test's drift check)
 "use strict";
 const { execFileSync } = require("child_process");
 const path = require("path");
