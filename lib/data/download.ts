@@ -86,7 +86,10 @@ export async function downloadDataset(
     }
     await extractTarGz(archivePath, dataDir, (member) => (members.has(member) ? member : null));
     const missing = archive.members.filter((m) => !existsSync(join(dataDir, m)));
-    if (missing.length > 0) throw new Error(`${archivePath}: the archive lacks ${missing.join(", ")}`);
+    if (missing.length > 0)
+      throw new Error(
+        `${archivePath}: the archive lacks ${missing.join(", ")} (truncated, or not the expected archive?)`,
+      );
     unlinkSync(archivePath); // the extracted files are what the loaders read
     log(`${name}: extracted ${members.size} files into ${folder}`);
   }
