@@ -96,7 +96,7 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
     req: IncomingMessage,
     res: ServerResponse,
     body: Buffer,
-    opts: { ignoreRange?: boolean; dropOnce?: boolean } = {},
+    opts: { ignoreRange?: boolean; dropOnce?: boolean; stallOnce?: boolean } = {},
   ): void {
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
     const start = m && !opts.ignoreRange ? Number(m[1]) : 0;
@@ -109,6 +109,12 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
       "Content-Length": slice.length,
       ...(m && !opts.ignoreRange ? { "Content-Range": `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
     });
+    if (opts.stallOnce && !dropped.has(req.url ?? "")) {
+      // Half the body, then nothing: the socket stays open until the client gives up.
+      dropped.add(req.url ?? "");
+      res.write(slice.subarray(0, Math.floor(slice.length / 2)));
+      return;
+    }
     if (opts.dropOnce && !dropped.has(req.url ?? "")) {
       dropped.add(req.url ?? "");
       res.write(slice.subarray(0, Math.floor(slice.length / 2)), () => setTimeout(() => res.destroy(), 20));
@@ -124,6 +130,8 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
       if (url === "/good.bin") return send(req, res, good);
       if (url === "/corrupt.bin") return send(req, res, corrupt);
       if (url.startsWith("/drop/")) return send(req, res, good, { dropOnce: true });
+      if (url.startsWith("/stall/")) return send(req, res, good, { stallOnce: true });
+      if (url === "/silent.bin") return; // never answers
       if (url === "/norange.bin") return send(req, res, good, { ignoreRange: true });
       if (url === "/moved.bin") return void res.writeHead(302, { Location: "/moved-again.bin" }).end();
       if (url === "/moved-again.bin") return void res.writeHead(301, { Location: `${base}/good.bin` }).end();
@@ -137,7 +145,13 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(() => new Promise<void>((r) => server.close(() => r())));
+  after(
+    () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections(); // fetch keeps idle connections open for reuse
+      }),
+  );
   beforeEach(() => {
     requests.length = 0;
   });
@@ -160,9 +174,11 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
     await downloadFile(`${base}/moved.bin`, join(dir, "moved.bin"), { sha256: sha256(good) });
     expect(readFileSync(join(dir, "moved.bin")).equals(good)).to.equal(true);
     expect(requests.map((r) => r.url)).to.deep.equal(["/moved.bin", "/moved-again.bin", "/good.bin"]);
-    const err = await failure(downloadFile(`${base}/loop.bin`, join(dir, "loop.bin"), {}, { maxRedirects: 3 }));
-    expect(err.message).to.equal(`${base}/loop.bin: too many redirects`);
-    expect(requests.length).to.equal(3 + 4);
+    requests.length = 0;
+    const err = await failure(downloadFile(`${base}/loop.bin`, join(dir, "loop.bin"), {}));
+    expect(err.message).to.equal(`${base}/loop.bin: redirect count exceeded`);
+    expect(requests.length).to.equal(1 + 20); // fetch's limit: 20 redirects
+    expect(existsSync(join(dir, "loop.bin.part"))).to.equal(false);
   });
 
   it("rejects a corrupted file naming it, expected and got, and leaves no file behind", async () => {
@@ -207,6 +223,22 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
     expect(readFileSync(dest).equals(good)).to.equal(true);
   });
 
+  it("drops a connection that stalls in the body after timeoutMs and resumes it; one that never answers is an error", async () => {
+    const dest = join(dir, "stalled.bin");
+    await downloadFile(`${base}/stall/a.bin`, dest, { md5: md5(good) }, { timeoutMs: 300 });
+    expect(requests.length).to.equal(2);
+    expect(requests[1]!.range).to.equal(`bytes=${good.length / 2}-`);
+    expect(readFileSync(dest).equals(good)).to.equal(true);
+    const stalled = await failure(
+      downloadFile(`${base}/stall/b.bin`, join(dir, "b.bin"), { md5: md5(good) }, { timeoutMs: 300, retries: 0 }),
+    );
+    expect(stalled.message).to.equal(
+      `${base}/stall/b.bin: download interrupted after ${good.length / 2} of ${good.length} bytes (no data for 300 ms); run the same command again to resume`,
+    );
+    const silent = await failure(downloadFile(`${base}/silent.bin`, join(dir, "silent.bin"), {}, { timeoutMs: 300 }));
+    expect(silent.message).to.equal(`${base}/silent.bin: no data for 300 ms`);
+  });
+
   it("restarts from zero when the server ignores Range and answers 200", async () => {
     const dest = join(dir, "norange.bin");
     writeFileSync(`${dest}.part`, good.subarray(0, 1234));
@@ -243,8 +275,15 @@ describe("downloads (local HTTP server on 127.0.0.1)", function () {
     const err = await failure(downloadFile(`${base}/nothing.bin`, join(dir, "nothing.bin"), {}));
     expect(err.message).to.equal(`${base}/nothing.bin: HTTP 404 Not Found`);
     expect(existsSync(join(dir, "nothing.bin.part"))).to.equal(false);
-    const refused = await failure(downloadFile("http://127.0.0.1:1/x.bin", join(dir, "x.bin"), {}));
-    expect(refused.message).to.match(/^http:\/\/127\.0\.0\.1:1\/x\.bin: connect ECONNREFUSED/);
+    // A port that was just free: nothing listens there.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const refused = await failure(downloadFile(`http://127.0.0.1:${port}/x.bin`, join(dir, "x.bin"), {}));
+    expect(refused.message).to.equal(`http://127.0.0.1:${port}/x.bin: connect ECONNREFUSED 127.0.0.1:${port}`);
+    const ftp = await failure(downloadFile("ftp://127.0.0.1/x.bin", join(dir, "x.bin"), {}));
+    expect(ftp.message).to.equal("ftp://127.0.0.1/x.bin: only http and https URLs are supported");
   });
 
   it("downloads a dataset through its mirrors (first 404s), then skips the verified files", async () => {

@@ -1,21 +1,17 @@
 import { createWriteStream, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from "node:fs";
-import { get as httpGet, type IncomingMessage } from "node:http";
-import { get as httpsGet } from "node:https";
 import { basename, dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { checksumMismatch, type Checksums } from "./checksum";
 
 /*
- * One file over HTTP(S). The body goes to `<dest>.part`; an existing part file is resumed with a
- * Range request. Only after the checksums match is the part renamed to `dest`, so `dest` never
- * holds a partial or corrupt file.
+ * One file over HTTP(S) with Node's fetch. The body goes to `<dest>.part`; an existing part file
+ * is resumed with a Range request. Only after the checksums match is the part renamed to `dest`,
+ * so `dest` never holds a partial or corrupt file.
  */
 export interface DownloadOptions {
   /** Called as bytes arrive; `total` is null when the server does not say. */
   onProgress?: (file: string, received: number, total: number | null) => void;
-  /** Redirects followed before giving up (default 5). */
-  maxRedirects?: number;
-  /** Idle time after which the connection is dropped (default 60 s). */
+  /** Time without a byte after which the connection is dropped (default 60 s). */
   timeoutMs?: number;
   /** Automatic resumes after a dropped connection, within one call (default 3). */
   retries?: number;
@@ -68,91 +64,96 @@ export async function downloadFile(
 
 type Outcome = "fresh" | "resumed" | "unresumable";
 
+/** fetch's errors say "fetch failed" and keep the reason in `cause`: the reason, with its own cause. */
+function reason(e: unknown): string {
+  const err = e as Error & { cause?: unknown };
+  if (err.message === "fetch failed" && err.cause instanceof Error) return reason(err.cause);
+  return err.cause instanceof Error ? `${err.message} (${err.cause.message})` : String(err.message ?? e);
+}
+
+/** An AbortController that fires when `arm` is not called again within `ms`. */
+function idleTimeout(ms: number): { signal: AbortSignal; arm: () => void; stop: () => void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const stop = (): void => clearTimeout(timer);
+  const arm = (): void => {
+    stop();
+    timer = setTimeout(() => controller.abort(new Error(`no data for ${ms} ms`)), ms);
+  };
+  arm();
+  return { signal: controller.signal, arm, stop };
+}
+
 /**
  * Writes the rest of the file to `part`: "resumed" when appended to an existing part, "fresh"
  * when written from byte 0, "unresumable" when the server answered 416 or with another range.
- * Throws Interrupted on a dropped connection.
+ * Throws Interrupted when the connection drops or stalls during the body, a plain Error (so that
+ * the caller moves on to the next mirror) when there is no answer or an HTTP error.
  */
 async function fetchToPart(url: string, part: string, opts: DownloadOptions): Promise<Outcome> {
+  if (!/^https?:/.test(url)) throw new Error(`${url}: only http and https URLs are supported`);
   const have = existsSync(part) ? statSync(part).size : 0;
-  const res = await request(
-    url,
-    have > 0 ? { Range: `bytes=${have}-` } : {},
-    opts.maxRedirects ?? 5,
-    opts.timeoutMs ?? 60000,
-  );
-  const status = res.statusCode ?? 0;
-  if (have > 0 && status === 416) {
-    res.resume();
-    // 416 with "bytes */<size>" equal to what we have: the part file is already complete.
-    const size = /^bytes \*\/(\d+)$/.exec(res.headers["content-range"] ?? "");
-    return size !== null && Number(size[1]) === have ? "resumed" : "unresumable";
-  }
-  if (status !== 200 && status !== 206) {
-    res.resume();
-    throw new Error(`${url}: HTTP ${status} ${res.statusMessage ?? ""}`.trim());
-  }
-  let append = false;
-  if (status === 206) {
-    const start = /^bytes (\d+)-/.exec(res.headers["content-range"] ?? "");
-    if (have === 0 || start === null || Number(start[1]) !== have) {
-      res.resume();
-      return "unresumable";
-    }
-    append = true;
-  } // else 200: the server ignored the Range header (or there was none), so start over.
-  const length = Number(res.headers["content-length"]);
-  const total =
-    Number.isFinite(length) && res.headers["content-length"] !== undefined ? length + (append ? have : 0) : null;
-  let received = append ? have : 0;
-  const file = basename(part, ".part");
-  res.on("data", (chunk: Buffer) => {
-    received += chunk.length;
-    opts.onProgress?.(file, received, total);
-  });
+  const idle = idleTimeout(opts.timeoutMs ?? 60000);
   try {
-    await pipeline(res, createWriteStream(part, { flags: append ? "a" : "w" }));
-  } catch (e) {
-    throw new Interrupted(
-      `${url}: download interrupted after ${received}${total === null ? "" : ` of ${total}`} bytes (${(e as Error).message})`,
-    );
-  }
-  if (total !== null && received < total)
-    throw new Interrupted(`${url}: connection closed after ${received} of ${total} bytes`);
-  return append ? "resumed" : "fresh";
-}
-
-/** GET with redirects (bounded); rejects with the URL on network errors. */
-function request(
-  url: string,
-  headers: Record<string, string>,
-  redirects: number,
-  timeoutMs: number,
-): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    let get: typeof httpGet;
-    if (url.startsWith("https:")) get = httpsGet;
-    else if (url.startsWith("http:")) get = httpGet;
-    else return reject(new Error(`${url}: only http and https URLs are supported`));
-    const req = get(url, { headers: { "User-Agent": "tsdl-course-kit", ...headers } }, (res) => {
-      const location = res.headers.location;
-      const status = res.statusCode ?? 0;
-      if (status >= 300 && status < 400 && location) {
-        res.resume();
-        if (redirects <= 0) return reject(new Error(`${url}: too many redirects`));
-        let next: string;
-        try {
-          next = new URL(location, url).toString();
-        } catch {
-          return reject(new Error(`${url}: bad redirect location "${location}"`));
-        }
-        return resolve(request(next, headers, redirects - 1, timeoutMs));
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        headers: {
+          "User-Agent": "tsdl-course-kit",
+          // The bytes as stored: the checksums are of the files, not of a re-encoded transfer.
+          "Accept-Encoding": "identity",
+          ...(have > 0 ? { Range: `bytes=${have}-` } : {}),
+        },
+        signal: idle.signal,
+      });
+    } catch (e) {
+      throw new Error(`${url}: ${reason(e)}`);
+    }
+    if (have > 0 && res.status === 416) {
+      await res.body?.cancel();
+      // 416 with "bytes */<size>" equal to what we have: the part file is already complete.
+      const size = /^bytes \*\/(\d+)$/.exec(res.headers.get("content-range") ?? "");
+      return size !== null && Number(size[1]) === have ? "resumed" : "unresumable";
+    }
+    if (res.status !== 200 && res.status !== 206) {
+      await res.body?.cancel();
+      throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`.trim());
+    }
+    let append = false;
+    if (res.status === 206) {
+      const start = /^bytes (\d+)-/.exec(res.headers.get("content-range") ?? "");
+      if (have === 0 || start === null || Number(start[1]) !== have) {
+        await res.body?.cancel();
+        return "unresumable";
       }
-      resolve(res);
-    });
-    // The socket timeout also covers stalls in the middle of the body.
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no data for ${timeoutMs} ms`)));
-    // Before the response (refused, DNS): a plain error, so the caller moves on to the next mirror.
-    req.on("error", (e) => reject(new Error(`${url}: ${e.message}`)));
-  });
+      append = true;
+    } // else 200: the server ignored the Range header (or there was none), so start over.
+    const length = res.headers.get("content-length");
+    const total = length !== null && Number.isFinite(Number(length)) ? Number(length) + (append ? have : 0) : null;
+    let received = append ? have : 0;
+    const file = basename(part, ".part");
+    const body = res.body;
+    try {
+      await pipeline(
+        async function* () {
+          if (body === null) return;
+          for await (const chunk of body) {
+            idle.arm();
+            received += chunk.length;
+            opts.onProgress?.(file, received, total);
+            yield chunk;
+          }
+        },
+        createWriteStream(part, { flags: append ? "a" : "w" }),
+      );
+    } catch (e) {
+      const of = total === null ? "" : ` of ${total}`;
+      throw new Interrupted(`${url}: download interrupted after ${received}${of} bytes (${reason(e)})`);
+    }
+    if (total !== null && received < total)
+      throw new Interrupted(`${url}: connection closed after ${received} of ${total} bytes`);
+    return append ? "resumed" : "fresh";
+  } finally {
+    idle.stop();
+  }
 }
