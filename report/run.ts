@@ -6,7 +6,7 @@
 // Each experiment's result is kept in report/results/<name>.json, so RESULTS.md is rebuilt from all of them.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { kernels } from "../lib/kernels/kernels";
 import { useWasmKernels, wasmKernelsError } from "../lib/kernels/wasm";
 import { exportHtml } from "../lib/plot/html";
@@ -38,7 +38,8 @@ export async function runExperiment(e: Experiment, opts: { quick: boolean; outDi
       log(`no PNG for ${f.name}: ${(err as Error).message}`);
       png = null;
     }
-    figures.push({ name: f.name, title: f.title, png });
+    // Relative to the output folder: a result names no folder of the machine it ran on.
+    figures.push({ name: f.name, title: f.title, png: png === null ? null : relative(opts.outDir, png) });
   }
   const stored: StoredResult = {
     name: e.name,
