@@ -224,6 +224,28 @@ export class Value {
     return out;
   }
 
+  /**
+   * Square root, d sqrt(x)/dx = 1 / (2 sqrt(x)). A negative input throws (no real root); at 0 the
+   * value is 0 but the slope is infinite, so backward() through sqrt(0) throws, naming the node.
+   */
+  sqrt(): Value {
+    if (!(this.data >= 0)) throw new Error(`Value.sqrt: input must be >= 0, got ${this.data}`);
+    const out = result("sqrt", Math.sqrt(this.data), [this]);
+    out.backwardFn = () => {
+      this.grad += out.grad / (2 * out.data);
+    };
+    return out;
+  }
+
+  /** |x|, with derivative sign(x): 0 at x = 0 (the subgradient PyTorch uses too; a kink for gradient checks). */
+  abs(): Value {
+    const out = result("abs", Math.abs(this.data), [this]);
+    out.backwardFn = () => {
+      this.grad += Math.sign(this.data) * out.grad;
+    };
+    return out;
+  }
+
   /** Sets the label shown by toDot and returns this, for chaining. */
   named(label: string): this {
     this.label = label;
