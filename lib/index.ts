@@ -18,7 +18,7 @@ export {
 export { Layer, parameter, type Parameter, type StateBuffer } from "./layers/layer";
 export { Linear, type LinearOptions } from "./layers/linear";
 export { ReLU, LeakyReLU, Sigmoid, Tanh } from "./layers/activations";
-export { Softmax, softmaxRows } from "./layers/softmax";
+export { Softmax, LogSoftmax, softmax, logSoftmax, softmaxAlong, softmaxRows } from "./layers/softmax";
 export { Flatten } from "./layers/flatten";
 export { Dropout, type DropoutOptions } from "./layers/dropout";
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./layers/batchnorm";
