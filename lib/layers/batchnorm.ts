@@ -2,13 +2,16 @@ import { kernels, type ChannelReduceArgs } from "../kernels/kernels";
 import { Tensor } from "../tensor/tensor";
 import { shapeStr } from "../tensor/shape";
 import type { DType, Storage } from "../tensor/dtype";
-import { Layer, parameter, type StateBuffer, type Parameter } from "./layer";
+import { affineParameters, type Affine, type AffineParameter } from "./affine";
+import { Layer, type StateBuffer, type Parameter } from "./layer";
 
-export interface BatchNormOptions {
+export interface BatchNormOptions<A extends boolean = boolean> {
   /** Added to the variance before the square root (default 1e-5); must be > 0. */
   eps?: number;
   /** Weight of the newest batch in the running statistics (PyTorch's convention, default 0.1): run = (1 - m) run + m batch. */
   momentum?: number;
+  /** Learnable gamma and beta (default true); false only normalises (gamma and beta are null), as PyTorch's affine=False. */
+  affine?: A;
   dtype?: DType;
 }
 
@@ -21,15 +24,20 @@ export interface BatchNormOptions {
  *   dx = (1/M) invstd (M dxhat - sum dxhat - xhat sum(dxhat xhat)).
  * The running mean and (biased, as in cs231n) variance move by `momentum` each training forward;
  * eval mode normalises with them instead, so the layer is affine there: dx = dy gamma invstd.
+ * With `affine: false` there are no gamma and beta: y = xhat and dx as above with gamma = 1.
  * BatchNorm1d and BatchNorm2d differ only in the rank they accept.
  */
-abstract class BatchNorm extends Layer {
-  readonly gamma: Parameter;
-  readonly beta: Parameter;
+abstract class BatchNorm<A extends boolean> extends Layer {
+  readonly gamma: AffineParameter<A>;
+  readonly beta: AffineParameter<A>;
   readonly runningMean: Tensor;
   readonly runningVar: Tensor;
   readonly eps: number;
   readonly momentum: number;
+  private readonly affine: Affine | null;
+  /** What the kernels scale and shift by: gamma and beta, or constant ones and zeros without affine. */
+  private readonly scale: Tensor;
+  private readonly shift: Tensor;
   private cache: {
     xhat: Tensor;
     invstd: Float64Array;
@@ -43,7 +51,7 @@ abstract class BatchNorm extends Layer {
 
   constructor(
     readonly features: number,
-    opts: BatchNormOptions = {},
+    opts: BatchNormOptions<A> = {},
   ) {
     super();
     this.eps = opts.eps ?? 1e-5;
@@ -54,9 +62,11 @@ abstract class BatchNorm extends Layer {
       throw new Error(`${this.name}: eps must be a positive number, got ${this.eps}`);
     if (!(this.momentum >= 0 && this.momentum <= 1))
       throw new Error(`${this.name}: momentum must be in [0, 1], got ${this.momentum}`);
-    // gamma and beta are exempt from weight decay (decay = false).
-    this.gamma = parameter("gamma", Tensor.ones([features], opts.dtype), false);
-    this.beta = parameter("beta", Tensor.zeros([features], opts.dtype), false);
+    this.affine = affineParameters(opts.affine, [features], opts.dtype);
+    this.gamma = (this.affine?.gamma ?? null) as AffineParameter<A>;
+    this.beta = (this.affine?.beta ?? null) as AffineParameter<A>;
+    this.scale = this.affine?.gamma.value ?? Tensor.zerosForKernels([features], opts.dtype).fill(1);
+    this.shift = this.affine?.beta.value ?? Tensor.zerosForKernels([features], opts.dtype);
     this.runningMean = Tensor.zeros([features], opts.dtype);
     this.runningVar = Tensor.ones([features], opts.dtype);
   }
@@ -68,9 +78,9 @@ abstract class BatchNorm extends Layer {
       const want = this.rank === 2 ? `[N, ${this.features}]` : `[N, ${this.features}, H, W]`;
       throw new Error(`${this.name}.forward: expected input ${want}, got ${shapeStr(x.shape)}`);
     }
-    if (x.dtype !== this.gamma.value.dtype) {
+    if (x.dtype !== this.runningMean.dtype) {
       throw new Error(
-        `${this.name}.forward: dtype mismatch: input ${x.dtype} ${shapeStr(x.shape)} vs parameters ${this.gamma.value.dtype} ` +
+        `${this.name}.forward: dtype mismatch: input ${x.dtype} ${shapeStr(x.shape)} vs ${this.affine === null ? "running statistics" : "parameters"} ${this.runningMean.dtype} ` +
           `(convert with .astype() or build the layer with { dtype: "${x.dtype}" })`,
       );
     }
@@ -115,8 +125,8 @@ abstract class BatchNorm extends Layer {
       inner,
       mean,
       invstd,
-      gamma: this.gamma.value.data,
-      beta: this.beta.value.data,
+      gamma: this.scale.data,
+      beta: this.shift.data,
       xhat: xhat.data,
       out: out.data,
     });
@@ -137,15 +147,15 @@ abstract class BatchNorm extends Layer {
     const m = n * inner;
     const sumDy = channelReduce("sum", dout.data, null, null, n, C, inner);
     const sumDyXhat = channelReduce("product", dout.data, xhat.data, null, n, C, inner);
-    this.beta.grad.data.set(sumDy);
-    this.gamma.grad.data.set(sumDyXhat);
+    this.affine?.beta.grad.data.set(sumDy);
+    this.affine?.gamma.grad.data.set(sumDyXhat);
 
     // Per feature, dx = k1 dy + k0 + k2 xhat. With dxhat = gamma dy: sum dxhat = gamma sumDy and
     // sum dxhat xhat = gamma sumDyXhat, so the compact formula needs only these two sums.
     const k1 = new Float64Array(C);
     const k0 = new Float64Array(C);
     const k2 = new Float64Array(C);
-    const g = this.gamma.value.data;
+    const g = this.scale.data;
     for (let f = 0; f < C; f++) {
       const scale = g[f]! * invstd[f]!;
       k1[f] = scale;
@@ -160,7 +170,7 @@ abstract class BatchNorm extends Layer {
   }
 
   override parameters(): Parameter[] {
-    return [this.gamma, this.beta];
+    return this.affine === null ? [] : [this.affine.gamma, this.affine.beta];
   }
 
   override buffers(): StateBuffer[] {
@@ -171,7 +181,8 @@ abstract class BatchNorm extends Layer {
   }
 
   override describe(): string {
-    return `${this.name}(${this.features}, eps=${this.eps}, momentum=${this.momentum})`;
+    const affine = this.affine === null ? ", affine=false" : "";
+    return `${this.name}(${this.features}, eps=${this.eps}, momentum=${this.momentum}${affine})`;
   }
 }
 
@@ -191,11 +202,11 @@ function channelReduce(
 }
 
 /** BatchNorm over [N, D]: statistics per feature over the batch. */
-export class BatchNorm1d extends BatchNorm {
+export class BatchNorm1d<A extends boolean = true> extends BatchNorm<A> {
   protected readonly rank = 2;
 }
 
 /** BatchNorm over [N, C, H, W]: statistics per channel over the batch and all positions. */
-export class BatchNorm2d extends BatchNorm {
+export class BatchNorm2d<A extends boolean = true> extends BatchNorm<A> {
   protected readonly rank = 4;
 }
