@@ -22,6 +22,7 @@ export { Softmax, LogSoftmax, softmax, logSoftmax, softmaxAlong, softmaxRows } f
 export { Flatten } from "./layers/flatten";
 export { Dropout, type DropoutOptions } from "./layers/dropout";
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./layers/batchnorm";
+export { LayerNorm, type LayerNormOptions } from "./layers/layernorm";
 export type { AffineParameter } from "./layers/affine";
 export { Conv2d, type Conv2dOptions } from "./layers/conv2d";
 export { MaxPool2d, AvgPool2d } from "./layers/pool";
