@@ -38,8 +38,9 @@ export {
 } from "./layers/serialize";
 export { gaussianKernel } from "./filters";
 
+export { type Reduction, type ReductionOptions, type LossResult } from "./losses/reduction";
 export { softmaxCrossEntropy } from "./losses/softmax-cross-entropy";
-export { hingeLoss } from "./losses/hinge";
+export { hingeLoss, type HingeOptions } from "./losses/hinge";
 export { mseLoss, l2Loss, l2Distance } from "./losses/regression";
 export { l2Regularization } from "./losses/regularization";
 

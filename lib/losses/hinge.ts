@@ -1,21 +1,37 @@
 import { Tensor } from "../tensor/tensor";
 import { checkScores, classIndices, type Labels } from "./labels";
+import { reduceLosses, reductionOf, type LossResult, type Reduction, type ReductionOptions } from "./reduction";
+
+export interface HingeOptions<R extends Reduction = Reduction> extends ReductionOptions<R> {
+  /** The margin Delta (default 1), >= 0. */
+  margin?: number;
+}
 
 /**
- * Multiclass SVM (hinge) loss, Weston-Watkins form as in cs231n, averaged over the batch:
- *   L = (1/N) sum_i sum_{j != y_i} max(0, s_ij - s_iy_i + margin)
- *   dL/ds_ij = [margin_ij > 0] / N for j != y_i,  dL/ds_iy_i = -(number of positive margins in row i) / N.
+ * Multiclass SVM (hinge) loss, Weston-Watkins form as in cs231n, per sample
+ *   l_i = sum_{j != y_i} max(0, s_ij - s_iy_i + margin),
+ *   dl_i/ds_ij = [margin_ij > 0] for j != y_i,  dl_i/ds_iy_i = -(number of positive margins in row i);
+ * "mean" (default) over the batch: L = (1/N) sum_i l_i; "sum"; "none" [N]. The third argument is the
+ * margin or the options. PyTorch's MultiMarginLoss divides each l_i by the number of classes as well.
  * The kink is at margin_ij = 0 exactly; gradient checks keep inputs away from it.
  */
-export function hingeLoss(scores: Tensor, labels: Labels, margin = 1): { loss: number; grad: Tensor } {
+export function hingeLoss<R extends Reduction = "mean">(
+  scores: Tensor,
+  labels: Labels,
+  opts?: number | HingeOptions<R>,
+): LossResult<R>;
+export function hingeLoss(scores: Tensor, labels: Labels, opts: number | HingeOptions = {}): LossResult<Reduction> {
+  const options = typeof opts === "number" ? { margin: opts } : opts;
+  const margin = options.margin ?? 1;
   if (!Number.isFinite(margin) || margin < 0)
     throw new Error(`hingeLoss: margin must be a finite number >= 0, got ${margin}`);
+  const reduction = reductionOf(options, "hingeLoss");
   const [n, c] = checkScores(scores, "hingeLoss");
   const y = classIndices(labels, n, c, "hingeLoss");
   const s = scores.data;
   const grad = Tensor.zeros([n, c], scores.dtype);
   const g = grad.data;
-  let loss = 0;
+  const losses = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const row = i * c;
     const correct = s[row + y[i]!]!;
@@ -24,12 +40,12 @@ export function hingeLoss(scores: Tensor, labels: Labels, margin = 1): { loss: n
       if (j === y[i]) continue;
       const m = s[row + j]! - correct + margin;
       if (m > 0) {
-        loss += m;
-        g[row + j] = 1 / n;
+        losses[i] += m;
+        g[row + j] = 1;
         positive++;
       }
     }
-    g[row + y[i]!]! -= positive / n; // 0 - 0 keeps +0 for rows without violations
+    g[row + y[i]!]! -= positive; // 0 - 0 keeps +0 for rows without violations
   }
-  return { loss: loss / n, grad };
+  return reduceLosses(losses, [n], scores.dtype, grad, reduction, n);
 }

@@ -1,8 +1,10 @@
 import { Tensor } from "../tensor/tensor";
 import { shapeStr } from "../tensor/shape";
 import { checkFinite } from "./labels";
+import { reduceLosses, reductionOf, type LossResult, type Reduction, type ReductionOptions } from "./reduction";
 
-function checkPair(pred: Tensor, target: Tensor, where: string): void {
+/** Checks a prediction and its target: same shape and dtype, non-empty, finite. */
+export function checkPair(pred: Tensor, target: Tensor, where: string): void {
   if (pred.ndim !== target.ndim || pred.shape.some((d, i) => d !== target.shape[i])) {
     throw new Error(
       `${where}: prediction ${shapeStr(pred.shape)} and target ${shapeStr(target.shape)} must have the same shape`,
@@ -20,27 +22,69 @@ function batchSize(t: Tensor): number {
 }
 
 /**
- * Mean squared error over every element (M = pred.size, not the batch size; no factor 1/2):
- *   L = (1/M) sum (pred - target)^2,  dL/dpred = 2 (pred - target) / M.
- * Same as PyTorch's MSELoss / tf.losses.meanSquaredError with mean reduction.
+ * Mean squared error, PyTorch's MSELoss (no factor 1/2), elementwise with l = (pred - target)^2:
+ *   "mean" (default) over all M = pred.size elements, not the batch:  L = (1/M) sum l,  dL/dpred = 2 (pred - target) / M;
+ *   "sum":  L = sum l,  dL/dpred = 2 (pred - target);  "none": l shaped like pred.
+ * With "mean", the same as tf.losses.meanSquaredError.
  */
-export function mseLoss(pred: Tensor, target: Tensor): { loss: number; grad: Tensor } {
-  checkPair(pred, target, "mseLoss");
-  const diff = pred.sub(target);
-  const m = pred.size;
-  let loss = 0;
-  for (let i = 0; i < m; i++) loss += diff.data[i]! * diff.data[i]!;
-  return { loss: loss / m, grad: diff.mulInPlace(2 / m) };
+export function mseLoss<R extends Reduction = "mean">(
+  pred: Tensor,
+  target: Tensor,
+  opts?: ReductionOptions<R>,
+): LossResult<R>;
+export function mseLoss(pred: Tensor, target: Tensor, opts: ReductionOptions = {}): LossResult<Reduction> {
+  return elementwiseLoss(
+    pred,
+    target,
+    opts,
+    "mseLoss",
+    (d) => d * d,
+    (d) => 2 * d,
+  );
 }
 
 /**
- * The L2 loss of the CNN-with-L2 assignment, half the squared error summed per example and averaged over
- * the batch (N = first axis; 1 for a scalar):
- *   L = (1/(2N)) sum (pred - target)^2,  dL/dpred = (pred - target) / N.
+ * A loss l(d) of each difference d = pred - target, with slope dl/dd, reduced as asked ("mean" over
+ * all elements): the shared body of the elementwise regression losses.
+ */
+export function elementwiseLoss(
+  pred: Tensor,
+  target: Tensor,
+  opts: ReductionOptions,
+  where: string,
+  loss: (d: number) => number,
+  slope: (d: number) => number,
+): LossResult<Reduction> {
+  const reduction = reductionOf(opts, where);
+  checkPair(pred, target, where);
+  const grad = pred.sub(target);
+  const losses = new Float64Array(grad.size);
+  for (let i = 0; i < grad.size; i++) {
+    const d = grad.data[i]!;
+    losses[i] = loss(d);
+    grad.data[i] = slope(d);
+  }
+  return reduceLosses(losses, pred.shape, pred.dtype, grad, reduction, pred.size);
+}
+
+/**
+ * The L2 loss of the CNN-with-L2 assignment: half the squared error summed per example, l_i =
+ * (1/2) sum_j (pred_ij - target_ij)^2 over example i's entries (N examples along the first axis; a
+ * scalar is one example), and dl_i/dpred_i = pred_i - target_i:
+ *   "mean" (default) over the batch:  L = (1/(2N)) sum (pred - target)^2,  dL/dpred = (pred - target) / N;
+ *   "sum":  L = sum_i l_i,  dL/dpred = pred - target;  "none": the l_i, shape [N].
  * For pred [N, 1] this is exactly mseLoss / 2.
  */
-export function l2Loss(pred: Tensor, target: Tensor): { loss: number; grad: Tensor } {
+export function l2Loss<R extends Reduction = "mean">(
+  pred: Tensor,
+  target: Tensor,
+  opts?: ReductionOptions<R>,
+): LossResult<R>;
+export function l2Loss(pred: Tensor, target: Tensor, opts: ReductionOptions = {}): LossResult<Reduction> {
   checkPair(pred, target, "l2Loss");
+  // The assignment below is the mean; the other reductions need the per-example sums.
+  const reduction = reductionOf(opts, "l2Loss");
+  if (reduction !== "mean") return perExampleL2(pred, target, reduction);
   // BEGIN SOLUTION l2Loss (loss = sum (pred - target)^2 / 2N and its gradient)
   const diff = pred.sub(target);
   const n = batchSize(pred);
@@ -48,6 +92,16 @@ export function l2Loss(pred: Tensor, target: Tensor): { loss: number; grad: Tens
   for (let i = 0; i < diff.size; i++) sq += diff.data[i]! * diff.data[i]!;
   return { loss: sq / (2 * n), grad: diff.mulInPlace(1 / n) };
   // END SOLUTION
+}
+
+/** l2Loss's l_i = (1/2) ||pred_i - target_i||^2 per example, reduced ("sum" or "none"). */
+function perExampleL2(pred: Tensor, target: Tensor, reduction: Reduction): LossResult<Reduction> {
+  const diff = pred.sub(target);
+  const n = batchSize(pred);
+  const per = diff.size / n;
+  const losses = new Float64Array(n);
+  for (let i = 0; i < diff.size; i++) losses[Math.floor(i / per)] += (diff.data[i]! * diff.data[i]!) / 2;
+  return reduceLosses(losses, [n], pred.dtype, diff, reduction, n);
 }
 
 /** Euclidean distance ||a - b||_2 over all elements (the "final L2 norm" between two models' outputs). */
