@@ -40,8 +40,11 @@ export { gaussianKernel } from "./filters";
 
 export { type Reduction, type ReductionOptions, type LossResult } from "./losses/reduction";
 export { softmaxCrossEntropy } from "./losses/softmax-cross-entropy";
+export { nllLoss, type NllOptions } from "./losses/nll";
+export { bceWithLogitsLoss, type BceOptions } from "./losses/bce";
 export { hingeLoss, type HingeOptions } from "./losses/hinge";
 export { mseLoss, l2Loss, l2Distance } from "./losses/regression";
+export { l1Loss, huberLoss, smoothL1Loss, type HuberOptions, type SmoothL1Options } from "./losses/robust";
 export { l2Regularization } from "./losses/regularization";
 
 export { Optimizer, type OptimizerState } from "./optim/optimizer";

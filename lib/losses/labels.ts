@@ -4,8 +4,11 @@ import { shapeStr } from "../tensor/shape";
 /** Class labels as given by a user: integer arrays, or a one-hot Tensor [N, C]. */
 export type Labels = Int32Array | readonly number[] | Tensor;
 
-/** Validates labels against scores [N, C] and returns them as integer class indices. */
-export function classIndices(labels: Labels, n: number, c: number, where: string): Int32Array {
+/**
+ * Validates labels against scores [N, C] and returns them as integer class indices. `ignoreIndex`, when
+ * given, is accepted as a label too (outside 0..C-1 or not): the losses that take it skip those samples.
+ */
+export function classIndices(labels: Labels, n: number, c: number, where: string, ignoreIndex?: number): Int32Array {
   if (labels instanceof Tensor) {
     if (labels.ndim !== 2 || labels.shape[0] !== n || labels.shape[1] !== c) {
       throw new Error(
@@ -33,6 +36,10 @@ export function classIndices(labels: Labels, n: number, c: number, where: string
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const y = labels[i]!;
+    if (y === ignoreIndex) {
+      out[i] = y;
+      continue;
+    }
     if (!Number.isInteger(y) || y < 0 || y >= c) {
       throw new Error(`${where}: label ${y} at index ${i} is outside the ${c} classes 0..${c - 1}`);
     }
