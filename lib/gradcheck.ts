@@ -1,7 +1,7 @@
 import { Rng } from "./random";
 import { Tensor, unravel } from "./tensor/tensor";
 import { shapeStr } from "./tensor/shape";
-import type { Storage } from "./tensor/dtype";
+import type { DType, Storage } from "./tensor/dtype";
 import type { Layer } from "./layers/layer";
 
 /*
@@ -186,6 +186,10 @@ export interface GradCheckRow {
   /** "input" or a parameter name. */
   name: string;
   shape: readonly number[];
+  /**
+   * In float64, relError: max_i |a_i - b_i| / max(1e-8, |a_i| + |b_i|). In float32 (see
+   * LayerCheckReport.notes), max_i |a_i - b_i| / max_i (|a_i| + |b_i|), relative to the largest entry.
+   */
   maxRelError: number;
   threshold: number;
   ok: boolean;
@@ -194,8 +198,25 @@ export interface GradCheckRow {
 export interface LayerCheckReport {
   rows: GradCheckRow[];
   ok: boolean;
-  /** A readable table: one line a tensor, its max relative error and the threshold beside it. */
+  /** The precision the check ran in: float32 only for a layer that holds float32 parameters or buffers. */
+  dtype: DType;
+  /** Why the check departs from the float64 defaults, when it does (a float32 layer or input). */
+  notes: string[];
+  /** A readable table: one line a tensor, its max relative error and the threshold beside it; then the notes. */
   toString(): string;
+}
+
+/** Threshold of the float32 check, on the error relative to the largest gradient entry. */
+const FLOAT32_THRESHOLD = 1e-3;
+/** Step of the float32 check's fourth-order stencil: rounding error ~eps/h, truncation ~h^4. */
+const FLOAT32_STEP = 1e-2;
+
+export interface CheckLayerOptions {
+  h?: number;
+  order?: DifferenceOrder;
+  threshold?: number;
+  seed?: number;
+  checkInput?: boolean;
 }
 
 /**
@@ -204,15 +225,34 @@ export interface LayerCheckReport {
  * Defaults to the fourth-order stencil with h = 1e-3: its error (~1e-12 absolute on typical layers)
  * leaves a wide margin under the 1e-8 threshold, where the two-point rule with h = 1e-5 sits near
  * 1e-9 to 1e-8 (measured on BatchNorm and Softmax). Inputs must stay 2h = 2e-3 away from kinks.
+ *
+ * float32 cannot reach 1e-8: it keeps about 7 significant digits (eps = 2^-23 = 1.2e-7), and a
+ * difference of float32 outputs is only good to about eps/h of the output's scale. So a float32 input
+ * to a layer without float32 state is checked as a float64 copy (the layer then computes in float64);
+ * a layer with float32 parameters or buffers is checked in float32, with h = 1e-2 and each tensor's
+ * error relative to its largest entry, max |a - b| / max(|a| + |b|), against 1e-3 (correct layers give
+ * 1e-6 to 2e-5 there, a wrong formula 1e-2 or more). The report's notes say which and why.
  */
-export function checkLayer(
-  layer: Layer,
-  x: Tensor,
-  opts: { h?: number; order?: DifferenceOrder; threshold?: number; seed?: number; checkInput?: boolean } = {},
-): LayerCheckReport {
+export function checkLayer(layer: Layer, x: Tensor, opts: CheckLayerOptions = {}): LayerCheckReport {
+  const state = [...layer.parameters(), ...layer.buffers()].find((t) => t.value.dtype === "float32");
+  const float32 = state !== undefined;
+  const notes: string[] = [];
   const order = opts.order ?? 4;
-  const h = opts.h ?? (order === 4 ? 1e-3 : 1e-5);
-  const threshold = opts.threshold ?? 1e-8;
+  const h = opts.h ?? (float32 ? FLOAT32_STEP : order === 4 ? 1e-3 : 1e-5);
+  const threshold = opts.threshold ?? (float32 ? FLOAT32_THRESHOLD : 1e-8);
+  const why =
+    "float32 keeps about 7 significant digits (eps 1.2e-7), so a centred difference of float32 outputs cannot reach the float64 threshold 1e-8";
+  if (float32) {
+    notes.push(
+      `the layer is float32 (${state.name} is float32): ${why}; checked in float32 with h = ${h}, ` +
+        `each error relative to the tensor's largest entry (max |a - b| / max(|a| + |b|)) against ${threshold.toExponential(0)}; ` +
+        `for the float64 check, build the layer with { dtype: "float64" }`,
+    );
+  } else if (x.dtype === "float32") {
+    notes.push(`the input is float32: ${why}; checked on a float64 copy of it`);
+    x = x.astype("float64");
+  }
+  const error = float32 ? normwiseError : relError;
   const rng = new Rng(opts.seed ?? 0);
   const out = layer.forward(x);
   const dout = Tensor.randn(out.shape, rng, { dtype: out.dtype });
@@ -221,27 +261,41 @@ export function checkLayer(
   const rows: GradCheckRow[] = [];
   const row = (name: string, target: Tensor, grad: Tensor): void => {
     const num = numericalGradientArray(() => layer.forward(x), target, dout, h, order);
-    const err = relError(grad, num);
+    const err = error(grad, num);
     rows.push({ name, shape: target.shape, maxRelError: err, threshold, ok: err <= threshold });
   };
   if (opts.checkInput ?? true) row("input", x, dx);
   for (const p of analytic) row(p.name, p.value, p.grad);
-  return makeReport(rows);
+  return makeReport(rows, float32 ? "float32" : "float64", notes);
 }
 
-export function makeReport(rows: GradCheckRow[]): LayerCheckReport {
+/** max |a - b| / max(|a| + |b|) over a tensor: an error relative to its largest entry (NaN gives NaN). */
+function normwiseError(a: Tensor, b: Tensor): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.size; i++) {
+    const d = Math.abs(a.data[i]! - b.data[i]!);
+    if (Number.isNaN(d)) return NaN;
+    diff = Math.max(diff, d);
+    scale = Math.max(scale, Math.abs(a.data[i]!) + Math.abs(b.data[i]!));
+  }
+  return diff === 0 ? 0 : diff / Math.max(1e-8, scale);
+}
+
+export function makeReport(rows: GradCheckRow[], dtype: DType = "float64", notes: string[] = []): LayerCheckReport {
   return {
     rows,
     ok: rows.every((r) => r.ok),
+    dtype,
+    notes,
     toString(): string {
       const width = Math.max(...rows.map((r) => r.name.length), 4);
-      return rows
-        .map(
-          (r) =>
-            `${r.name.padEnd(width)} ${shapeStr(r.shape).padEnd(16)} max rel error ${r.maxRelError.toExponential(2)} ` +
-            `${r.ok ? "<=" : "> "} ${r.threshold.toExponential(0)} ${r.ok ? "ok" : "FAIL"}`,
-        )
-        .join("\n");
+      const lines = rows.map(
+        (r) =>
+          `${r.name.padEnd(width)} ${shapeStr(r.shape).padEnd(16)} max rel error ${r.maxRelError.toExponential(2)} ` +
+          `${r.ok ? "<=" : "> "} ${r.threshold.toExponential(0)} ${r.ok ? "ok" : "FAIL"}`,
+      );
+      return [...lines, ...notes.map((n) => `note: ${n}`)].join("\n");
     },
   };
 }

@@ -71,6 +71,7 @@ export {
   gradCheckSparse,
   checkLayer,
   type LayerCheckReport,
+  type CheckLayerOptions,
   type GradCheckRow,
   type DifferenceOrder,
 } from "./gradcheck";

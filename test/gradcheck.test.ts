@@ -9,10 +9,11 @@ import {
   numericalGradientArray,
   relError,
 } from "../lib/gradcheck";
-import { Layer, parameter, type Parameter } from "../lib/layers/layer";
+import { Layer } from "../lib/layers/layer";
 import { Linear } from "../lib/layers/linear";
 import { Rng } from "../lib/random";
 import { Tensor, tensor } from "../lib/tensor/tensor";
+import { WrongScale } from "./helpers/wrong-scale";
 
 /** out = x * x, but backward returns dout * x (the factor 2 is missing). */
 class WrongSquare extends Layer {
@@ -25,29 +26,6 @@ class WrongSquare extends Layer {
   backward(dout: Tensor): Tensor {
     const { x } = this.checkBackward(this.cache, dout);
     return dout.mul(x); // should be 2 x dout
-  }
-}
-
-/** out = x * s (s a per-feature scale); dx is right, but ds forgets to sum over the batch (uses row 0 only). */
-class WrongScale extends Layer {
-  readonly s: Parameter;
-  private cache: { x: Tensor; outShape: readonly number[] } | null = null;
-  constructor(features: number, rng: Rng) {
-    super();
-    this.s = parameter("s", Tensor.randn([features], rng));
-  }
-  forward(x: Tensor): Tensor {
-    const out = x.mul(this.s.value);
-    this.cache = { x, outShape: out.shape };
-    return out;
-  }
-  backward(dout: Tensor): Tensor {
-    const { x } = this.checkBackward(this.cache, dout);
-    this.s.grad.copyFrom(dout.mul(x).slice(0, 0, 1).reshape([-1])); // should be sum over axis 0
-    return dout.mul(this.s.value);
-  }
-  override parameters(): Parameter[] {
-    return [this.s];
   }
 }
 
