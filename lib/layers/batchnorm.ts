@@ -1,4 +1,5 @@
 import { kernels, type ChannelReduceArgs } from "../kernels/kernels";
+import { outsideArena } from "../tensor/arena";
 import { Tensor } from "../tensor/tensor";
 import { shapeStr } from "../tensor/shape";
 import type { DType, Storage } from "../tensor/dtype";
@@ -67,8 +68,9 @@ abstract class BatchNorm<A extends boolean> extends Layer {
     this.beta = (this.affine?.beta ?? null) as AffineParameter<A>;
     this.scale = this.affine?.gamma.value ?? Tensor.zerosForKernels([features], opts.dtype).fill(1);
     this.shift = this.affine?.beta.value ?? Tensor.zerosForKernels([features], opts.dtype);
-    this.runningMean = Tensor.zeros([features], opts.dtype);
-    this.runningVar = Tensor.ones([features], opts.dtype);
+    // State that outlives every step: never from a step arena, even for a layer built inside one.
+    this.runningMean = outsideArena(() => Tensor.zeros([features], opts.dtype));
+    this.runningVar = outsideArena(() => Tensor.ones([features], opts.dtype));
   }
 
   forward(x: Tensor): Tensor {
