@@ -211,11 +211,17 @@ const FLOAT32_THRESHOLD = 1e-3;
 /** Step of the float32 check's fourth-order stencil: rounding error ~eps/h, truncation ~h^4. */
 const FLOAT32_STEP = 1e-2;
 
+/** checkLayer's options; each default depends on the precision (see checkLayer). */
 export interface CheckLayerOptions {
+  /** Step of the differences (float64: 1e-3 for order 4, 1e-5 for order 2; float32: 1e-2). */
   h?: number;
+  /** 4 (default): the five-point stencil; 2: the two-point one. */
   order?: DifferenceOrder;
+  /** Largest error that passes (float64: 1e-8; float32: 1e-3, on the error relative to the largest entry). */
   threshold?: number;
+  /** Seed of the random upstream gradient (default 0). */
   seed?: number;
+  /** Whether to check dL/d(input) too (default true). */
   checkInput?: boolean;
 }
 

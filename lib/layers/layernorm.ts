@@ -4,6 +4,7 @@ import { Tensor } from "../tensor/tensor";
 import { affineParameters, type Affine, type AffineParameter } from "./affine";
 import { Layer, type Parameter } from "./layer";
 
+/** LayerNorm's options (PyTorch's names). */
 export interface LayerNormOptions<A extends boolean = boolean> {
   /** Added to the variance before the square root (default 1e-5); must be > 0. */
   eps?: number;

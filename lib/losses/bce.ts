@@ -3,6 +3,7 @@ import { Tensor } from "../tensor/tensor";
 import { checkPair } from "./regression";
 import { reduceLosses, reductionOf, type LossResult, type Reduction, type ReductionOptions } from "./reduction";
 
+/** bceWithLogitsLoss's options: the reduction and the positive weight. */
 export interface BceOptions<R extends Reduction = Reduction> extends ReductionOptions<R> {
   /**
    * Weight p of the positive term, PyTorch's `pos_weight`: a number, or a tensor that broadcasts to the

@@ -2,6 +2,7 @@ import { Tensor } from "../tensor/tensor";
 import { checkScores, classIndices, type Labels } from "./labels";
 import { reduceLosses, reductionOf, type LossResult, type Reduction, type ReductionOptions } from "./reduction";
 
+/** hingeLoss's options: the reduction and the margin. */
 export interface HingeOptions<R extends Reduction = Reduction> extends ReductionOptions<R> {
   /** The margin Delta (default 1), >= 0. */
   margin?: number;

@@ -2,6 +2,7 @@ import { Tensor } from "../tensor/tensor";
 import { checkScores, classIndices, type Labels } from "./labels";
 import { reduceLosses, reductionOf, type LossResult, type Reduction, type ReductionOptions } from "./reduction";
 
+/** nllLoss's options: the reduction, class weights and an ignored label. */
 export interface NllOptions<R extends Reduction = Reduction> extends ReductionOptions<R> {
   /** A weight per class, w_c >= 0 (default all 1): PyTorch's `weight`. A Tensor [C] or C numbers. */
   weight?: Tensor | readonly number[];

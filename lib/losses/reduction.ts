@@ -21,6 +21,7 @@ export interface LossResult<R extends Reduction = "mean"> {
   grad: Tensor;
 }
 
+/** The option every loss takes (some take more). */
 export interface ReductionOptions<R extends Reduction = Reduction> {
   /** "mean" (default), "sum" or "none": see Reduction. */
   reduction?: R;

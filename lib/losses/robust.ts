@@ -20,6 +20,7 @@ export function l1Loss(pred: Tensor, target: Tensor, opts: ReductionOptions = {}
   return elementwiseLoss(pred, target, opts, "l1Loss", Math.abs, Math.sign);
 }
 
+/** huberLoss's options: the reduction and delta. */
 export interface HuberOptions<R extends Reduction = Reduction> extends ReductionOptions<R> {
   /** Where the loss turns from quadratic to linear (default 1), > 0. */
   delta?: number;
@@ -49,6 +50,7 @@ export function huberLoss(pred: Tensor, target: Tensor, opts: HuberOptions = {})
   );
 }
 
+/** smoothL1Loss's options: the reduction and beta. */
 export interface SmoothL1Options<R extends Reduction = Reduction> extends ReductionOptions<R> {
   /** Where the loss turns from quadratic to linear (default 1), >= 0; 0 gives l1Loss. */
   beta?: number;
