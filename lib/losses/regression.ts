@@ -82,26 +82,21 @@ export function l2Loss<R extends Reduction = "mean">(
 ): LossResult<R>;
 export function l2Loss(pred: Tensor, target: Tensor, opts: ReductionOptions = {}): LossResult<Reduction> {
   checkPair(pred, target, "l2Loss");
-  // The assignment below is the mean; the other reductions need the per-example sums.
   const reduction = reductionOf(opts, "l2Loss");
-  if (reduction !== "mean") return perExampleL2(pred, target, reduction);
-  // BEGIN SOLUTION l2Loss (loss = sum (pred - target)^2 / 2N and its gradient)
-  const diff = pred.sub(target);
   const n = batchSize(pred);
-  let sq = 0;
-  for (let i = 0; i < diff.size; i++) sq += diff.data[i]! * diff.data[i]!;
-  return { loss: sq / (2 * n), grad: diff.mulInPlace(1 / n) };
-  // END SOLUTION
+  const { losses, grad } = l2PerExample(pred, target, n);
+  return reduceLosses(losses, [n], pred.dtype, grad, reduction, n);
 }
 
-/** l2Loss's l_i = (1/2) ||pred_i - target_i||^2 per example, reduced ("sum" or "none"). */
-function perExampleL2(pred: Tensor, target: Tensor, reduction: Reduction): LossResult<Reduction> {
+/** The per-example l_i = (1/2) ||pred_i - target_i||^2 and their gradients dl_i/dpred_i = pred_i - target_i. */
+function l2PerExample(pred: Tensor, target: Tensor, n: number): { losses: Float64Array; grad: Tensor } {
+  // BEGIN SOLUTION l2Loss (per example l_i = ||pred_i - target_i||^2 / 2 and dl_i/dpred_i = pred_i - target_i)
   const diff = pred.sub(target);
-  const n = batchSize(pred);
-  const per = diff.size / n;
+  const perExample = diff.size / n;
   const losses = new Float64Array(n);
-  for (let i = 0; i < diff.size; i++) losses[Math.floor(i / per)] += (diff.data[i]! * diff.data[i]!) / 2;
-  return reduceLosses(losses, [n], pred.dtype, diff, reduction, n);
+  for (let j = 0; j < diff.size; j++) losses[Math.floor(j / perExample)] += (diff.data[j]! * diff.data[j]!) / 2;
+  return { losses, grad: diff };
+  // END SOLUTION
 }
 
 /** Euclidean distance ||a - b||_2 over all elements (the "final L2 norm" between two models' outputs). */

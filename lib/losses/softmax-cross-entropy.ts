@@ -20,30 +20,21 @@ export function softmaxCrossEntropy(
   labels: Labels,
   opts: ReductionOptions = {},
 ): LossResult<Reduction> & { probs: Tensor } {
-  const [n, c] = checkScores(logits, "softmaxCrossEntropy");
-  const y = classIndices(labels, n, c, "softmaxCrossEntropy");
-  // The assignment below is the mean; the other reductions need the per-sample losses.
+  const [n] = checkScores(logits, "softmaxCrossEntropy");
+  const y = classIndices(labels, n, logits.shape[1]!, "softmaxCrossEntropy");
   const reduction = reductionOf(opts, "softmaxCrossEntropy");
-  if (reduction !== "mean") return perSampleCrossEntropy(logits, y, reduction);
-  // BEGIN SOLUTION softmaxCrossEntropy (stable loss and dL/dlogits = (softmax - onehot) / N)
-  const { probs, lse } = softmaxRows(logits);
-  let loss = 0;
-  for (let i = 0; i < n; i++) loss += lse[i]! - logits.data[i * c + y[i]!]!;
-  const grad = probs.clone();
-  const g = grad.data;
-  for (let i = 0; i < n; i++) g[i * c + y[i]!]! -= 1;
-  grad.mulInPlace(1 / n);
-  return { loss: loss / n, grad, probs };
-  // END SOLUTION
+  const { losses, grad, probs } = crossEntropyPerSample(logits, y);
+  return { ...reduceLosses(losses, [n], logits.dtype, grad, reduction, n), probs };
 }
 
-/** softmaxCrossEntropy's l_i = lse_i - s[i, y_i] per sample, reduced ("sum" or "none"). */
-function perSampleCrossEntropy(
-  logits: Tensor,
-  y: Int32Array,
-  reduction: Reduction,
-): LossResult<Reduction> & { probs: Tensor } {
+/**
+ * The per-sample losses l_i = -log softmax(s_i)[y_i] = lse_i - s[i, y_i] (lse_i: the row's
+ * log-sum-exp, so a probability that rounds to zero never reaches a log), their gradients
+ * dl_i/ds_i = softmax(s_i) - onehot(y_i) as the rows of `grad`, and the probabilities.
+ */
+function crossEntropyPerSample(logits: Tensor, y: Int32Array): { losses: Float64Array; grad: Tensor; probs: Tensor } {
   const [n, c] = logits.shape as [number, number];
+  // BEGIN SOLUTION softmaxCrossEntropy (per sample l_i = lse_i - s[i, y_i] and dl_i/ds_i = softmax(s_i) - onehot(y_i))
   const { probs, lse } = softmaxRows(logits);
   const losses = new Float64Array(n);
   const grad = probs.clone();
@@ -51,5 +42,6 @@ function perSampleCrossEntropy(
     losses[i] = lse[i]! - logits.data[i * c + y[i]!]!;
     grad.data[i * c + y[i]!]! -= 1;
   }
-  return { ...reduceLosses(losses, [n], logits.dtype, grad, reduction, n), probs };
+  return { losses, grad, probs };
+  // END SOLUTION
 }
