@@ -155,10 +155,10 @@ describe("autograder", function () {
     before(async () => {
       mkdirSync(dir, { recursive: true });
       variant(dir, "syntax-error", "layers/linear.ts", (s) =>
-        s.replace("const n = x.shape[0]!;", "const n = x.shape[0]!; const = ;"),
+        s.replace("const out = x.matmul(this.weight.value);", "const out = x.matmul(this.weight.value); const = ;"),
       );
       variant(dir, "type-error", "layers/conv2d.ts", (s) =>
-        s.replace("const n = x.shape[0]!;", 'const n: number = "many";'),
+        s.replace("const F = this.outChannels;", 'const F: number = "many";'),
       );
       // replaceAll: l2Loss is declared twice (its typed overload, then the implementation).
       variant(dir, "missing-export", "losses/regression.ts", (s) =>
@@ -170,12 +170,14 @@ describe("autograder", function () {
       variant(dir, "nan", "losses/regression.ts", (s) =>
         s.replace("return { losses, grad: diff };", "return { losses, grad: diff.mulInPlace(NaN) };"),
       );
-      variant(dir, "wrong-shape", "layers/linear.ts", (s) => s.replace("return dx;", "return dx.T;"));
+      variant(dir, "wrong-shape", "layers/linear.ts", (s) =>
+        s.replace("return dout.matmul(this.weight.value.T);", "return dout.matmul(this.weight.value.T).T;"),
+      );
       variant(dir, "relu-mask", "layers/activations.ts", (s) =>
         s.replace(/(BEGIN SOLUTION ReLU backward.*\n)[^]*?(\s*\/\/ END SOLUTION)/, "$1    dx.set(dout);$2"),
       );
       variant(dir, "infinite-loop", "layers/conv2d.ts", (s) =>
-        s.replace("const n = x.shape[0]!;", "const n = x.shape[0]!;\n    while (n >= 0) { /* spin */ }"),
+        s.replace("const F = this.outChannels;", "const F = this.outChannels;\n    while (F >= 0) { /* spin */ }"),
       );
       variant(dir, "memory-bomb", "losses/softmax-cross-entropy.ts", (s) =>
         s.replace(
@@ -197,14 +199,14 @@ describe("autograder", function () {
       );
       variant(dir, "forges-results", "layers/linear.ts", (s) =>
         s.replace(
-          "const n = x.shape[0]!;",
-          `require("fs").writeFileSync(${JSON.stringify(join(dir, "forged-results.json"))}, '{"score": 100}');\n    const n = x.shape[0]!;`,
+          "const out = x.matmul(this.weight.value);",
+          `require("fs").writeFileSync(${JSON.stringify(join(dir, "forged-results.json"))}, '{"score": 100}');\n    const out = x.matmul(this.weight.value);`,
         ),
       );
       variant(dir, "spawns", "layers/conv2d.ts", (s) =>
         s.replace(
-          "const n = x.shape[0]!;",
-          'require("child_process").execSync("echo hi");\n    const n = x.shape[0]!;',
+          "const F = this.outChannels;",
+          'require("child_process").execSync("echo hi");\n    const F = this.outChannels;',
         ),
       );
       variant(dir, "starts-worker", "losses/regression.ts", (s) =>

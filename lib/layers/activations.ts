@@ -1,8 +1,11 @@
-import { kernels } from "../kernels/kernels";
 import type { Storage } from "../tensor/dtype";
 import { sigmoid, Tensor } from "../tensor/tensor";
 import { shapeStr } from "../tensor/shape";
 import { Layer } from "./layer";
+// BEGIN INSTRUCTOR ONLY
+import { kernels } from "../kernels/kernels";
+import { fastPath } from "./fast/mode";
+// END INSTRUCTOR ONLY
 
 /**
  * Elementwise activations. Each keeps in its cache what its derivative needs:
@@ -48,17 +51,20 @@ abstract class Elementwise extends Layer {
 }
 
 export class ReLU extends Elementwise {
-  // The hidden activation of most networks, so its loops are kernels that may run as SIMD passes
-  // (lib/kernels/reference.ts has them as plain loops: out[i] = x[i] > 0 ? x[i] : 0, and
-  // dx[i] = dout[i] * (x[i] > 0 ? 1 : 0)).
   protected mapValues(x: Storage, out: Storage): void {
+    // BEGIN INSTRUCTOR ONLY fast path: a SIMD pass in the wasm memory, with the loop's bits
+    if (fastPath()) return kernels().relu(x, out);
+    // END INSTRUCTOR ONLY
     // BEGIN SOLUTION ReLU forward (out = max(0, x) entry by entry)
-    kernels().relu(x, out);
+    for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
     // END SOLUTION
   }
   protected mapGradients(x: Storage, dout: Storage, dx: Storage): void {
+    // BEGIN INSTRUCTOR ONLY fast path: a SIMD pass in the wasm memory, with the loop's bits
+    if (fastPath()) return kernels().reluBackward(x, dout, dx);
+    // END INSTRUCTOR ONLY
     // BEGIN SOLUTION ReLU backward (dx = dout where x > 0, else 0: the ReLU mask)
-    kernels().reluBackward(x, dout, dx);
+    for (let i = 0; i < dx.length; i++) dx[i] = dout[i]! * (x[i]! > 0 ? 1 : 0);
     // END SOLUTION
   }
 }

@@ -1,10 +1,14 @@
-import { conv2dBackward, conv2dForward } from "../kernels/conv";
 import { convOutputSize, type ConvGeometry } from "../kernels/kernels";
 import { Rng } from "../random";
-import { allocatePersistent, type DType, type Storage } from "../tensor/dtype";
+import type { DType } from "../tensor/dtype";
+import { col2im, im2col, type WindowSpec } from "../tensor/im2col";
 import { shapeStr } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
 import { Layer, parameter, skippedInputGrad, type Parameter } from "./layer";
+// BEGIN INSTRUCTOR ONLY
+import { convBackwardFast, convForwardFast, ConvWorkspace, type ConvParts } from "./fast/conv2d";
+import { fastPath } from "./fast/mode";
+// END INSTRUCTOR ONLY
 
 /** A size for both spatial axes, or [height, width]. */
 export type Pair = number | readonly [number, number];
@@ -39,11 +43,10 @@ export function pair(v: Pair, what: string, min: number): [number, number] {
  * 2-D convolution (cross-correlation, as in every framework) on x [N, C, H, W] with weights
  * W [F, C, kh, kw] and bias b [F], giving out [N, F, Ho, Wo], Ho = floor((H + 2 ph - kh) / sh) + 1:
  *   out[n, f, i, j] = b[f] + sum_{c,u,v} W[f, c, u, v] x[n, c, i sh + u - ph, j sw + v - pw]   (zero padding).
- * Each image is unrolled by im2col into cols_n [C*kh*kw, Ho*Wo], so
+ * Each image is unrolled by im2col into cols_n [C*kh*kw, Ho*Wo], so, with W seen as [F, C*kh*kw],
  *   out_n = W cols_n + b          ([F, C*kh*kw] x [C*kh*kw, Ho*Wo] = [F, Ho*Wo], already NCHW order)
  *   dW = sum_n dout_n cols_n^T,  db[f] = sum_{n,i,j} dout[n, f, i, j],
  *   dcols_n = W^T dout_n,  dx_n = col2im(dcols_n)   (col2im is the adjoint of im2col).
- * The loop over images lives in lib/kernels/conv.ts, so faster kernels can run a whole batch at once.
  */
 export class Conv2d extends Layer {
   readonly weight: Parameter;
@@ -52,8 +55,6 @@ export class Conv2d extends Layer {
   readonly stride: [number, number];
   readonly padding: [number, number];
   private cache: { x: Tensor; g: ConvGeometry; outShape: readonly number[] } | null = null;
-  /** One scratch buffer for cols (and dcols in backward), reused across calls and images. */
-  private workspace: Storage | null = null;
 
   constructor(
     readonly inChannels: number,
@@ -139,58 +140,68 @@ export class Conv2d extends Layer {
     };
   }
 
+  /** The window im2col and col2im slide over each image. */
+  get window(): WindowSpec {
+    return { kernel: this.kernelSize, stride: this.stride, padding: this.padding };
+  }
+
   forward(x: Tensor): Tensor {
     const g = this.geometry(x);
     this.checkDtype(x, "forward", "input");
     x.assertNoNaN("Conv2d.forward input");
+    this.cache = { x, g, outShape: [x.shape[0]!, this.outChannels, g.outH, g.outW] };
+    // BEGIN INSTRUCTOR ONLY fast path: the whole batch in one kernel call (lib/kernels/conv.ts)
+    if (fastPath()) return convForwardFast(this.fastParts(), x, g);
+    // END INSTRUCTOR ONLY
     // BEGIN SOLUTION Conv2d.forward (im2col each image, then out_n = W cols_n + b)
-    const n = x.shape[0]!;
-    const out = Tensor.zeros([n, this.outChannels, g.outH, g.outW], x.dtype);
-    conv2dForward({
-      x: x.data,
-      n,
-      g,
-      filters: this.outChannels,
-      weight: this.weight.value.data,
-      bias: this.bias?.value.data ?? null,
-      out: out.data,
-      workspace: this.scratch(g.channels * g.kernelH * g.kernelW * g.outH * g.outW, x.dtype),
-    });
-    this.cache = { x, g, outShape: out.shape };
+    const F = this.outChannels;
+    const W = this.weight.value.reshape([F, -1]); // [F, C kh kw]
+    const out = Tensor.zeros([x.shape[0]!, F, g.outH, g.outW], x.dtype);
+    for (let n = 0; n < x.shape[0]!; n++) {
+      const cols = im2col(batchItem(x, n), this.window); // [C kh kw, Ho Wo]
+      let y = W.matmul(cols); // [F, Ho Wo]
+      if (this.bias !== null) y = y.add(this.bias.value.reshape([F, 1]));
+      batchItem(out, n).copyFrom(y.reshape([F, g.outH, g.outW]));
+    }
     return out;
     // END SOLUTION
   }
 
   backward(dout: Tensor): Tensor {
-    // BEGIN SOLUTION Conv2d.backward (dW = sum_n dout_n cols_n^T, db = sums of dout, dx = col2im(W^T dout_n))
     const { x, g } = this.checkBackward(this.cache, dout);
     this.checkDtype(dout, "backward", "upstream gradient");
-    // dx is skipped when nothing needs it (the layer's input is the data).
-    const dx = this.inputGrad ? Tensor.zerosLike(x) : null;
-    conv2dBackward({
-      x: x.data,
-      n: x.shape[0]!,
-      g,
-      filters: this.outChannels,
-      weight: this.weight.value.data,
-      dout: dout.data,
-      dWeight: this.weight.grad.data,
-      dBias: this.bias?.grad.data ?? null,
-      dx: dx?.data ?? null,
-      workspace: this.scratch(2 * g.channels * g.kernelH * g.kernelW * g.outH * g.outW, x.dtype),
-    });
-    return dx ?? skippedInputGrad(x.dtype);
+    // BEGIN INSTRUCTOR ONLY fast path: the whole batch in one kernel call (lib/kernels/conv.ts)
+    if (fastPath()) return convBackwardFast(this.fastParts(), x, g, dout, this.inputGrad);
+    // END INSTRUCTOR ONLY
+    // BEGIN SOLUTION Conv2d.backward: parameter gradients (dW = sum_n dout_n cols_n^T, db[f] = sum of dout[:, f])
+    const F = this.outChannels;
+    const dW = Tensor.zeros([F, this.weight.value.size / F], x.dtype); // [F, C kh kw]
+    for (let n = 0; n < x.shape[0]!; n++) {
+      const cols = im2col(batchItem(x, n), this.window); // [C kh kw, Ho Wo]
+      dW.addInPlace(batchItem(dout, n).reshape([F, -1]).matmul(cols.T));
+    }
+    this.weight.grad.copyFrom(dW.reshape(this.weight.value.shape));
+    if (this.bias !== null) this.bias.grad.copyFrom(dout.sum([0, 2, 3]));
+    // END SOLUTION
+    // The model's first layer: its input is the data, whose gradient nothing needs (Layer.inputGrad).
+    if (!this.inputGrad) return skippedInputGrad(x.dtype);
+    // BEGIN SOLUTION Conv2d.backward: input gradient (dx_n = col2im(W^T dout_n))
+    const Wt = this.weight.value.reshape([this.outChannels, -1]).T; // [C kh kw, F]
+    const dx = Tensor.zerosLike(x);
+    for (let n = 0; n < x.shape[0]!; n++) {
+      const dcols = Wt.matmul(batchItem(dout, n).reshape([this.outChannels, -1])); // [C kh kw, Ho Wo]
+      batchItem(dx, n).copyFrom(col2im(dcols, x.shape.slice(1), this.window));
+    }
+    return dx;
     // END SOLUTION
   }
 
-  /** The reused scratch buffer, grown (or re-typed) when a call needs more than it holds. */
-  private scratch(length: number, dtype: DType): Storage {
-    const w = this.workspace;
-    if (w === null || w.length < length || w instanceof Float64Array !== (dtype === "float64")) {
-      this.workspace = allocatePersistent(dtype, length); // kept across steps: never from a step arena
-    }
-    return this.workspace!.subarray(0, length);
+  // BEGIN INSTRUCTOR ONLY
+  private readonly workspace = new ConvWorkspace();
+  private fastParts(): ConvParts {
+    return { weight: this.weight, bias: this.bias, outChannels: this.outChannels, workspace: this.workspace };
   }
+  // END INSTRUCTOR ONLY
 
   /** gemm needs one element type: a float32 input to a float64 layer (or back) must be converted first. */
   private checkDtype(t: Tensor, method: string, what: string): void {
@@ -214,6 +225,12 @@ export class Conv2d extends Layer {
       `padding ${this.padding.join(",")}${this.bias === null ? ", no bias" : ""})`
     );
   }
+}
+
+/** Item n of a batch [N, ...] (cs231n's x[n]): a view of the batch's storage, so writing to it writes the batch. */
+function batchItem(batch: Tensor, n: number): Tensor {
+  const size = batch.size / batch.shape[0]!;
+  return new Tensor(batch.data.subarray(n * size, (n + 1) * size), batch.shape.slice(1));
 }
 
 function initWeights(shape: number[], fanIn: number, init: Conv2dInit, rng: Rng, dtype: DType | undefined): Tensor {

@@ -1,9 +1,12 @@
-import { kernels } from "../kernels/kernels";
 import type { DType } from "../tensor/dtype";
 import { Tensor } from "../tensor/tensor";
 import { shapeStr } from "../tensor/shape";
 import { Rng } from "../random";
 import { Layer, parameter, skippedInputGrad, type Parameter } from "./layer";
+// BEGIN INSTRUCTOR ONLY
+import { linearBackwardFast, linearForwardFast } from "./fast/linear";
+import { fastPath } from "./fast/mode";
+// END INSTRUCTOR ONLY
 
 export interface LinearOptions {
   /** Weight initialisation: "he" (default, std sqrt(2/in)), "xavier" (std sqrt(1/in)), or a fixed std. */
@@ -38,85 +41,30 @@ export class Linear extends Layer {
   forward(x: Tensor): Tensor {
     this.checkInput(x, [-1, this.inFeatures], "batch x inFeatures");
     this.checkDtype(x, "forward", "input");
-    // BEGIN SOLUTION Linear.forward (out = x W + b; cache what backward needs)
-    const n = x.shape[0]!;
-    const out = Tensor.zeros([n, this.outFeatures], x.dtype);
-    if (this.bias !== null) {
-      // Seed every row with the bias, then accumulate x W on top (beta = 1).
-      for (let i = 0; i < n; i++) out.data.set(this.bias.value.data, i * this.outFeatures);
-    }
-    kernels().gemm({
-      transA: false,
-      transB: false,
-      m: n,
-      n: this.outFeatures,
-      k: this.inFeatures,
-      alpha: 1,
-      a: x.data,
-      aOffset: 0,
-      lda: this.inFeatures,
-      b: this.weight.value.data,
-      bOffset: 0,
-      ldb: this.outFeatures,
-      beta: this.bias === null ? 0 : 1,
-      c: out.data,
-      cOffset: 0,
-      ldc: this.outFeatures,
-    });
-    this.cache = { x, outShape: out.shape };
-    return out;
+    this.cache = { x, outShape: [x.shape[0]!, this.outFeatures] };
+    // BEGIN INSTRUCTOR ONLY fast path: one gemm on the kernels, the bias seeded into the output
+    if (fastPath()) return linearForwardFast(x, this.weight.value, this.bias?.value ?? null);
+    // END INSTRUCTOR ONLY
+    // BEGIN SOLUTION Linear.forward (out = x W + b, with b added to every row; a layer may have no bias)
+    const out = x.matmul(this.weight.value);
+    return this.bias === null ? out : out.add(this.bias.value);
     // END SOLUTION
   }
 
   backward(dout: Tensor): Tensor {
-    // BEGIN SOLUTION Linear.backward (dW = x^T dout, db = column sums of dout, dx = dout W^T)
     const { x } = this.checkBackward(this.cache, dout);
     this.checkDtype(dout, "backward", "upstream gradient");
-    const n = x.shape[0]!;
-    const k = kernels();
-    // dW = x^T dout
-    k.gemm({
-      transA: true,
-      transB: false,
-      m: this.inFeatures,
-      n: this.outFeatures,
-      k: n,
-      alpha: 1,
-      a: x.data,
-      aOffset: 0,
-      lda: this.inFeatures,
-      b: dout.data,
-      bOffset: 0,
-      ldb: this.outFeatures,
-      beta: 0,
-      c: this.weight.grad.data,
-      cOffset: 0,
-      ldc: this.outFeatures,
-    });
-    // db = column sums of dout
-    if (this.bias !== null) k.columnSums(dout.data, n, this.outFeatures, this.bias.grad.data);
-    // dx = dout W^T (skipped when nothing needs it: the layer's input is the data)
+    // BEGIN INSTRUCTOR ONLY fast path: the same products with the transposes folded into the gemm
+    if (fastPath()) return linearBackwardFast(x, dout, this.weight, this.bias, this.inputGrad);
+    // END INSTRUCTOR ONLY
+    // BEGIN SOLUTION Linear.backward: parameter gradients (weight.grad = x^T dout, bias.grad = column sums of dout)
+    this.weight.grad.copyFrom(x.T.matmul(dout));
+    if (this.bias !== null) this.bias.grad.copyFrom(dout.sum(0));
+    // END SOLUTION
+    // The model's first layer: its input is the data, whose gradient nothing needs (Layer.inputGrad).
     if (!this.inputGrad) return skippedInputGrad(x.dtype);
-    const dx = Tensor.zeros(x.shape, x.dtype);
-    k.gemm({
-      transA: false,
-      transB: true,
-      m: n,
-      n: this.inFeatures,
-      k: this.outFeatures,
-      alpha: 1,
-      a: dout.data,
-      aOffset: 0,
-      lda: this.outFeatures,
-      b: this.weight.value.data,
-      bOffset: 0,
-      ldb: this.outFeatures,
-      beta: 0,
-      c: dx.data,
-      cOffset: 0,
-      ldc: this.inFeatures,
-    });
-    return dx;
+    // BEGIN SOLUTION Linear.backward: input gradient (dx = dout W^T)
+    return dout.matmul(this.weight.value.T);
     // END SOLUTION
   }
 
