@@ -103,6 +103,8 @@ export function releaseSource(
     if (c.region !== null && keep(c.region.what)) out.push(...lines.slice(c.begin, c.end - 1));
     else if (c.region !== null) out.push(...stubLines(BEGIN.exec(lines[c.begin - 1]!)![1]!, c.region.what));
     i = c.end;
+    // A block that stood between blank lines leaves one blank line, not two.
+    if (c.region === null && out.length > 0 && out[out.length - 1]!.trim() === "" && lines[i]?.trim() === "") i++;
   }
   out.push(...lines.slice(i));
   return { source: out.join("\n"), regions, blocks };

@@ -1,25 +1,54 @@
 // Builds the student kit from the full (instructor) repository:
 //   npm run release -- [--out dist/student-kit]
-// Solution regions become "not implemented" stubs, solution notebook cells are stubbed and every
-// output is cleared, and hidden tests and answer fixtures are left out.
+// Solution regions become "not implemented" stubs, instructor-only blocks and files are left out (with
+// the imports only they used), notebook outputs are cleared, hidden cases stay here, and the kit gets
+// its own README, package scripts and `npm test` (grading/student-test.ts).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { stripSolutions, type Region } from "./markers";
+import { dirname, join, posix, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import ts from "typescript";
 import { publicFixture, type FixtureFile } from "./fixtures";
+import { isInstructorOnlyFile, releaseSource, type Region } from "./markers";
+import { NOTEBOOKS, partOfStub, PARTS } from "./parts";
+import { findStubs } from "./stubs";
+import { pruneUnusedImports } from "./unused-imports";
 
 export const ROOT = resolve(__dirname, "..");
 
-/** Paths (relative, "/"-separated) that never go to students. */
+/**
+ * Paths (relative, "/"-separated) that never go to students, besides files marked INSTRUCTOR ONLY:
+ * what needs the solutions (the instructor's tests, the bench, the report and its results), what
+ * generates or holds hidden cases, and the AssemblyScript sources of the kernels (the answer kernels
+ * among them; the kit ships the built .wasm).
+ */
+const INSTRUCTOR_PATHS = [
+  ".ci/",
+  "bench/",
+  "report/",
+  "RESULTS.md",
+  "test/",
+  ".mocharc.json",
+  "eslint.config.mjs",
+  "wasm/",
+  "scripts/build-wasm.js",
+  "grading/specs/",
+  "grading/release.ts",
+  "grading/markers.ts",
+  "grading/make-fixtures.ts",
+  "grading/gradescope.ts",
+  "grading/bench.ts",
+  "grading/student-readme.md",
+];
+
+/** The package scripts the kit keeps (the others need what the kit does not have). */
+export const KIT_SCRIPTS = ["start", "test", "typecheck", "check", "download", "kernel:install", "notebooks"];
+
+/** The kit's `npm test`: type-checks, then the public checks with stubs counted as work left. */
+const KIT_TEST = "npm run typecheck && tsx grading/student-test.ts";
+
 export function isInstructorOnly(path: string): boolean {
-  return (
-    path.startsWith("grading/specs/") || // case generators, hidden cases included
-    path.startsWith(".ci/") ||
-    path === "grading/release.ts" ||
-    path === "grading/make-fixtures.ts" ||
-    path === "grading/gradescope.ts" ||
-    path.startsWith("test/grading") // the grader's own tests use the answers
-  );
+  return INSTRUCTOR_PATHS.some((p) => (p.endsWith("/") ? path.startsWith(p) : path === p));
 }
 
 export interface StubRecord {
@@ -41,27 +70,29 @@ interface NotebookJson {
 
 function releaseNotebook(text: string, file: string, stubs: StubRecord[]): string {
   const nb = JSON.parse(text) as NotebookJson;
-  nb.cells = nb.cells.map((cell, i) => {
-    if (cell.cell_type !== "code") return cell;
-    const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
-    let released = source;
-    if (cell.metadata.tags?.includes("solution")) {
-      const what = `cell ${i + 1} of ${file}`;
-      released = `// YOUR CODE HERE\nthrow new Error(${JSON.stringify(`not implemented: ${what}`)});`;
-      stubs.push({ file, line: i + 1, what });
-    } else {
-      const r = stripSolutions(source, `${file} cell ${i + 1}`);
-      released = r.source;
-      stubs.push(...r.regions.map((g: Region) => ({ file, line: i + 1, what: g.what })));
-    }
-    const lines = released.split("\n");
-    return {
-      ...cell,
-      source: lines.map((l, k) => (k < lines.length - 1 ? `${l}\n` : l)),
-      outputs: [],
-      execution_count: null,
-    };
-  });
+  nb.cells = nb.cells
+    .filter((cell) => !cell.metadata.tags?.includes("instructor"))
+    .map((cell, i) => {
+      if (cell.cell_type !== "code") return cell;
+      const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+      let released = source;
+      if (cell.metadata.tags?.includes("solution")) {
+        const what = `cell ${i + 1} of ${file}`;
+        released = `// YOUR CODE HERE\nthrow new Error(${JSON.stringify(`not implemented: ${what}`)});`;
+        stubs.push({ file, line: i + 1, what });
+      } else {
+        const r = releaseSource(source, `${file} cell ${i + 1}`);
+        released = r.source;
+        stubs.push(...r.regions.map((g: Region) => ({ file, line: i + 1, what: g.what })));
+      }
+      const lines = released.split("\n");
+      return {
+        ...cell,
+        source: lines.map((l, k) => (k < lines.length - 1 ? `${l}\n` : l)),
+        outputs: [],
+        execution_count: null,
+      };
+    });
   return JSON.stringify(nb, null, 1) + "\n";
 }
 
@@ -71,17 +102,100 @@ export function trackedFiles(root = ROOT): string[] {
     .filter((f) => f !== "" && existsSync(join(root, f)));
 }
 
+/** A source file as the kit has it: stubs, no instructor-only blocks, no imports only they used. */
+export function releaseCode(source: string, file: string): { source: string; regions: Region[] } {
+  const r = releaseSource(source, file);
+  if (r.regions.length === 0 && r.blocks.length === 0) return { source, regions: [] };
+  return { source: pruneUnusedImports(r.source, file).source, regions: r.regions };
+}
+
+/** The kit's package.json: its own test, no script whose files stay here, no instructor-only type-check. */
+function kitPackage(text: string): string {
+  const pkg = JSON.parse(text) as { scripts: Record<string, string> };
+  const scripts: Record<string, string> = {};
+  for (const name of KIT_SCRIPTS) if (pkg.scripts[name] !== undefined) scripts[name] = pkg.scripts[name]!;
+  scripts.typecheck = scripts
+    .typecheck!.split(" && ")
+    .filter((c) => !c.includes(".ci/"))
+    .join(" && ");
+  scripts.test = KIT_TEST;
+  pkg.scripts = scripts;
+  return JSON.stringify(pkg, null, 2) + "\n";
+}
+
+/** The kit's tsconfig: only its folders, and unused names allowed (a stub leaves parameters unused). */
+function kitTsconfig(text: string, shipped: readonly string[]): string {
+  const cfg = JSON.parse(text) as { compilerOptions: Record<string, unknown>; include: string[] };
+  cfg.compilerOptions.noUnusedLocals = false;
+  cfg.compilerOptions.noUnusedParameters = false;
+  cfg.compilerOptions.types = ["node"];
+  cfg.include = cfg.include.filter((pattern) => shipped.some((f) => f.startsWith(pattern.split("/")[0]! + "/")));
+  return JSON.stringify(cfg, null, 2) + "\n";
+}
+
+/** Every relative import of a shipped file must resolve to a shipped file: names the first that does not. */
+function checkImports(out: string, shipped: readonly string[]): void {
+  const set = new Set(shipped);
+  for (const file of shipped) {
+    if (!/\.(ts|js|mjs|cjs)$/.test(file)) continue;
+    // The compiler's own scan: imports, exports and require() calls, never comments or strings.
+    const imported = ts.preProcessFile(readFileSync(join(out, file), "utf8"), true, true).importedFiles;
+    for (const { fileName: spec } of imported.filter((f) => f.fileName.startsWith("."))) {
+      const target = posix.normalize(posix.join(posix.dirname(file), spec));
+      const candidates = [target, `${target}.ts`, `${target}.js`, `${target}/index.ts`, `${target}/index.js`];
+      if (!candidates.some((c) => set.has(c))) {
+        throw new Error(
+          `release: ${file} imports "${spec}", which is not in the kit (instructor-only, or missing): ` +
+            `fence the import and its users with BEGIN/END INSTRUCTOR ONLY, or ship the file`,
+        );
+      }
+    }
+  }
+}
+
+/** Groups the stubs by notebook, in notebook order, for the README. */
+function stubsByNotebook(stubs: readonly StubRecord[]): string {
+  const unassigned = stubs.filter((s) => !s.file.endsWith(".ipynb") && partOfStub(s.what) === null);
+  if (unassigned.length > 0) {
+    throw new Error(
+      `release: no part in grading/parts.ts covers ${unassigned.map((s) => `"${s.what}" (${s.file}:${s.line})`).join(", ")}`,
+    );
+  }
+  const seen = new Set<string>();
+  return NOTEBOOKS.map((nb) => {
+    const title = nb.notebook.replace(/^notebooks\//, "");
+    const lines = nb.parts.map((name) => {
+      const p = PARTS.find((x) => x.name === name)!;
+      const where = stubs.filter((s) => partOfStub(s.what)?.name === name).map((s) => s.line);
+      const again = seen.has(name) ? " Done already for an earlier notebook." : "";
+      seen.add(name);
+      const at = `\`${p.file}\`, line${where.length === 1 ? "" : "s"} ${where.join(", ")}`;
+      return `- **${p.name}** (${at}): ${p.task}. Check cell: \`check("${name}")\`.${again}`;
+    });
+    lines.push(...stubs.filter((s) => s.file === nb.notebook).map((s) => `- ${s.what}`));
+    return `### \`${title}\`\n\n${lines.join("\n")}`;
+  }).join("\n\n");
+}
+
+function studentReadme(root: string, stubs: readonly StubRecord[]): string {
+  const template = readFileSync(join(root, "grading", "student-readme.md"), "utf8");
+  return template.replace("{{stubCount}}", String(stubs.length)).replace("{{stubsByNotebook}}", stubsByNotebook(stubs));
+}
+
 /** Builds the kit into `out` (replaced if present); returns the stubs it made. */
 export function buildStudentKit(out: string, root = ROOT): StubRecord[] {
   rmSync(out, { recursive: true, force: true });
   const stubs: StubRecord[] = [];
-  for (const file of trackedFiles(root)) {
-    if (isInstructorOnly(file)) continue;
+  const files = trackedFiles(root).filter((file) => {
+    if (isInstructorOnly(file) || file === "README.md") return false;
+    return !(/\.(ts|js|mjs|cjs)$/.test(file) && isInstructorOnlyFile(readFileSync(join(root, file), "utf8")));
+  });
+  for (const file of files) {
     const src = join(root, file);
     const dst = join(out, file);
     mkdirSync(dirname(dst), { recursive: true });
-    if (file.endsWith(".ts") || file.endsWith(".js")) {
-      const r = stripSolutions(readFileSync(src, "utf8"), file);
+    if (/\.(ts|js|mjs|cjs)$/.test(file)) {
+      const r = releaseCode(readFileSync(src, "utf8"), file);
       writeFileSync(dst, r.source);
       stubs.push(...r.regions.map((g) => ({ file, line: g.begin, what: g.what })));
     } else if (file.endsWith(".ipynb")) {
@@ -89,37 +203,55 @@ export function buildStudentKit(out: string, root = ROOT): StubRecord[] {
     } else if (file.startsWith("grading/fixtures/") && file.endsWith(".json")) {
       writeFileSync(dst, JSON.stringify(publicFixture(JSON.parse(readFileSync(src, "utf8")) as FixtureFile)) + "\n");
     } else if (file === "package.json") {
-      // The instructor's CI type-check (.ci/) is not in the kit.
-      const pkg = JSON.parse(readFileSync(src, "utf8")) as { scripts: Record<string, string> };
-      pkg.scripts.typecheck = pkg.scripts.typecheck!.replace(
-        / && node node_modules\/typescript-7\/bin\/tsc -p \.ci\/tsconfig\.json/,
-        "",
-      );
-      for (const k of ["release", "grading:fixtures"]) delete pkg.scripts[k];
-      writeFileSync(dst, JSON.stringify(pkg, null, 2) + "\n");
+      writeFileSync(dst, kitPackage(readFileSync(src, "utf8")));
     } else if (file === "tsconfig.json") {
-      // Stubs leave imports and parameters unused until the student fills them in.
-      const cfg = JSON.parse(readFileSync(src, "utf8")) as { compilerOptions: Record<string, unknown> };
-      cfg.compilerOptions.noUnusedLocals = false;
-      cfg.compilerOptions.noUnusedParameters = false;
-      writeFileSync(dst, JSON.stringify(cfg, null, 2) + "\n");
+      writeFileSync(dst, kitTsconfig(readFileSync(src, "utf8"), files));
     } else {
       copyFileSync(src, dst);
     }
   }
-  const list = stubs.map((s) => `- \`${s.file}\` (line ${s.line}): ${s.what}`).join("\n");
-  writeFileSync(
-    join(out, "ASSIGNMENT.md"),
-    `# What to implement\n\nEach item below throws "not implemented" until you write it. Run \`npm run grade -- .\` for the public checks.\n\n${list}\n`,
-  );
-  return stubs;
+  checkImports(out, files);
+  // Where the student finds each stub: its throw, at the kit's line numbers (pruned imports move them).
+  const inKit = findStubs(out);
+  const inCode = stubs.filter((s) => !s.file.endsWith(".ipynb"));
+  const outsideLib = inCode.filter((s) => !inKit.some((k) => k.file === s.file && k.what === s.what));
+  if (outsideLib.length > 0) {
+    throw new Error(
+      `release: solution regions must be in lib/ (.ts): ${outsideLib.map((s) => `${s.file}:${s.line}`).join(", ")}`,
+    );
+  }
+  const located = [
+    ...inKit.map(({ file, line, what }) => ({ file, line, what })),
+    ...stubs.filter((s) => s.file.endsWith(".ipynb")),
+  ];
+  writeFileSync(join(out, "README.md"), studentReadme(root, located));
+  return located;
 }
 
-if (require.main === module) {
-  const args = process.argv.slice(2);
-  const at = args.indexOf("--out");
-  const out = resolve(at >= 0 ? args[at + 1]! : join(ROOT, "dist", "student-kit"));
+const HELP = `Builds the student kit from this (instructor) repository.
+
+  npm run release -- [--out DIR]
+
+  --out DIR   where to write the kit (replaced if present; default dist/student-kit)
+  --help      this text`;
+
+function main(argv: string[]): number {
+  let values: { out?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { out: { type: "string" }, help: { type: "boolean" } } }));
+  } catch (e) {
+    console.error(`release: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const out = resolve(values.out ?? join(ROOT, "dist", "student-kit"));
   const stubs = buildStudentKit(out);
   console.log(`student kit written to ${out}: ${stubs.length} stubs`);
   for (const s of stubs) console.log(`  ${s.file}:${s.line}  ${s.what}`);
+  return 0;
 }
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

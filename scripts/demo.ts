@@ -1,6 +1,7 @@
 // The main job: trains a two-layer MLP (784-256-10, ReLU, softmax cross-entropy, SGD with momentum)
 // on MNIST and reports test accuracy. Falls back to the synthetic spirals when MNIST is not found.
 //   npm start -- [--epochs N] [--limit N] [--data-dir DIR]
+import { join } from "node:path";
 import { loadMnist, toDataset } from "../lib/data/datasets";
 import { spirals } from "../lib/data/synthetic";
 import {
@@ -17,13 +18,28 @@ import {
   trainValSplit,
   type Dataset,
 } from "../lib";
+import { findStubs, formatStubs } from "../grading/stubs";
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 }
 
+/** In the student kit: the parts the MLP needs that are still stubs (nothing to train until they are written). */
+function partsLeft(): string | null {
+  const needed = findStubs(join(__dirname, "..")).filter((s) =>
+    ["Linear", "ReLU", "softmaxCrossEntropy"].includes(s.part ?? ""),
+  );
+  if (needed.length === 0) return null;
+  return `npm start trains a 784-256-10 MLP with your Linear, ReLU and softmaxCrossEntropy; still to implement:\n${formatStubs(needed)}\n(README.md says which notebook asks for each; their check cells test them.)`;
+}
+
 function main(args: string[]): void {
+  const left = partsLeft();
+  if (left !== null) {
+    console.log(left);
+    return;
+  }
   const epochs = Number(flag(args, "epochs") ?? 3);
   const limit = flag(args, "limit") === undefined ? undefined : Number(flag(args, "limit"));
   const dataDir = flag(args, "data-dir");
