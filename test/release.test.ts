@@ -268,10 +268,9 @@ describe("the student kit", function () {
     }
   });
 
-  it("type-checks with TypeScript 7 strict and the kernel's 5.0, with no import that only a solution used", () => {
-    const r = run("npm", ["run", "typecheck"], kit);
-    expect(r.code, r.out).to.equal(0);
-    // Strict unused-name check: any unused import left by a stub shows up here (TS6133 / TS6192).
+  it("type-checks with TypeScript 7 strict, with no import left that only a solution used", () => {
+    // (npm test below type-checks with both compilers; this run adds noUnusedLocals for the imports.)
+    // Any unused import left by a stub shows up here (TS6133 / TS6192); other unused names are the student's.
     writeFileSync(
       join(kit, "tsconfig.unused.json"),
       JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { noUnusedLocals: true } }),
