@@ -27,7 +27,9 @@ export const PARTS: Part[] = [
   {
     name: "softmaxCrossEntropy",
     file: "lib/losses/softmax-cross-entropy.ts",
-    task: "the mean loss -log softmax(s)[y] over the batch, stable for large logits, and its gradient (softmax - onehot) / N",
+    task:
+      "per sample, l_i = -log softmax(s_i)[y_i] (stable for large logits) and dl_i/ds_i = softmax(s_i) - onehot(y_i); " +
+      "the mean over the batch and the other reductions are applied for you",
     stubs: ["softmaxCrossEntropy"],
     probe: "loss.softmax_ce",
   },
@@ -69,7 +71,9 @@ export const PARTS: Part[] = [
   {
     name: "l2Loss",
     file: "lib/losses/regression.ts",
-    task: "L = sum (pred - target)^2 / 2N with N the batch size, and its gradient (pred - target) / N",
+    task:
+      "per example, l_i = ||pred_i - target_i||^2 / 2 and dl_i/dpred_i = pred_i - target_i; " +
+      "the mean over the batch is applied for you",
     stubs: ["l2Loss"],
     probe: "loss.l2",
   },

@@ -31,7 +31,6 @@ const INSTRUCTOR_PATHS = [
   ".mocharc.json",
   "eslint.config.mjs",
   "wasm/",
-  "scripts/build-wasm.js",
   "grading/specs/",
   "grading/release.ts",
   "grading/markers.ts",

@@ -59,9 +59,9 @@ const ANSWERS: { solution: string; kit: string[]; kernels?: string[] }[] = [
   },
   {
     solution: "softmaxCrossEntropy",
-    kit: ["lse[i]! - logits.data[i * c + y[i]!]!", "g[i * c + y[i]!]! -= 1"],
+    kit: ["lse[i]! - logits.data[i * c + y[i]!]!", "grad.data[i * c + y[i]!]! -= 1"],
   },
-  { solution: "l2Loss", kit: ["sq / (2 * n)"] },
+  { solution: "l2Loss", kit: ["(diff.data[j]! * diff.data[j]!) / 2"] },
   {
     solution: "Value backward closures",
     kit: [
