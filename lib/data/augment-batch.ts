@@ -2,7 +2,7 @@ import type { Rng } from "../random";
 import { shapeStr } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
 import type { Dataset } from "../training/dataset";
-import type { Augmentation } from "./augment";
+import type { Augmentation } from "./image";
 
 /**
  * Augments every image of a batch whose x is [N, C, H, W] or flattened [N, C*H*W] (give the

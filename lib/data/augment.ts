@@ -1,35 +1,12 @@
-import type { Rng } from "../random";
+import { checkImage, type Augmentation, type Image } from "./image";
 
 /*
- * Seeded augmentations of one image: a Float64Array in CHW layout (channel planes, rows top to
- * bottom). Each returns a new image and never modifies its input; all randomness comes from the
- * Rng passed in, so a seed reproduces an epoch exactly.
+ * Seeded augmentations of one image (see image.ts): each returns a new image and never modifies its
+ * input; all randomness comes from the Rng passed in, so a seed reproduces an epoch exactly.
  */
-export interface Image {
-  data: Float64Array;
-  channels: number;
-  height: number;
-  width: number;
-}
-
-export type Augmentation = (img: Image, rng: Rng) => Image;
-
+export { image, type Augmentation, type Image } from "./image";
 // Kept here so existing `import { augmentBatch } from "./data/augment"` keeps working.
 export { augmentBatch } from "./augment-batch";
-
-/** Wraps a CHW Float64Array as an Image, checking its length. */
-export function image(data: Float64Array, channels: number, height: number, width: number): Image {
-  return checkImage({ data, channels, height, width }, "image");
-}
-
-function checkImage(img: Image, where: string): Image {
-  const { channels: c, height: h, width: w } = img;
-  if (![c, h, w].every((d) => Number.isInteger(d) && d > 0))
-    throw new Error(`${where}: channels, height and width must be positive integers, got ${c}x${h}x${w}`);
-  if (img.data.length !== c * h * w)
-    throw new Error(`${where}: a ${c}x${h}x${w} image needs ${c * h * w} values, data has ${img.data.length}`);
-  return img;
-}
 
 function filled(img: Image, fill: number): Image {
   return {
