@@ -2,7 +2,7 @@
 import { kernels, type GemmArgs } from "../lib/kernels/kernels";
 import { Rng } from "../lib/random";
 import type { DType } from "../lib/tensor/dtype";
-import { allocate } from "../lib/tensor/dtype";
+import { allocate } from "../lib/tensor/arena";
 import { median, now } from "./common";
 
 export interface GemmShape {

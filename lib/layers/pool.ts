@@ -1,5 +1,5 @@
 import { convOutputSize, kernels } from "../kernels/kernels";
-import { allocateIndices } from "../tensor/dtype";
+import { allocateIndices } from "../tensor/arena";
 import { shapeStr } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
 import { pair, type Pair } from "./conv2d";

@@ -1,5 +1,6 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { allocate, type DType, type Storage } from "../tensor/dtype";
+import { allocate } from "../tensor/arena";
+import type { DType, Storage } from "../tensor/dtype";
 import { shapeStr, sizeOf } from "../tensor/shape";
 import type { Layer } from "./layer";
 

@@ -1,5 +1,5 @@
 import { kernels, type Kernels } from "../kernels/kernels";
-import type { DType, Storage } from "./dtype";
+import { allocatePersistent, type DType, type Storage } from "./dtype";
 
 /**
  * A step arena: while `withArena(arena, fn)` runs, every new tensor's storage is cut from a few large
@@ -70,6 +70,20 @@ export class StepArena {
 }
 
 let active: StepArena | null = null;
+
+/** Zeroed storage: from the step arena while one is active (see arena.ts), else a fresh array. */
+export function allocate(dtype: DType, length: number): Storage {
+  return active?.take(dtype, length) ?? allocatePersistent(dtype, length);
+}
+
+/**
+ * Zeroed int32 indices (e.g. max pooling's argmax), cut from the same storage as `allocate("float32")`:
+ * a step arena's, so under the wasm kernels they live in their memory too.
+ */
+export function allocateIndices(length: number): Int32Array {
+  const s = allocate("float32", length);
+  return new Int32Array(s.buffer, s.byteOffset, length);
+}
 
 /**
  * Runs fn with new storage coming from `arena` (rewound first: the previous call's tensors are dead).

@@ -1,4 +1,5 @@
-import { allocate, type DType, type Storage } from "./dtype";
+import { allocate } from "./arena";
+import type { DType, Storage } from "./dtype";
 import { broadcastShapes, sameShape, shapeStr, sizeOf, stridesOf, type Shape } from "./shape";
 
 /*

@@ -1,4 +1,5 @@
-import { allocate, type DType } from "./dtype";
+import { allocate } from "./arena";
+import type { DType } from "./dtype";
 import { normalizeAxis, type Shape } from "./shape";
 import type { Raw } from "./elementwise";
 

@@ -1,7 +1,8 @@
 import "../kernels/reference"; // registers the reference kernels, which kernels() falls back to
 import { kernels } from "../kernels/kernels";
 import type { Rng } from "../random";
-import { allocate, allocatePersistent, DEFAULT_DTYPE, dtypeOf, type DType, type Storage } from "./dtype";
+import { allocate } from "./arena";
+import { allocatePersistent, DEFAULT_DTYPE, dtypeOf, type DType, type Storage } from "./dtype";
 import { binary, binaryInPlace, unary, type BinaryFn, type Raw } from "./elementwise";
 import { argmaxAxis, normalizeAxes, reduceAll, reduceAxis, type Reducer } from "./reduce";
 import {
