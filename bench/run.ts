@@ -17,7 +17,7 @@ import {
   wasmKernelsError,
   wasmKernelsInfo,
   type WasmKernelsInfo,
-} from "../lib/kernels/wasm";
+} from "../lib/kernels/wasm/index";
 import type { DType } from "../lib/tensor/dtype";
 import { log, now, summarize, type Timing } from "./common";
 import { CONV, timeConv } from "./conv";
@@ -435,8 +435,7 @@ async function main(): Promise<void> {
     gemm: () => undefined,
     im2col: () => undefined,
     col2im: () => undefined,
-    conv2dForward: () => undefined,
-    conv2dBackward: () => undefined,
+    fused: { conv2dForward: () => undefined, conv2dBackward: () => undefined },
   };
   for (const dtype of DTYPES) {
     setKernels(noop);
@@ -757,7 +756,7 @@ function report(r: ReportInput): string {
   out.push(
     "All steps skip the first layer's input gradient, which nothing needs: the NumPy and PyTorch steps by hand, the library's because " +
       "the first `Linear` has `inputGrad` off (as `Sequential` and `train()` set it for a model's first layer), so every implementation does the same products. " +
-      "With the wasm kernels the parameters and their gradients live in the WebAssembly memory (`Kernels.allocate`): the products read the weights and " +
+      "With the wasm kernels the parameters and their gradients live in the WebAssembly memory (`Kernels.memory`): the products read the weights and " +
       "write dW in place, and SGD's update, its finiteness check of every gradient, ReLU and the bias gradients run there too as SIMD loops; each step runs in " +
       "a step arena, as in `train()`. The no-op row times everything in the library's step except the products (layer bookkeeping, ReLU, softmax, copying " +
       "the batch in, the SGD update): faster products cannot go below it.",

@@ -132,4 +132,4 @@ export {
 } from "./data/augment";
 export { isQuick, pick, QUICK_ENV } from "./notebook/mode";
 export { formatTable, markdownTable, showTable, type Cell } from "./notebook/table";
-export { wasmKernels, useWasmKernels } from "./kernels/wasm";
+export { wasmKernels, useWasmKernels } from "./kernels/wasm/index";

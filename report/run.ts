@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { kernels } from "../lib/kernels/kernels";
-import { useWasmKernels, wasmKernelsError } from "../lib/kernels/wasm";
+import { useWasmKernels, wasmKernelsError } from "../lib/kernels/wasm/index";
 import { exportHtml } from "../lib/plot/html";
 import { exportPng, findChromium } from "../lib/plot/png";
 import type { Experiment, ExperimentResult } from "./experiment";

@@ -5,7 +5,7 @@
 // when the previous step's storage is poisoned, which would expose anything that outlived its step.
 import { expect } from "chai";
 import { setKernels } from "../lib/kernels/kernels";
-import { setWasmThreads, wasmKernels, wasmKernelsSupported, isWasmStorage } from "../lib/kernels/wasm";
+import { setWasmThreads, wasmKernels, wasmKernelsSupported, isWasmStorage } from "../lib/kernels/wasm/index";
 import { ReLU } from "../lib/layers/activations";
 import { BatchNorm1d, BatchNorm2d } from "../lib/layers/batchnorm";
 import { Conv2d } from "../lib/layers/conv2d";

@@ -8,6 +8,7 @@ import {
   type Kernels,
 } from "../lib/kernels/kernels";
 import { referenceKernels } from "../lib/kernels/reference";
+import { relu, reluBackward, reluBackwardReference } from "../lib/kernels/relu";
 import { Rng } from "../lib/random";
 import type { Storage } from "../lib/tensor/dtype";
 import { col2im, convGeometry, im2col } from "../lib/tensor/im2col";
@@ -326,34 +327,35 @@ describe("reference kernels: gemm", () => {
     expect(kernels()).to.equal(referenceKernels);
   });
 
-  it("kernels() fills every optional kernel the active ones leave out with the reference's, and keeps one object per kernels object", () => {
+  it("a fused kernel of the active kernels runs instead of the library's loop; the others keep the loop", () => {
     let backwardCalls = 0;
-    // Only the required members, a ReLU backward of its own, and an explicitly undefined column sum.
+    // Only the products, and a ReLU backward of its own.
     const partial: Kernels = {
       name: "partial",
       gemm: referenceKernels.gemm,
       im2col: referenceKernels.im2col,
       col2im: referenceKernels.col2im,
-      reluBackward: (x, dout, dx) => {
-        backwardCalls++;
-        referenceKernels.reluBackward(x, dout, dx);
+      fused: {
+        reluBackward: (x, dout, dx) => {
+          backwardCalls++;
+          reluBackwardReference(x, dout, dx);
+        },
       },
-      columnSums: undefined,
     };
     setKernels(partial);
     try {
-      const k = kernels();
-      expect(k).to.equal(kernels());
-      expect(k.name).to.equal("partial");
-      expect(k.relu).to.equal(referenceKernels.relu);
-      expect(k.columnSums).to.equal(referenceKernels.columnSums);
-      expect(k.allocate).to.equal(undefined);
+      expect(kernels()).to.equal(partial);
       const out = new Float64Array(3),
         dx = new Float64Array(3);
-      k.relu(Float64Array.of(-1, 0.5, 2), out);
-      k.reluBackward(Float64Array.of(-1, 0.5, 2), Float64Array.of(3, 4, 5), dx);
+      relu(Float64Array.of(-1, 0.5, 2), out);
+      reluBackward(Float64Array.of(-1, 0.5, 2), Float64Array.of(3, 4, 5), dx);
       expect(Array.from(out)).to.deep.equal([0, 0.5, 2]);
       expect(Array.from(dx)).to.deep.equal([0, 4, 5]);
+      expect(backwardCalls).to.equal(1);
+      // The checks come first: a bad call never reaches the kernel.
+      expect(() => reluBackward(new Float64Array(2), new Float64Array(2), new Float64Array(3))).to.throw(
+        "reluBackward: arrays of 2 and 3 entries (they must match)",
+      );
       expect(backwardCalls).to.equal(1);
     } finally {
       setKernels(null);

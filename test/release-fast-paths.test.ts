@@ -4,7 +4,7 @@
 // and check the plain regions' gradients numerically.
 import { expect } from "chai";
 import { setKernels } from "../lib/kernels/kernels";
-import { wasmKernels, wasmKernelsSupported } from "../lib/kernels/wasm";
+import { wasmKernels, wasmKernelsSupported } from "../lib/kernels/wasm/index";
 import { ReLU } from "../lib/layers/activations";
 import { Conv2d } from "../lib/layers/conv2d";
 import { fastPath, setFastPaths, withFastPaths, type FastPathMode } from "../lib/layers/fast/mode";

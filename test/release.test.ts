@@ -44,7 +44,7 @@ const ANSWERS: { solution: string; kit: string[]; kernels?: string[] }[] = [
   },
   {
     solution: "ReLU",
-    kit: ["kernels().relu(x, out)", "kernels().reluBackward(x, dout, dx)"],
+    kit: ["return relu(x, out);", "return reluBackward(x, dout, dx);"],
     kernels: ["out[i] = x[i]! > 0 ? x[i]! : 0;", "dx[i] = dout[i]! * (x[i]! > 0 ? 1 : 0);", "reluReference"],
   },
   {

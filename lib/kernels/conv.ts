@@ -1,23 +1,27 @@
-import { kernels, type Conv2dBackwardArgs, type Conv2dForwardArgs, type Kernels } from "./kernels";
-import type { Storage } from "../tensor/dtype";
+import { planeSumsReference } from "./bias-grad";
+import type { Conv2dBackwardArgs, Conv2dForwardArgs, Kernels } from "./interface";
+import { kernels } from "./kernels";
+import { wasmConv2dBackward, wasmConv2dForward } from "./wasm/conv";
 
 /*
  * Batch convolution by im2col and GEMM, one image at a time (the layer's maths, in Conv2d's comment):
  *   out_n = W cols_n + b,   dW = sum_n dout_n cols_n^T,   db = sums of dout,   dx_n = col2im(W^T dout_n).
- * conv2dForward / conv2dBackward use the active kernels' fused versions when they have them (the
- * WebAssembly kernels do) and otherwise this loop over their gemm and im2col/col2im.
+ * conv2dForward / conv2dBackward run the active kernels' fused versions if they have them, else the
+ * whole batch inside the WebAssembly memory under the wasm kernels (wasm/conv.ts), else this loop over
+ * the active kernels' gemm and im2col/col2im.
+ * An answer of an assignment: a student kit drops this file with wasm/conv.ts and wasm/assembly/conv.ts.
  */
 
 export function conv2dForward(p: Conv2dForwardArgs): void {
   const k = kernels();
-  if (k.conv2dForward) k.conv2dForward(p);
-  else conv2dForwardWith(k, p);
+  if (k.fused?.conv2dForward) k.fused.conv2dForward(p);
+  else if (!wasmConv2dForward(p)) conv2dForwardWith(k, p);
 }
 
 export function conv2dBackward(p: Conv2dBackwardArgs): void {
   const k = kernels();
-  if (k.conv2dBackward) k.conv2dBackward(p);
-  else conv2dBackwardWith(k, p);
+  if (k.fused?.conv2dBackward) k.fused.conv2dBackward(p);
+  else if (!wasmConv2dBackward(p)) conv2dBackwardWith(k, p);
 }
 
 /** The forward pass on any kernels' gemm and im2col. */
@@ -110,31 +114,5 @@ export function conv2dBackwardWith(k: Kernels, p: Conv2dBackwardArgs): void {
     k.col2im(dcols, g, dx, i * imageSize);
   }
   if (p.n === 0) p.dWeight.fill(0, 0, F * rows);
-  if (p.dBias !== null) planeSums(p.dout, p.n, F, plane, p.dBias);
-}
-
-/**
- * db[f] = sum over images and positions of dout[n, f, :] (in float64). Four partial sums per plane
- * break the chain of dependent additions, which would otherwise bound the loop at one add per latency.
- */
-export function planeSums(dout: Storage, n: number, F: number, plane: number, db: Storage): void {
-  db.fill(0, 0, F);
-  for (let i = 0; i < n; i++) {
-    for (let f = 0; f < F; f++) {
-      const off = (i * F + f) * plane;
-      let s0 = 0,
-        s1 = 0,
-        s2 = 0,
-        s3 = 0;
-      let j = 0;
-      for (; j + 4 <= plane; j += 4) {
-        s0 += dout[off + j]!;
-        s1 += dout[off + j + 1]!;
-        s2 += dout[off + j + 2]!;
-        s3 += dout[off + j + 3]!;
-      }
-      for (; j < plane; j++) s0 += dout[off + j]!;
-      db[f] += s0 + s1 + s2 + s3;
-    }
-  }
+  if (p.dBias !== null) planeSumsReference(p.dout, p.n, F, plane, p.dBias);
 }

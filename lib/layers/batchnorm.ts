@@ -1,4 +1,5 @@
-import { kernels, type ChannelReduceArgs } from "../kernels/kernels";
+import { batchNormBackward, batchNormNormalize, channelReduce as channelReduceKernel } from "../kernels/batchnorm";
+import type { ChannelReduceArgs } from "../kernels/kernels";
 import { outsideArena } from "../tensor/arena";
 import { Tensor } from "../tensor/tensor";
 import { shapeStr } from "../tensor/shape";
@@ -120,7 +121,7 @@ abstract class BatchNorm<A extends boolean> extends Layer {
 
     const out = Tensor.zerosLike(x);
     const xhat = Tensor.zerosLike(x);
-    kernels().batchNormNormalize({
+    batchNormNormalize({
       x: x.data,
       n,
       C,
@@ -167,7 +168,7 @@ abstract class BatchNorm<A extends boolean> extends Layer {
       } // eval: fixed statistics, so dx = dy gamma invstd (k0 = k2 = 0).
     }
     const dx = Tensor.zerosLike(xhat);
-    kernels().batchNormBackward({ dy: dout.data, xhat: xhat.data, n, C, inner, k1, k0, k2, dx: dx.data });
+    batchNormBackward({ dy: dout.data, xhat: xhat.data, n, C, inner, k1, k0, k2, dx: dx.data });
     return dx;
   }
 
@@ -199,7 +200,7 @@ function channelReduce(
   inner: number,
 ): Float64Array {
   const out = new Float64Array(C);
-  kernels().channelReduce({ term, a, b, mean, n, C, inner, out });
+  channelReduceKernel({ term, a, b, mean, n, C, inner, out });
   return out;
 }
 

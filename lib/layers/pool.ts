@@ -1,23 +1,14 @@
-import { convOutputSize, kernels } from "../kernels/kernels";
+import { convOutputSize, type ConvGeometry } from "../kernels/kernels";
+import { maxPool, maxPoolBackward } from "../kernels/pool";
 import { allocateIndices } from "../tensor/arena";
 import { shapeStr } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
 import { pair, type Pair } from "./conv2d";
 import { Layer } from "./layer";
 
-interface PoolGeometry {
+/** The windows over each image of a batch of n. */
+interface PoolGeometry extends ConvGeometry {
   n: number;
-  c: number;
-  h: number;
-  w: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ph: number;
-  pw: number;
-  outH: number;
-  outW: number;
 }
 
 /**
@@ -64,15 +55,15 @@ abstract class Pool2d extends Layer {
     x.assertNoNaN(`${this.name}.forward input`);
     return {
       n,
-      c,
-      h,
-      w,
-      kh,
-      kw,
-      sh,
-      sw,
-      ph,
-      pw,
+      channels: c,
+      height: h,
+      width: w,
+      kernelH: kh,
+      kernelW: kw,
+      strideH: sh,
+      strideW: sw,
+      padH: ph,
+      padW: pw,
       outH: convOutputSize(h, kh, sh, ph),
       outW: convOutputSize(w, kw, sw, pw),
     };
@@ -83,20 +74,20 @@ abstract class Pool2d extends Layer {
    * offsets of the window's in-bounds pixels in offsets[0 .. count), row by row.
    */
   protected windows(g: PoolGeometry, fn: (o: number, offsets: Int32Array, count: number) => void): void {
-    const offsets = new Int32Array(g.kh * g.kw);
+    const offsets = new Int32Array(g.kernelH * g.kernelW);
     let o = 0;
-    for (let plane = 0; plane < g.n * g.c; plane++) {
-      const base = plane * g.h * g.w;
+    for (let plane = 0; plane < g.n * g.channels; plane++) {
+      const base = plane * g.height * g.width;
       for (let oy = 0; oy < g.outH; oy++) {
-        const y0 = oy * g.sh - g.ph;
+        const y0 = oy * g.strideH - g.padH;
         const yLo = Math.max(0, y0),
-          yHi = Math.min(g.h, y0 + g.kh);
+          yHi = Math.min(g.height, y0 + g.kernelH);
         for (let ox = 0; ox < g.outW; ox++, o++) {
-          const x0 = ox * g.sw - g.pw;
+          const x0 = ox * g.strideW - g.padW;
           const xLo = Math.max(0, x0),
-            xHi = Math.min(g.w, x0 + g.kw);
+            xHi = Math.min(g.width, x0 + g.kernelW);
           let count = 0;
-          for (let y = yLo; y < yHi; y++) for (let x = xLo; x < xHi; x++) offsets[count++] = base + y * g.w + x;
+          for (let y = yLo; y < yHi; y++) for (let x = xLo; x < xHi; x++) offsets[count++] = base + y * g.width + x;
           fn(o, offsets, count);
         }
       }
@@ -143,25 +134,12 @@ export class MaxPool2d extends Pool2d {
 
   forward(x: Tensor): Tensor {
     const g = this.geometry(x);
-    const out = Tensor.zeros([g.n, g.c, g.outH, g.outW], x.dtype);
+    const out = Tensor.zeros([g.n, g.channels, g.outH, g.outW], x.dtype);
     const argmax = allocateIndices(out.size);
     const xd = x.data;
-    if (g.ph === 0 && g.pw === 0) {
+    if (g.padH === 0 && g.padW === 0) {
       // The usual case (2x2, stride 2) is a kernel: the window's corner is computed directly.
-      kernels().maxPool({
-        x: xd,
-        planes: g.n * g.c,
-        h: g.h,
-        w: g.w,
-        kh: g.kh,
-        kw: g.kw,
-        sh: g.sh,
-        sw: g.sw,
-        outH: g.outH,
-        outW: g.outW,
-        out: out.data,
-        argmax,
-      });
+      maxPool({ x: xd, n: g.n, g, out: out.data, argmax });
     } else {
       this.windows(g, (o, offsets, count) => {
         let best = offsets[0]!;
@@ -178,7 +156,7 @@ export class MaxPool2d extends Pool2d {
   backward(dout: Tensor): Tensor {
     const { inShape, dtype, argmax } = this.checkDout(this.cache, dout);
     const dx = Tensor.zeros(inShape, dtype);
-    kernels().maxPoolBackward(argmax, dout.data, dx.data);
+    maxPoolBackward(argmax, dout.data, dx.data);
     return dx;
   }
 }
@@ -211,9 +189,9 @@ export class AvgPool2d extends Pool2d {
 
   forward(x: Tensor): Tensor {
     const g = this.geometry(x);
-    const out = Tensor.zeros([g.n, g.c, g.outH, g.outW], x.dtype);
+    const out = Tensor.zeros([g.n, g.channels, g.outH, g.outW], x.dtype);
     const xd = x.data;
-    const full = g.kh * g.kw;
+    const full = g.kernelH * g.kernelW;
     this.windows(g, (o, offsets, count) => {
       let s = 0;
       for (let i = 0; i < count; i++) s += xd[offsets[i]!]!;
@@ -226,7 +204,7 @@ export class AvgPool2d extends Pool2d {
   backward(dout: Tensor): Tensor {
     const { g, inShape, dtype } = this.checkDout(this.cache, dout);
     const dx = Tensor.zeros(inShape, dtype);
-    const full = g.kh * g.kw;
+    const full = g.kernelH * g.kernelW;
     this.windows(g, (o, offsets, count) => {
       const d = dout.data[o]! / (this.countIncludePad ? full : count);
       for (let i = 0; i < count; i++) dx.data[offsets[i]!] += d;

@@ -1,4 +1,4 @@
-import { kernels } from "../kernels/kernels";
+import { sgdStep } from "../kernels/sgd";
 import type { Parameter } from "../layers/layer";
 import { checkRange, Optimizer } from "./optimizer";
 
@@ -46,7 +46,7 @@ export class SGD extends Optimizer {
       weightDecay: p.decay ? this.weightDecay : 0,
       nesterov: this.nesterov,
     };
-    // The loop itself is sgdStepReference in lib/kernels/reference.ts; faster kernels may run it in place.
-    kernels().sgdStep(args);
+    // The loop itself is sgdStepReference in lib/kernels/sgd.ts; faster kernels may run it in place.
+    sgdStep(args);
   }
 }

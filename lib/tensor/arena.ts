@@ -33,7 +33,7 @@ export class StepArena {
       const s = view(main, this.used, dtype, length);
       this.used += bytes;
       // The chunk's kernels may zero faster than fill(0) (shared WebAssembly memory).
-      if (this.chunkOwner?.fillZero !== undefined) this.chunkOwner.fillZero(s);
+      if (this.chunkOwner?.memory !== undefined) this.chunkOwner.memory.fillZero(s);
       else s.fill(0);
       return s;
     }
@@ -125,7 +125,7 @@ function align(bytes: number): number {
 /** A chunk of `bytes` (a multiple of 8) in the active kernels' storage when they have their own, else a plain array. */
 function chunkOf(bytes: number): Storage {
   const words = Math.ceil(bytes / 8);
-  return kernels().allocate?.("float64", words) ?? new Float64Array(words);
+  return kernels().memory?.allocate("float64", words) ?? new Float64Array(words);
 }
 
 function view(chunk: Storage, byte: number, dtype: DType, length: number): Storage {

@@ -1,4 +1,4 @@
-import "../kernels/reference"; // registers the reference kernels, which kernels() falls back to
+import { allFinite } from "../kernels/finite";
 import { kernels } from "../kernels/kernels";
 import type { Rng } from "../random";
 import { allocate } from "./arena";
@@ -62,14 +62,14 @@ export class Tensor {
 
   /**
    * Zeros in the active kernels' own storage where they have one (WebAssembly memory; see
-   * Kernels.allocate), else an ordinary array. For tensors every step reads and writes (parameters,
+   * Kernels.memory), else an ordinary array. For tensors every step reads and writes (parameters,
    * gradients, optimizer state), so the kernels use them in place instead of copying them. Never from
    * a step arena: these outlive the step.
    */
   static zerosForKernels(shape: Shape, dtype: DType = DEFAULT_DTYPE): Tensor {
     validateShape(shape, "Tensor.zerosForKernels");
     const n = sizeOf(shape);
-    return new Tensor(kernels().allocate?.(dtype, n) ?? allocatePersistent(dtype, n), shape);
+    return new Tensor(kernels().memory?.allocate(dtype, n) ?? allocatePersistent(dtype, n), shape);
   }
 
   static zerosLike(t: Tensor): Tensor {
@@ -632,11 +632,6 @@ export class Tensor {
     }
     return this;
   }
-}
-
-/** Whether every entry is finite, with the active kernels (in place where the storage is theirs). */
-function allFinite(d: Storage): boolean {
-  return kernels().allFinite(d);
 }
 
 /** Shorthand for Tensor.from. */

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import type { GemmArgs } from "../../lib/kernels/kernels";
 import { referenceKernels } from "../../lib/kernels/reference";
-import { wasmKernels } from "../../lib/kernels/wasm";
+import { wasmKernels } from "../../lib/kernels/wasm/index";
 import type { Rng } from "../../lib/random";
 import type { Storage } from "../../lib/tensor/dtype";
 

@@ -1,7 +1,12 @@
 // Run in a child process with TSDL_WASM_FMA=0 (test/wasm-kernels.test.ts): the plain SIMD128 module
 // (no fused multiply-add) must match the reference like the FMA one, on one thread and on two.
 // Prints the kernels' info as JSON; a mismatch throws (non-zero exit).
-import { setWasmAwaitWorkerForTests, setWasmThreads, useWasmKernels, wasmKernelsInfo } from "../../lib/kernels/wasm";
+import {
+  setWasmAwaitWorkerForTests,
+  setWasmThreads,
+  useWasmKernels,
+  wasmKernelsInfo,
+} from "../../lib/kernels/wasm/index";
 import { Rng } from "../../lib/random";
 import { compareGemm } from "./gemm-case";
 

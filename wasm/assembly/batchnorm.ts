@@ -1,5 +1,5 @@
 // BatchNorm's passes over x [n, C, inner] (inner = H W, or 1 for BatchNorm1d), bitwise those of
-// lib/kernels/reference.ts (channelReduceReference, batchNormNormalizeReference,
+// lib/kernels/batchnorm.ts (channelReduceReference, batchNormNormalizeReference,
 // batchNormBackwardReference): float64 arithmetic in the same order, float32 values widened on load
 // and rounded once on store.
 //

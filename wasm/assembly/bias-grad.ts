@@ -1,6 +1,6 @@
 // Bias gradients: a Linear layer's db (column sums of dout [N, F]) and a convolution's db (sums of
-// dout [N, F, plane] over images and positions). Bitwise the reference loops in lib/kernels/reference.ts
-// (columnSumsReference) and lib/kernels/conv.ts (planeSums): the same additions in the same order.
+// dout [N, F, plane] over images and positions). Bitwise the reference loops in lib/kernels/bias-grad.ts
+// (columnSumsReference, planeSumsReference): the same additions in the same order.
 
 // @ts-ignore: decorator
 @inline function columnSums<T>(src: usize, rows: i32, cols: i32, dst: usize): void {

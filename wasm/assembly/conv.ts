@@ -1,4 +1,4 @@
-// Batch convolution for the library's Kernels.conv2dForward / conv2dBackward, generic over f64 and
+// Batch convolution for lib/kernels/conv.ts's conv2dForward / conv2dBackward, generic over f64 and
 // f32: each image is unrolled by im2col and multiplied by the weights (lib/kernels/conv.ts has the
 // maths and the per-image loop this mirrors).
 //

@@ -1,5 +1,5 @@
 // Entry point of lib/kernels/kernels.wasm (built by scripts/build-wasm.js). No runtime: every
-// function works on raw linear memory that lib/kernels/wasm.ts lays out and grows.
+// function works on raw linear memory that lib/kernels/wasm/ (engine.ts, memory.ts) lays out and grows.
 export { KC, MC, NC, gemmF64, gemmF32, gemmSharedF64, gemmSharedF32 } from "./gemm";
 export { im2colF64, im2colF32, col2imF64, col2imF32 } from "./im2col";
 export { convForwardF64, convForwardF32, convBackwardF64, convBackwardF32, addPartsF64, addPartsF32 } from "./conv";

@@ -1,5 +1,5 @@
 // Max pooling without padding, and its backward, on storage in this memory. Bitwise
-// lib/kernels/reference.ts's maxPoolReference / maxPoolBackwardReference: the window is scanned row by
+// lib/kernels/pool.ts's maxPoolReference / maxPoolBackwardReference: the window is scanned row by
 // row and a strict > keeps the first maximum, so ties go to the first pixel in row-major order.
 //
 // The scalar loop branches on every comparison, which random data mispredicts about half the time

@@ -2,7 +2,7 @@
 // activation of every MLP runs over each hidden value twice a step, and V8's scalar loop costs about
 // as much as the network's smaller products.
 //
-// Results are bitwise those of lib/kernels/reference.ts (reluReference, reluBackwardReference):
+// Results are bitwise those of lib/kernels/relu.ts (reluReference, reluBackwardReference):
 //   out = x > 0 ? x : 0            a lane mask ANDed with x, so NaN and -0 give +0 as the ternary does
 //   dx  = dout * (x > 0 ? 1 : 0)   a multiply by exactly 1 or 0, so dout * 0 keeps its sign (and NaN)
 

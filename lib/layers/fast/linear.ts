@@ -6,6 +6,7 @@
  *   db = column sums of dout, in the kernels' storage
  *   dx = dout W^T     transB, no transposed copy of W
  */
+import { columnSums } from "../../kernels/bias-grad";
 import { kernels } from "../../kernels/kernels";
 import { Tensor } from "../../tensor/tensor";
 import { skippedInputGrad, type Parameter } from "../layer";
@@ -66,7 +67,7 @@ export function linearBackwardFast(
     cOffset: 0,
     ldc: outF,
   });
-  if (bias !== null) k.columnSums(dout.data, n, outF, bias.grad.data);
+  if (bias !== null) columnSums(dout.data, n, outF, bias.grad.data);
   if (!inputGrad) return skippedInputGrad(x.dtype);
   const dx = Tensor.zeros(x.shape, x.dtype);
   k.gemm({
