@@ -9,6 +9,11 @@ import { broadcastShapes, sameShape, shapeStr, sizeOf, stridesOf, type Shape } f
  */
 export type BinaryFn = (a: number, b: number) => number;
 
+export const addFn: BinaryFn = (a, b) => a + b;
+export const subFn: BinaryFn = (a, b) => a - b;
+export const mulFn: BinaryFn = (a, b) => a * b;
+export const divFn: BinaryFn = (a, b) => a / b;
+
 export interface Raw {
   data: Storage;
   shape: Shape;
@@ -102,4 +107,11 @@ function broadcastLoop(a: Raw, b: Raw, shape: Shape, out: Storage, fn: BinaryFn)
       idx[d] = 0;
     }
   }
+}
+
+/** Numerically stable logistic function. */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
 }

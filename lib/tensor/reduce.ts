@@ -36,6 +36,28 @@ export function reduceAxis(a: Raw, axis: number, op: Reducer, keepdims: boolean,
   return { data: out, shape };
 }
 
+/**
+ * Reduces over the given (normalized) axes, from the last to the first so the remaining axis numbers
+ * stay valid. No axes (a 0-d tensor, or axis []) still gives a copy, never a view.
+ */
+export function reduceAxes(
+  a: Raw,
+  axes: readonly number[],
+  op: Reducer,
+  keepdims: boolean,
+  dtype: DType,
+  where: string,
+): Raw {
+  if (axes.length === 0) {
+    const data = allocate(dtype, a.data.length);
+    data.set(a.data);
+    return { data, shape: [...a.shape] };
+  }
+  let r = a;
+  for (let i = axes.length - 1; i >= 0; i--) r = reduceAxis(r, axes[i]!, op, true, dtype, where);
+  return { data: r.data, shape: keepdims ? r.shape : a.shape.filter((_, i) => !axes.includes(i)) };
+}
+
 export function reduceAll(a: Raw, op: Reducer, where: string): number {
   const x = a.data;
   if (x.length === 0) {

@@ -84,3 +84,31 @@ export function resolveReshape(from: Shape, to: Shape): number[] {
   }
   return out;
 }
+
+/** The multi-dimensional index of flat position `flat` in a row-major tensor of `shape`. */
+export function unravel(flat: number, shape: Shape): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = flat % shape[d]!;
+    flat = Math.floor(flat / shape[d]!);
+  }
+  return idx;
+}
+
+/** The flat position of a multi-dimensional index (negative entries count from the end), or a clear error. */
+export function flatOffset(shape: Shape, strides: readonly number[], index: readonly number[], where: string): number {
+  if (index.length !== shape.length) {
+    throw new Error(`${where}: expected ${shape.length} indices for shape ${shapeStr(shape)}, got ${index.length}`);
+  }
+  let off = 0;
+  for (let i = 0; i < index.length; i++) {
+    const d = shape[i]!;
+    let k = index[i]!;
+    if (k < 0) k += d;
+    if (!Number.isInteger(k) || k < 0 || k >= d) {
+      throw new Error(`${where}: index ${index[i]} is out of range for axis ${i} of shape ${shapeStr(shape)}`);
+    }
+    off += k * strides[i]!;
+  }
+  return off;
+}
