@@ -86,7 +86,7 @@ describe("skipping the input's gradient (inputGrad)", () => {
     );
   });
 
-  it("Sequential asks only layers with parameters before them (or all, when its own input's gradient is wanted), stops there, and restores their settings", () => {
+  it("Sequential asks only layers with parameters before them (or all, when its own input's gradient is wanted) and stops there; backward changes no setting", () => {
     const rng = new Rng(4);
     const p0 = new Probe(),
       p1 = new Probe(),
@@ -104,14 +104,36 @@ describe("skipping the input's gradient (inputGrad)", () => {
     expect(skipped.shape).to.deep.equal([0]);
     // Below the first Linear nothing has parameters: those layers are not run at all.
     expect([p0.calls, p1.calls, p2.calls, p3.calls]).to.deep.equal([[true], [true], [true, true], [true, true]]);
-    // The layers' own settings are back after each call.
-    expect(model.layers.every((l) => l.inputGrad)).to.equal(true);
+    // The model set its layers' inputGrad when its own changed (the first Linear and what comes before
+    // it do without), and backward left them as they were.
+    expect(model.layers.map((l) => l.inputGrad)).to.deep.equal([false, false, false, false, true, true, true, true]);
     // And the parameter gradients are the same either way.
     const dW = first.weight.grad.clone();
     model.inputGrad = true;
+    expect(model.layers.every((l) => l.inputGrad)).to.equal(true);
     model.forward(x);
     model.backward(Tensor.ones([2, 3]));
     sameBits(first.weight.grad, dW, "first layer dW");
+  });
+
+  it("a Sequential inside a Sequential passes the setting on to its own layers", () => {
+    const rng = new Rng(7);
+    const inner = new Sequential(new Flatten(), new Linear(4, 3, { rng }), new ReLU());
+    const model = new Sequential(new Flatten(), inner, new Linear(3, 2, { rng }));
+    model.inputGrad = false;
+    expect([model.layers[0]!.inputGrad, inner.inputGrad, model.layers[2]!.inputGrad]).to.deep.equal([
+      false,
+      false,
+      true,
+    ]);
+    expect(inner.layers.map((l) => l.inputGrad)).to.deep.equal([false, false, true]);
+    const x = Tensor.randn([2, 2, 2], rng);
+    model.forward(x);
+    expect(model.backward(Tensor.ones([2, 2])).shape).to.deep.equal([0]);
+    model.inputGrad = true;
+    expect(inner.layers.every((l) => l.inputGrad)).to.equal(true);
+    model.forward(x);
+    expect(model.backward(Tensor.ones([2, 2])).shape).to.deep.equal([2, 2, 2]);
   });
 
   it("train() skips the model's input gradient, with the weights of a loop that computes it, and leaves inputGrad as it was", () => {

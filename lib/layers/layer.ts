@@ -41,13 +41,21 @@ export interface StateBuffer {
  */
 export abstract class Layer {
   training = true;
+  private inputGradOn = true;
+
   /**
    * Whether backward computes dL/d(input). Nothing needs it for a model's first layer, whose input is
-   * the data: Sequential turns it off for layers before which nothing has parameters (when its own
-   * inputGrad is off, as the Trainer sets it), and Linear and Conv2d then skip their largest product
-   * and return an empty tensor (see skippedInputGrad). Other layers ignore it.
+   * the data: Sequential sets it for each of its layers (off for those before which nothing has
+   * parameters, when its own inputGrad is off, as the Trainer sets it), and Linear and Conv2d then
+   * skip their largest product and return an empty tensor (see skippedInputGrad). Other layers ignore
+   * it. (An accessor, so that a container can pass a change on to its layers.)
    */
-  inputGrad = true;
+  get inputGrad(): boolean {
+    return this.inputGradOn;
+  }
+  set inputGrad(on: boolean) {
+    this.inputGradOn = on;
+  }
 
   abstract forward(x: Tensor): Tensor;
   abstract backward(dout: Tensor): Tensor;

@@ -3,7 +3,9 @@ import { Layer, type StateBuffer, type Parameter } from "./layer";
 
 /** Layers applied in order; backward runs them in reverse. Parameter names get a "index.name" prefix. */
 export class Sequential extends Layer {
-  readonly layers: Layer[];
+  readonly layers: readonly Layer[];
+  /** For each layer, whether one before it has parameters, so that its input's gradient is always needed. */
+  private readonly afterParameters: readonly boolean[];
 
   constructor(...layers: Layer[]) {
     super();
@@ -15,6 +17,28 @@ export class Sequential extends Layer {
       throw new Error(`Sequential: argument ${i} is not a Layer: got ${what}`);
     });
     this.layers = layers;
+    let seen = false;
+    this.afterParameters = layers.map((layer) => {
+      const after = seen;
+      seen ||= layer.parameters().length > 0;
+      return after;
+    });
+    this.inputGrad = super.inputGrad;
+  }
+
+  /**
+   * Whether this model's backward returns the gradient of its input. Setting it sets each layer's:
+   * a layer's input gradient is needed only if some layer before it has parameters or the caller
+   * wants this model's input gradient, so with it off a first Linear or Conv2d skips its largest
+   * product, and the parameter-free layers before it are not run at all. The model decides its
+   * layers' inputGrad: set this one, not theirs.
+   */
+  override get inputGrad(): boolean {
+    return super.inputGrad;
+  }
+  override set inputGrad(on: boolean) {
+    super.inputGrad = on;
+    this.layers?.forEach((layer, i) => (layer.inputGrad = on || this.afterParameters[i]!));
   }
 
   forward(x: Tensor): Tensor {
@@ -23,35 +47,20 @@ export class Sequential extends Layer {
     return out;
   }
 
-  /**
-   * Runs the layers' backward in reverse. A layer's input gradient is needed only if some layer before
-   * it has parameters or the caller wants this model's input gradient (inputGrad), so during this call
-   * each layer's inputGrad says exactly that (a first Linear or Conv2d skips its largest product, and
-   * the parameter-free layers below it are not run); the layers' own settings are restored afterwards.
-   */
+  /** Runs the layers' backward in reverse, down to the last layer whose input's gradient is needed. */
   backward(dout: Tensor): Tensor {
-    const own = this.layers.map((layer) => layer.inputGrad);
-    let needed = this.inputGrad;
-    for (const layer of this.layers) {
-      layer.inputGrad = needed;
-      needed ||= layer.parameters().length > 0;
+    let grad = dout;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const layer = this.layers[i]!;
+      grad = layer.backward(grad);
+      // Nothing below has parameters and nobody wants the input's gradient: stop here.
+      if (!layer.inputGrad) break;
     }
-    try {
-      let grad = dout;
-      for (let i = this.layers.length - 1; i >= 0; i--) {
-        const layer = this.layers[i]!;
-        grad = layer.backward(grad);
-        // Nothing below has parameters and nobody wants the input's gradient: stop here.
-        if (!layer.inputGrad) break;
-      }
-      return grad;
-    } finally {
-      this.layers.forEach((layer, i) => (layer.inputGrad = own[i]!));
-    }
+    return grad;
   }
 
   override children(): Layer[] {
-    return this.layers;
+    return [...this.layers];
   }
 
   override parameters(): Parameter[] {
