@@ -34,6 +34,7 @@ import { SGD } from "../lib/optim/sgd";
 import { Rng } from "../lib/random";
 import type { DType, Storage } from "../lib/tensor/dtype";
 import { StepArena, withArena } from "../lib/tensor/arena";
+import { convGeometry } from "../lib/tensor/im2col";
 import { Tensor } from "../lib/tensor/tensor";
 import { randomArray } from "./helpers/gemm-case";
 
@@ -41,21 +42,7 @@ const DTYPES: DType[] = ["float64", "float32"];
 
 /** The geometry of one channel's pooling windows (no padding). */
 function poolGeometry(h: number, w: number, kh: number, kw: number, sh: number, sw: number): ConvGeometry {
-  const outH = Math.floor((h - kh) / sh) + 1,
-    outW = Math.floor((w - kw) / sw) + 1;
-  return {
-    channels: 1,
-    height: h,
-    width: w,
-    kernelH: kh,
-    kernelW: kw,
-    strideH: sh,
-    strideW: sw,
-    padH: 0,
-    padW: 0,
-    outH,
-    outW,
-  };
+  return convGeometry([1, h, w], { kernel: [kh, kw], stride: [sh, sw] });
 }
 
 /** A copy of `src` in the wasm memory. */

@@ -1,6 +1,7 @@
-import { convOutputSize, type ConvGeometry } from "../kernels/kernels";
+import type { ConvGeometry } from "../kernels/kernels";
 import { maxPool, maxPoolBackward } from "../kernels/pool";
 import { allocateIndices } from "../tensor/arena";
+import { convGeometry } from "../tensor/im2col";
 import { shapeStr } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
 import { pair, type Pair } from "./conv2d";
@@ -44,7 +45,6 @@ abstract class Pool2d extends Layer {
     }
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const [kh, kw] = this.kernelSize;
-    const [sh, sw] = this.stride;
     const [ph, pw] = this.padding;
     if (kh > h + 2 * ph || kw > w + 2 * pw) {
       const padded = ph === 0 && pw === 0 ? "the input" : "the padded input";
@@ -53,20 +53,7 @@ abstract class Pool2d extends Layer {
       );
     }
     x.assertNoNaN(`${this.name}.forward input`);
-    return {
-      n,
-      channels: c,
-      height: h,
-      width: w,
-      kernelH: kh,
-      kernelW: kw,
-      strideH: sh,
-      strideW: sw,
-      padH: ph,
-      padW: pw,
-      outH: convOutputSize(h, kh, sh, ph),
-      outW: convOutputSize(w, kw, sw, pw),
-    };
+    return { n, ...convGeometry([c, h, w], { kernel: this.kernelSize, stride: this.stride, padding: this.padding }) };
   }
 
   /**

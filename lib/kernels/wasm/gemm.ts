@@ -69,25 +69,15 @@ export function wasmGemm(e: WasmEngine, p: GemmArgs): void {
   if (homeC < 0) mem.take(c, p.cOffset, nC, pc);
 }
 
-/** A product's sizes and operands in the memory (byte addresses instead of arrays and offsets). */
-export interface ProductArgs {
-  transA: boolean;
-  transB: boolean;
-  m: number;
-  n: number;
-  k: number;
-  alpha: number;
+/** A product's sizes and operands in the memory: GemmArgs with byte addresses instead of arrays and offsets. */
+type ProductArgs = Omit<GemmArgs, "a" | "b" | "c" | "aOffset" | "bOffset" | "cOffset"> & {
   a: number;
-  lda: number;
   b: number;
-  ldb: number;
-  beta: number;
   c: number;
-  ldc: number;
-}
+};
 
 /** C = alpha op(A) op(B) + beta C on operands already in the memory, on one or two threads. */
-export function product(e: WasmEngine, f64: boolean, p: ProductArgs): void {
+function product(e: WasmEngine, f64: boolean, p: ProductArgs): void {
   const { m, n, k } = p;
   const sz = f64 ? 8 : 4;
   const tA = p.transA ? 1 : 0;

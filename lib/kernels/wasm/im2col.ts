@@ -30,40 +30,48 @@ export function convOk(g: ConvGeometry): boolean {
 }
 
 export function wasmIm2col(e: WasmEngine, x: Storage, xOffset: number, g: ConvGeometry, cols: Storage): void {
-  const image = g.channels * g.height * g.width;
-  const count = g.channels * g.kernelH * g.kernelW * g.outH * g.outW;
-  const sz = x instanceof Float64Array ? 8 : 4;
-  const fits =
-    convOk(g) &&
-    x instanceof Float64Array === cols instanceof Float64Array &&
-    xOffset >= 0 &&
-    xOffset + image <= x.length &&
-    count <= cols.length;
-  const area = fits ? e.memory.operandArea(align(image * sz) + count * sz) : -1;
-  if (area < 0) return referenceKernels.im2col(x, xOffset, g, cols);
-  const px = area,
-    pc = area + align(image * sz);
-  e.memory.put(x, xOffset, image, px);
-  (sz === 8 ? fns(e).im2colF64 : fns(e).im2colF32)(px, ...geometryArgs(g), pc);
-  e.memory.take(cols, 0, count, pc);
+  if (!inMemory(e, "im2col", x, xOffset, g, cols)) referenceKernels.im2col(x, xOffset, g, cols);
 }
 
 export function wasmCol2im(e: WasmEngine, cols: Storage, g: ConvGeometry, dx: Storage, dxOffset: number): void {
-  const image = g.channels * g.height * g.width;
+  if (!inMemory(e, "col2im", dx, dxOffset, g, cols)) referenceKernels.col2im(cols, g, dx, dxOffset);
+}
+
+/**
+ * One image (image[offset], CHW) and its cols copied into the operand area, the module's im2col or
+ * col2im run there, and the output copied back; false (nothing done) when the reference must do it.
+ */
+function inMemory(
+  e: WasmEngine,
+  op: "im2col" | "col2im",
+  image: Storage,
+  offset: number,
+  g: ConvGeometry,
+  cols: Storage,
+): boolean {
+  const size = g.channels * g.height * g.width;
   const count = g.channels * g.kernelH * g.kernelW * g.outH * g.outW;
-  const sz = dx instanceof Float64Array ? 8 : 4;
+  const sz = image instanceof Float64Array ? 8 : 4;
   const fits =
     convOk(g) &&
-    dx instanceof Float64Array === cols instanceof Float64Array &&
-    dxOffset >= 0 &&
-    dxOffset + image <= dx.length &&
+    image instanceof Float64Array === cols instanceof Float64Array &&
+    offset >= 0 &&
+    offset + size <= image.length &&
     count <= cols.length;
-  const area = fits ? e.memory.operandArea(align(image * sz) + count * sz) : -1;
-  if (area < 0) return referenceKernels.col2im(cols, g, dx, dxOffset);
-  const px = area,
-    pc = area + align(image * sz);
-  e.memory.put(dx, dxOffset, image, px);
-  e.memory.put(cols, 0, count, pc);
-  (sz === 8 ? fns(e).col2imF64 : fns(e).col2imF32)(pc, ...geometryArgs(g), px);
-  e.memory.take(dx, dxOffset, image, px);
+  const area = fits ? e.memory.operandArea(align(size * sz) + count * sz) : -1;
+  if (area < 0) return false;
+  const pImage = area,
+    pCols = area + align(size * sz);
+  const f = fns(e);
+  if (op === "im2col") {
+    e.memory.put(image, offset, size, pImage);
+    (sz === 8 ? f.im2colF64 : f.im2colF32)(pImage, ...geometryArgs(g), pCols);
+    e.memory.take(cols, 0, count, pCols);
+  } else {
+    e.memory.put(image, offset, size, pImage);
+    e.memory.put(cols, 0, count, pCols);
+    (sz === 8 ? f.col2imF64 : f.col2imF32)(pCols, ...geometryArgs(g), pImage);
+    e.memory.take(image, offset, size, pImage);
+  }
+  return true;
 }
