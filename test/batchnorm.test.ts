@@ -1,10 +1,14 @@
 // BatchNorm1d / BatchNorm2d: gradient checks, statistics by hand, running averages, eval mode, tfjs agreement, errors.
 import { expect } from "chai";
-import * as tf from "@tensorflow/tfjs";
+import type * as tfjs from "@tensorflow/tfjs";
 import { checkLayer } from "../lib/gradcheck";
 import { BatchNorm1d, BatchNorm2d } from "../lib/layers/batchnorm";
 import { Rng } from "../lib/random";
 import { Tensor, tensor } from "../lib/tensor/tensor";
+import { loadTfjs, type Tfjs } from "../lib/tfjs";
+
+/** TensorFlow.js for the agreement checks (lib/tfjs.ts: tfjs-node when installed, else the cpu backend). */
+let tf: Tfjs;
 
 type BN = BatchNorm1d | BatchNorm2d;
 
@@ -228,14 +232,14 @@ describe("BatchNorm: forward values", () => {
   });
 });
 
-describe("BatchNorm agrees with TensorFlow.js (cpu backend, float32): tf.moments + tf.batchNorm, gradients by tf.grads", function () {
+describe("BatchNorm agrees with TensorFlow.js (float32): tf.moments + tf.batchNorm, gradients by tf.grads", function () {
   this.timeout(30000);
   before(async () => {
-    await tf.setBackend("cpu");
+    ({ tf } = await loadTfjs());
   });
 
   /** |a - b| <= rtol * max(1, max|b|): float32 sums over many terms lose relative precision on small entries. */
-  function expectClose(ours: Tensor, theirs: tf.Tensor, what: string, rtol = 1e-4): void {
+  function expectClose(ours: Tensor, theirs: tfjs.Tensor, what: string, rtol = 1e-4): void {
     const ref = theirs.dataSync();
     expect(ours.size, what).to.equal(ref.length);
     let scale = 1;
@@ -246,7 +250,7 @@ describe("BatchNorm agrees with TensorFlow.js (cpu backend, float32): tf.moments
         expect.fail(`${what}[${i}]: ours ${ours.data[i]}, tfjs ${ref[i]} (|diff| ${diff.toExponential(2)})`);
     }
   }
-  const tfOf = (t: Tensor): tf.Tensor => tf.tensor(Array.from(t.data), [...t.shape], "float32");
+  const tfOf = (t: Tensor): tfjs.Tensor => tf.tensor(Array.from(t.data), [...t.shape], "float32");
 
   const cases: { make: () => BN; shape: number[] }[] = [
     { make: () => new BatchNorm1d(6), shape: [10, 6] },
@@ -265,17 +269,18 @@ describe("BatchNorm agrees with TensorFlow.js (cpu backend, float32): tf.moments
       const dx = bn.backward(dout);
       // tfjs normalises the last axis: NCHW -> NHWC, so gamma [C] broadcasts; moments over every other axis.
       const is4d = shape.length === 4;
-      const toTf = (t: tf.Tensor): tf.Tensor => (is4d ? tf.transpose(t, [0, 2, 3, 1]) : t);
-      const fromTf = (t: tf.Tensor): tf.Tensor => (is4d ? tf.transpose(t, [0, 3, 1, 2]) : t);
+      const toTf = (t: tfjs.Tensor): tfjs.Tensor => (is4d ? tf.transpose(t, [0, 2, 3, 1]) : t);
+      const fromTf = (t: tfjs.Tensor): tfjs.Tensor => (is4d ? tf.transpose(t, [0, 3, 1, 2]) : t);
       const axes = is4d ? [0, 1, 2] : [0];
-      const forward = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+      const forward = (a: tfjs.Tensor, g: tfjs.Tensor, b: tfjs.Tensor): tfjs.Tensor => {
         const { mean, variance } = tf.moments(a, axes);
         return tf.batchNorm(a, mean, variance, b, g, bn.eps);
       };
       const td = toTf(tfOf(dout));
-      const loss = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.sum(tf.mul(forward(a, g, b), td));
+      const loss = (a: tfjs.Tensor, g: tfjs.Tensor, b: tfjs.Tensor): tfjs.Tensor =>
+        tf.sum(tf.mul(forward(a, g, b), td));
       const inputs = [toTf(tfOf(x)), tfOf(bn.gamma.value), tfOf(bn.beta.value)];
-      const [gx, gg, gb] = tf.grads(loss as (...args: tf.Tensor[]) => tf.Tensor)(inputs);
+      const [gx, gg, gb] = tf.grads(loss as (...args: tfjs.Tensor[]) => tfjs.Tensor)(inputs);
       expectClose(y, fromTf(forward(inputs[0]!, inputs[1]!, inputs[2]!)), "y");
       expectClose(dx, fromTf(gx!), "dx");
       expectClose(bn.gamma.grad, gg!, "dgamma");

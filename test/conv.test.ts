@@ -1,12 +1,16 @@
 // Conv2d: gradient checks, a direct six-loop reference, agreement with TensorFlow.js, float32,
 // the Gaussian blur filter, initialisation and error messages.
 import { expect } from "chai";
-import * as tf from "@tensorflow/tfjs";
+import type * as tfjs from "@tensorflow/tfjs";
 import { gaussianKernel } from "../lib/filters";
 import { checkLayer } from "../lib/gradcheck";
 import { Conv2d, type Pair } from "../lib/layers/conv2d";
 import { Rng } from "../lib/random";
 import { Tensor } from "../lib/tensor/tensor";
+import { loadTfjs, type Tfjs } from "../lib/tfjs";
+
+/** TensorFlow.js for the agreement checks (lib/tfjs.ts: tfjs-node when installed, else the cpu backend). */
+let tf: Tfjs;
 
 /** Direct convolution, one output entry at a time (six loops around the sum), zero padding by bounds checks. */
 function naiveConv(x: Tensor, w: Tensor, b: Tensor | null, stride: [number, number], pad: [number, number]): Tensor {
@@ -187,14 +191,14 @@ describe("Conv2d: forward and backward values", () => {
   });
 });
 
-describe("Conv2d agrees with TensorFlow.js (cpu backend, float32)", function () {
+describe("Conv2d agrees with TensorFlow.js (float32)", function () {
   this.timeout(30000);
   before(async () => {
-    await tf.setBackend("cpu");
+    ({ tf } = await loadTfjs());
   });
 
   /** |ours - tfjs| <= rtol * max(1, max |tfjs|) everywhere: float32 sums lose precision relative to their largest terms. */
-  function expectClose(ours: Tensor, theirs: tf.Tensor, what: string, rtol = 2e-5): void {
+  function expectClose(ours: Tensor, theirs: tfjs.Tensor, what: string, rtol = 2e-5): void {
     expect(ours.shape, what).to.deep.equal(theirs.shape);
     const ref = theirs.dataSync();
     let scale = 1;
@@ -206,7 +210,7 @@ describe("Conv2d agrees with TensorFlow.js (cpu backend, float32)", function () 
     }
   }
 
-  const tfOf = (t: Tensor): tf.Tensor => tf.tensor(Array.from(t.data), [...t.shape], "float32");
+  const tfOf = (t: Tensor): tfjs.Tensor => tf.tensor(Array.from(t.data), [...t.shape], "float32");
   /** Rounded to float32 first, so both sides start from the same numbers. */
   const randn32 = (shape: number[], rng: Rng): Tensor => Tensor.randn(shape, rng).map(Math.fround);
 
@@ -237,19 +241,19 @@ describe("Conv2d agrees with TensorFlow.js (cpu backend, float32)", function () 
           [0, 0],
         ];
         // NCHW -> NHWC for the input, [F, C, kh, kw] -> [kh, kw, C, F] for the filter, and back for the output.
-        const forward = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+        const forward = (a: tfjs.Tensor, w: tfjs.Tensor, b: tfjs.Tensor): tfjs.Tensor => {
           const y = tf.conv2d(
-            tf.transpose(a, [0, 2, 3, 1]) as tf.Tensor4D,
-            tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D,
+            tf.transpose(a, [0, 2, 3, 1]) as tfjs.Tensor4D,
+            tf.transpose(w, [2, 3, 1, 0]) as tfjs.Tensor4D,
             [sh, sw],
             padding,
           );
           return tf.transpose(tf.add(y, b), [0, 3, 1, 2]);
         };
         const inputs = [tfOf(x), tfOf(conv.weight.value), tfOf(conv.bias!.value)] as const;
-        const loss = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+        const loss = (a: tfjs.Tensor, w: tfjs.Tensor, b: tfjs.Tensor): tfjs.Tensor =>
           tf.sum(tf.mul(forward(a, w, b), tfOf(dout)));
-        const [gx, gw, gb] = tf.grads(loss as (...args: tf.Tensor[]) => tf.Tensor)([...inputs]);
+        const [gx, gw, gb] = tf.grads(loss as (...args: tfjs.Tensor[]) => tfjs.Tensor)([...inputs]);
         expectClose(out, forward(...inputs), "out");
         expectClose(dx, gx!, "dx");
         expectClose(conv.weight.grad, gw!, "dW");

@@ -1,6 +1,6 @@
 // Activations, Softmax, Flatten and Dropout: gradient checks, hand-computed values, tfjs agreement, errors, float32.
 import { expect } from "chai";
-import * as tf from "@tensorflow/tfjs";
+import type * as tfjs from "@tensorflow/tfjs";
 import { checkLayer } from "../lib/gradcheck";
 import { LeakyReLU, ReLU, Sigmoid, Tanh } from "../lib/layers/activations";
 import { Dropout } from "../lib/layers/dropout";
@@ -10,6 +10,10 @@ import { Sequential } from "../lib/layers/sequential";
 import { Softmax } from "../lib/layers/softmax";
 import { Rng } from "../lib/random";
 import { Tensor, tensor } from "../lib/tensor/tensor";
+import { loadTfjs, type Tfjs } from "../lib/tfjs";
+
+/** TensorFlow.js for the agreement checks (lib/tfjs.ts: tfjs-node when installed, else the cpu backend). */
+let tf: Tfjs;
 
 function expectGradOk(layer: Layer, x: Tensor, seed = 0): void {
   const report = checkLayer(layer, x, { seed, threshold: 1e-8 });
@@ -212,10 +216,10 @@ describe("basic layers: forward and backward values", () => {
   });
 });
 
-describe("basic layers: Softmax agrees with TensorFlow.js (cpu backend, float32)", function () {
+describe("basic layers: Softmax agrees with TensorFlow.js (float32)", function () {
   this.timeout(30000);
   before(async () => {
-    await tf.setBackend("cpu");
+    ({ tf } = await loadTfjs());
   });
 
   for (const shape of [
@@ -233,7 +237,7 @@ describe("basic layers: Softmax agrees with TensorFlow.js (cpu backend, float32)
       const tx = tf.tensor(Array.from(x.data), shape, "float32");
       const td = tf.tensor(Array.from(dout.data), shape, "float32");
       const ty = tf.softmax(tx);
-      const tdx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.softmax(a), td)))(tx);
+      const tdx = tf.grad((a: tfjs.Tensor) => tf.sum(tf.mul(tf.softmax(a), td)))(tx);
       // Probabilities are in [0, 1]; dx entries are O(|dout|): float32 agreement to a few ulps of 1.
       close(y.data, ty.dataSync(), 1e-6, "softmax y");
       close(dx.data, tdx.dataSync(), 1e-5, "softmax dx");

@@ -1,10 +1,14 @@
 import { expect } from "chai";
-import * as tf from "@tensorflow/tfjs";
+import type * as tfjs from "@tensorflow/tfjs";
 import { allclose, checkLayer, relError } from "../lib/gradcheck";
 import { Linear } from "../lib/layers/linear";
 import { Rng } from "../lib/random";
 import type { DType } from "../lib/tensor/dtype";
 import { Tensor } from "../lib/tensor/tensor";
+import { loadTfjs, type Tfjs } from "../lib/tfjs";
+
+/** TensorFlow.js for the agreement checks (lib/tfjs.ts: tfjs-node when installed, else the cpu backend). */
+let tf: Tfjs;
 
 /** A Linear layer with random (non-zero) weights and bias, so every gradient is exercised. */
 function randomLinear(inF: number, outF: number, rng: Rng, opts: { bias?: boolean; dtype?: DType } = {}): Linear {
@@ -13,10 +17,10 @@ function randomLinear(inF: number, outF: number, rng: Rng, opts: { bias?: boolea
   return l;
 }
 
-const tfOf = (t: Tensor): tf.Tensor => tf.tensor(Array.from(t.data), [...t.shape], "float32");
+const tfOf = (t: Tensor): tfjs.Tensor => tf.tensor(Array.from(t.data), [...t.shape], "float32");
 
 /** float32 agreement, scaled by the largest reference entry (sums of many terms lose relative precision). */
-function expectCloseToTf(ours: Tensor, theirs: tf.Tensor, what: string): void {
+function expectCloseToTf(ours: Tensor, theirs: tfjs.Tensor, what: string): void {
   expect(ours.shape, what).to.deep.equal(theirs.shape);
   const ref = theirs.dataSync();
   let scale = 1;
@@ -27,7 +31,7 @@ function expectCloseToTf(ours: Tensor, theirs: tf.Tensor, what: string): void {
 describe("Linear", function () {
   this.timeout(20000);
   before(async () => {
-    await tf.setBackend("cpu");
+    ({ tf } = await loadTfjs());
   });
 
   it("computes x W + b like an index-by-index loop", () => {
@@ -107,10 +111,10 @@ describe("Linear", function () {
           const dx = l.backward(dout);
           expect(out.dtype).to.equal(dtype);
           expect(dx.dtype).to.equal(dtype);
-          const model = (a: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor =>
+          const model = (a: tfjs.Tensor, w: tfjs.Tensor, b?: tfjs.Tensor): tfjs.Tensor =>
             b ? tf.add(tf.matMul(a, w), b) : tf.matMul(a, w);
           const inputs = [tfOf(x), tfOf(l.weight.value), ...(bias ? [tfOf(l.bias!.value)] : [])];
-          const loss = (...args: tf.Tensor[]): tf.Tensor =>
+          const loss = (...args: tfjs.Tensor[]): tfjs.Tensor =>
             tf.sum(tf.mul(model(args[0]!, args[1]!, args[2]), tfOf(dout)));
           const grads = tf.grads(loss)(inputs);
           expectCloseToTf(out, model(inputs[0]!, inputs[1]!, inputs[2]), "out");

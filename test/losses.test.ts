@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs";
+import type * as tfjs from "@tensorflow/tfjs";
 import { expect } from "chai";
 import { numericalGradient, relError } from "../lib/gradcheck";
 import { parameter } from "../lib/layers/layer";
@@ -8,6 +8,10 @@ import { l2Regularization } from "../lib/losses/regularization";
 import { softmaxCrossEntropy } from "../lib/losses/softmax-cross-entropy";
 import { Rng } from "../lib/random";
 import { Tensor, tensor } from "../lib/tensor/tensor";
+import { loadTfjs, type Tfjs } from "../lib/tfjs";
+
+/** TensorFlow.js for the agreement checks (lib/tfjs.ts: tfjs-node when installed, else the cpu backend). */
+let tf: Tfjs;
 
 const rng = new Rng(31);
 const H = 1e-5;
@@ -28,7 +32,7 @@ function oneHot(labels: Int32Array, c: number): Tensor {
 describe("softmax cross-entropy", function () {
   this.timeout(20000);
   before(async () => {
-    await tf.setBackend("cpu");
+    ({ tf } = await loadTfjs());
   });
 
   it("matches a hand computation", () => {
@@ -84,7 +88,7 @@ describe("softmax cross-entropy", function () {
     const labels = Int32Array.from({ length: 8 }, () => rng.int(10));
     const logits = Tensor.randn([8, 10], rng, { std: 3 });
     const onehot = tf.oneHot(tf.tensor1d(labels, "int32"), 10);
-    const f = (z: tf.Tensor): tf.Scalar => tf.losses.softmaxCrossEntropy(onehot, z) as tf.Scalar;
+    const f = (z: tfjs.Tensor): tfjs.Scalar => tf.losses.softmaxCrossEntropy(onehot, z) as tfjs.Scalar;
     const z = tf.tensor(Array.from(logits.data), [8, 10], "float32");
     const refLoss = f(z).dataSync()[0]!;
     const refGrad = tf.grad(f)(z).dataSync();

@@ -1,13 +1,17 @@
 // MaxPool2d and AvgPool2d: gradient checks, a direct loop reference, agreement with TensorFlow.js,
 // the tie kink of max pooling, float32 and error messages.
 import { expect } from "chai";
-import * as tf from "@tensorflow/tfjs";
+import type * as tfjs from "@tensorflow/tfjs";
 import { checkLayer, numericalGradientArray } from "../lib/gradcheck";
 import type { Pair } from "../lib/layers/conv2d";
 import type { Layer } from "../lib/layers/layer";
 import { AvgPool2d, MaxPool2d } from "../lib/layers/pool";
 import { Rng } from "../lib/random";
 import { Tensor } from "../lib/tensor/tensor";
+import { loadTfjs, type Tfjs } from "../lib/tfjs";
+
+/** TensorFlow.js for the agreement checks (lib/tfjs.ts: tfjs-node when installed, else the cpu backend). */
+let tf: Tfjs;
 
 const asPair = (v: Pair): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
@@ -201,13 +205,13 @@ describe("max pooling at a tie (the documented kink)", () => {
   });
 });
 
-describe("pooling agrees with TensorFlow.js (cpu backend, float32)", function () {
+describe("pooling agrees with TensorFlow.js (float32)", function () {
   this.timeout(30000);
   before(async () => {
-    await tf.setBackend("cpu");
+    ({ tf } = await loadTfjs());
   });
 
-  function expectClose(ours: Tensor, theirs: tf.Tensor, what: string, tol = 1e-6): void {
+  function expectClose(ours: Tensor, theirs: tfjs.Tensor, what: string, tol = 1e-6): void {
     expect(ours.shape, what).to.deep.equal(theirs.shape);
     const ref = theirs.dataSync();
     for (let i = 0; i < ref.length; i++) {
@@ -216,15 +220,15 @@ describe("pooling agrees with TensorFlow.js (cpu backend, float32)", function ()
         expect.fail(`${what}: entry ${i}: ours ${ours.data[i]}, tfjs ${ref[i]} (|diff| ${diff.toExponential(2)})`);
     }
   }
-  const tfOf = (t: Tensor): tf.Tensor => tf.tensor(Array.from(t.data), [...t.shape], "float32");
+  const tfOf = (t: Tensor): tfjs.Tensor => tf.tensor(Array.from(t.data), [...t.shape], "float32");
   type TfPool = (
-    x: tf.Tensor4D,
+    x: tfjs.Tensor4D,
     filterSize: [number, number],
     strides: [number, number],
     pad: "valid" | number,
-  ) => tf.Tensor4D;
-  const nhwc = (a: tf.Tensor): tf.Tensor4D => tf.transpose(a, [0, 2, 3, 1]) as tf.Tensor4D;
-  const nchw = (a: tf.Tensor): tf.Tensor => tf.transpose(a, [0, 3, 1, 2]);
+  ) => tfjs.Tensor4D;
+  const nhwc = (a: tfjs.Tensor): tfjs.Tensor4D => tf.transpose(a, [0, 2, 3, 1]) as tfjs.Tensor4D;
+  const nchw = (a: tfjs.Tensor): tfjs.Tensor => tf.transpose(a, [0, 3, 1, 2]);
   /**
    * tfjs pooling on NCHW data with explicit padding: tf.pad by `fill` (-inf for max, 0 for a mean that
    * counts the padding), then a "valid" pool. (tfjs's own numeric `pad` argument sizes the output
@@ -232,7 +236,7 @@ describe("pooling agrees with TensorFlow.js (cpu backend, float32)", function ()
    */
   const padded =
     (op: TfPool, k: [number, number], s: [number, number], p: [number, number], fill: number) =>
-    (a: tf.Tensor): tf.Tensor =>
+    (a: tfjs.Tensor): tfjs.Tensor =>
       nchw(
         op(
           tf.pad(
@@ -250,8 +254,8 @@ describe("pooling agrees with TensorFlow.js (cpu backend, float32)", function ()
           "valid",
         ),
       );
-  const vjp = (f: (a: tf.Tensor) => tf.Tensor, x: Tensor, dout: Tensor): tf.Tensor =>
-    tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), tfOf(dout))))(tfOf(x));
+  const vjp = (f: (a: tfjs.Tensor) => tfjs.Tensor, x: Tensor, dout: Tensor): tfjs.Tensor =>
+    tf.grad((a: tfjs.Tensor) => tf.sum(tf.mul(f(a), tfOf(dout))))(tfOf(x));
 
   const tfCases: { k: [number, number]; s: [number, number]; p: [number, number]; shape: number[] }[] = [
     { k: [2, 2], s: [2, 2], p: [0, 0], shape: [2, 3, 6, 6] },

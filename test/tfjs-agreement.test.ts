@@ -1,6 +1,6 @@
-// Forward and backward passes agree with TensorFlow.js (cpu backend, float32) on random inputs.
+// Forward and backward passes agree with TensorFlow.js (float32) on random inputs.
 import { expect } from "chai";
-import * as tf from "@tensorflow/tfjs";
+import type * as tfjs from "@tensorflow/tfjs";
 import { BatchNorm1d, BatchNorm2d } from "../lib/layers/batchnorm";
 import { Conv2d } from "../lib/layers/conv2d";
 import { Linear } from "../lib/layers/linear";
@@ -8,9 +8,13 @@ import { AvgPool2d, MaxPool2d } from "../lib/layers/pool";
 import { softmaxCrossEntropy } from "../lib/losses/softmax-cross-entropy";
 import { Rng } from "../lib/random";
 import { Tensor } from "../lib/tensor/tensor";
+import { loadTfjs, type Tfjs } from "../lib/tfjs";
+
+/** TensorFlow.js for the agreement checks (lib/tfjs.ts: tfjs-node when installed, else the cpu backend). */
+let tf: Tfjs;
 
 /** float32 agreement: |a - b| <= atol + rtol * max|b| (scaled, since sums of many terms lose relative precision). */
-function expectClose(ours: Tensor, theirs: tf.Tensor, what: string, rtol = 1e-4): void {
+function expectClose(ours: Tensor, theirs: tfjs.Tensor, what: string, rtol = 1e-4): void {
   expect(ours.shape, what).to.deep.equal(theirs.shape);
   const ref = theirs.dataSync();
   let scale = 0;
@@ -25,15 +29,15 @@ function expectClose(ours: Tensor, theirs: tf.Tensor, what: string, rtol = 1e-4)
   }
 }
 
-const tfOf = (t: Tensor): tf.Tensor => tf.tensor(Array.from(t.data), [...t.shape], "float32");
+const tfOf = (t: Tensor): tfjs.Tensor => tf.tensor(Array.from(t.data), [...t.shape], "float32");
 /** NCHW (ours) <-> NHWC (tfjs). */
-const toNHWC = (t: tf.Tensor): tf.Tensor => tf.transpose(t, [0, 2, 3, 1]);
-const toNCHW = (t: tf.Tensor): tf.Tensor => tf.transpose(t, [0, 3, 1, 2]);
+const toNHWC = (t: tfjs.Tensor): tfjs.Tensor => tf.transpose(t, [0, 2, 3, 1]);
+const toNCHW = (t: tfjs.Tensor): tfjs.Tensor => tf.transpose(t, [0, 3, 1, 2]);
 
-describe("agreement with TensorFlow.js (cpu backend)", function () {
+describe("agreement with TensorFlow.js", function () {
   this.timeout(30000);
   before(async () => {
-    await tf.setBackend("cpu");
+    ({ tf } = await loadTfjs());
   });
   const rng = new Rng(99);
 
@@ -44,9 +48,9 @@ describe("agreement with TensorFlow.js (cpu backend)", function () {
     const dout = Tensor.randn([5, 7], rng);
     const out = lin.forward(x);
     const dx = lin.backward(dout);
-    const f = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+    const f = (a: tfjs.Tensor, w: tfjs.Tensor, b: tfjs.Tensor): tfjs.Tensor =>
       tf.sum(tf.mul(tf.add(tf.matMul(a, w), b), tfOf(dout)));
-    const [gx, gw, gb] = tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)([
+    const [gx, gw, gb] = tf.grads(f as (...args: tfjs.Tensor[]) => tfjs.Tensor)([
       tfOf(x),
       tfOf(lin.weight.value),
       tfOf(lin.bias!.value),
@@ -75,13 +79,17 @@ describe("agreement with TensorFlow.js (cpu backend)", function () {
         [pad, pad],
         [0, 0],
       ];
-      const forward = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+      const forward = (a: tfjs.Tensor, w: tfjs.Tensor, b: tfjs.Tensor): tfjs.Tensor =>
         toNCHW(
-          tf.add(tf.conv2d(toNHWC(a) as tf.Tensor4D, tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D, stride, padding), b),
+          tf.add(
+            tf.conv2d(toNHWC(a) as tfjs.Tensor4D, tf.transpose(w, [2, 3, 1, 0]) as tfjs.Tensor4D, stride, padding),
+            b,
+          ),
         );
-      const f = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.sum(tf.mul(forward(a, w, b), tfOf(dout)));
+      const f = (a: tfjs.Tensor, w: tfjs.Tensor, b: tfjs.Tensor): tfjs.Tensor =>
+        tf.sum(tf.mul(forward(a, w, b), tfOf(dout)));
       const inputs = [tfOf(x), tfOf(conv.weight.value), tfOf(conv.bias!.value)];
-      const [gx, gw, gb] = tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)(inputs);
+      const [gx, gw, gb] = tf.grads(f as (...args: tfjs.Tensor[]) => tfjs.Tensor)(inputs);
       expectClose(out, forward(inputs[0]!, inputs[1]!, inputs[2]!), "Conv2d out");
       expectClose(dx, gx!, "Conv2d dx");
       expectClose(conv.weight.grad, gw!, "Conv2d dW");
@@ -99,8 +107,8 @@ describe("agreement with TensorFlow.js (cpu backend)", function () {
       const dout = Tensor.randn(out.shape, rng);
       const dx = layer.backward(dout);
       const [k, s] = [layer.kernelSize, layer.stride];
-      const forward = (a: tf.Tensor): tf.Tensor => toNCHW(tfPool(toNHWC(a) as tf.Tensor4D, k, s, "valid"));
-      const gx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(forward(a), tfOf(dout))))(tfOf(x));
+      const forward = (a: tfjs.Tensor): tfjs.Tensor => toNCHW(tfPool(toNHWC(a) as tfjs.Tensor4D, k, s, "valid"));
+      const gx = tf.grad((a: tfjs.Tensor) => tf.sum(tf.mul(forward(a), tfOf(dout))))(tfOf(x));
       expectClose(out, forward(tfOf(x)), `${layer.name} out`);
       expectClose(dx, gx, `${layer.name} dx`);
     }
@@ -120,14 +128,15 @@ describe("agreement with TensorFlow.js (cpu backend)", function () {
       const dx = bn.backward(dout);
       const bshape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
       // Written from elementary ops (tf.batchNorm's gradient mishandles a broadcast scale in tfjs 4.22).
-      const forward = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+      const forward = (a: tfjs.Tensor, g: tfjs.Tensor, b: tfjs.Tensor): tfjs.Tensor => {
         const { mean, variance } = tf.moments(a, axes, true);
         const xhat = tf.mul(tf.sub(a, mean), tf.rsqrt(tf.add(variance, bn.eps)));
         return tf.add(tf.mul(xhat, tf.reshape(g, bshape)), tf.reshape(b, bshape));
       };
-      const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.sum(tf.mul(forward(a, g, b), tfOf(dout)));
+      const f = (a: tfjs.Tensor, g: tfjs.Tensor, b: tfjs.Tensor): tfjs.Tensor =>
+        tf.sum(tf.mul(forward(a, g, b), tfOf(dout)));
       const inputs = [tfOf(x), tfOf(bn.gamma.value), tfOf(bn.beta.value)];
-      const [gx, gg, gb] = tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)(inputs);
+      const [gx, gg, gb] = tf.grads(f as (...args: tfjs.Tensor[]) => tfjs.Tensor)(inputs);
       expectClose(out, forward(inputs[0]!, inputs[1]!, inputs[2]!), `${bn.name} out`);
       expectClose(dx, gx!, `${bn.name} dx`);
       expectClose(bn.gamma.grad, gg!, `${bn.name} dgamma`);
@@ -140,7 +149,7 @@ describe("agreement with TensorFlow.js (cpu backend)", function () {
     const labels = Int32Array.from({ length: 8 }, () => rng.int(10));
     const { loss, grad } = softmaxCrossEntropy(logits, labels);
     const onehot = tf.oneHot(tf.tensor1d(labels, "int32"), 10);
-    const f = (z: tf.Tensor): tf.Scalar => tf.losses.softmaxCrossEntropy(onehot, z) as tf.Scalar;
+    const f = (z: tfjs.Tensor): tfjs.Scalar => tf.losses.softmaxCrossEntropy(onehot, z) as tfjs.Scalar;
     const ref = f(tfOf(logits)).dataSync()[0]!;
     expect(loss).to.be.closeTo(ref, 1e-5 * Math.max(1, ref));
     expectClose(grad, tf.grad(f)(tfOf(logits)), "softmaxCrossEntropy dlogits");
