@@ -29,9 +29,12 @@ describe("report (quick setting)", function () {
     );
     expect(r.status, r.stderr).to.equal(0);
     for (const e of experiments) expect(r.stderr).to.match(new RegExp(`${e.name}: done in \\d+\\.\\d s`));
+    // tfjs (the L2 experiment's teacher) says which package and backend ran, without its Node.js banner.
+    expect(r.stdout + r.stderr).not.to.contain("looks like you are running TensorFlow.js in Node.js");
     const md = readFileSync(join(ROOT, "report", "quick", "RESULTS.md"), "utf8");
     expect(md).to.match(/^# Results\n\nReproduced by `npm run report` on \d+ cores/);
     for (const e of experiments) expect(md).to.contain(`## ${e.title}`);
+    expect(md).to.match(/The teacher ran on @tensorflow\/tfjs(-node)? [\d.]+\w*, (cpu|native TensorFlow) backend/);
     // Which kernels ran is stated overall and per experiment (the WebAssembly ones where supported).
     const n = experiments.length;
     expect(md).to.match(
