@@ -23,7 +23,8 @@ import { log, now, summarize, type Timing } from "./common";
 import { CONV, timeConv } from "./conv";
 import { GEMM_SHAPES, gemmGflops } from "./gemm";
 import { BATCHES_PER_EPOCH, makeMlp, syntheticMnist, timeMlp, type SyntheticMnist } from "./mlp";
-import { timeTfjsMlp, useTfjsWasm, type TfjsInfo } from "./tfjs";
+import { timeTfjsMlp, useTfjsNode, useTfjsWasm, type TfjsInfo } from "./tfjs";
+import type { Tfjs } from "../lib/tfjs";
 
 /** The issue's SIMD128 ceiling per core (no FMA: one mul and one add per vector per cycle, ~4 GHz). */
 const CEILING = { float64: 16, float32: 31 } as const;
@@ -464,22 +465,40 @@ async function main(): Promise<void> {
   }
   const wasmInfo = wasmError === null ? wasmKernelsInfo() : null;
 
-  // 4. tfjs-wasm on the same model (a tenth of the epoch, scaled: it is far slower).
+  // 4. tfjs-wasm on the same model (a tenth of the epoch, scaled: it is far slower), and tfjs-node's
+  // native backend where it is installed.
   let tfjs: { info: TfjsInfo; timing: Timing } | null = null;
+  let tfjsNode: { info: TfjsInfo; timing: Timing } | null = null;
   let tfjsNote = "";
+  let tfjsNodeNote = "skipped (--no-tfjs)";
   if (args.tfjs) {
-    try {
-      const info = await useTfjsWasm();
-      const count = args.quick ? 20 : 94;
-      timeTfjsMlp(data, 10);
+    const timeEpoch = (tf: Tfjs, count: number): Timing => {
+      timeTfjsMlp(tf, data, 10);
       const times: number[] = [];
-      for (let r = 0; r < runs; r++) times.push(timeTfjsMlp(data, count));
-      tfjs = { info, timing: summarize(times, BATCHES_PER_EPOCH / count, count / BATCHES_PER_EPOCH) };
+      for (let r = 0; r < runs; r++) times.push(timeTfjsMlp(tf, data, count));
+      return summarize(times, BATCHES_PER_EPOCH / count, count / BATCHES_PER_EPOCH);
+    };
+    try {
+      const { tf, info } = await useTfjsWasm();
+      tfjs = { info, timing: timeEpoch(tf, args.quick ? 20 : 94) };
       log(`tfjs-wasm MLP epoch: ${fmtTiming(tfjs.timing)}`);
     } catch (e) {
       tfjsNote = `tfjs-wasm failed: ${(e as Error).message}`;
       log(tfjsNote);
     }
+    try {
+      const native = await useTfjsNode();
+      if ("problem" in native) {
+        tfjsNodeNote = `tfjs-node not measured: ${native.problem}`;
+      } else {
+        tfjsNode = { info: native.info, timing: timeEpoch(native.tf, args.quick ? 94 : BATCHES_PER_EPOCH) };
+        tfjsNodeNote = "";
+        log(`tfjs-node MLP epoch: ${fmtTiming(tfjsNode.timing)}`);
+      }
+    } catch (e) {
+      tfjsNodeNote = `tfjs-node failed: ${(e as Error).message}`;
+    }
+    if (tfjsNodeNote !== "") log(tfjsNodeNote);
   }
 
   // 5. NumPy / PyTorch in a child process.
@@ -547,6 +566,8 @@ async function main(): Promise<void> {
     conv,
     tfjs,
     tfjsNote,
+    tfjsNode,
+    tfjsNodeNote,
     baseline,
     paired,
     configs,
@@ -573,6 +594,9 @@ interface ReportInput {
   conv: Record<string, Timing>;
   tfjs: { info: TfjsInfo; timing: Timing } | null;
   tfjsNote: string;
+  /** tfjs-node's native backend, when it is installed. */
+  tfjsNode: { info: TfjsInfo; timing: Timing } | null;
+  tfjsNodeNote: string;
   baseline: { data: Baseline | null; note: string };
   paired: Paired[];
   wasmInfo: WasmKernelsInfo | null;
@@ -750,6 +774,8 @@ function report(r: ReportInput): string {
       "float32",
       fmtTiming(r.tfjs.timing),
     ]);
+  if (r.tfjsNode !== null)
+    mlpRows.push([`${r.tfjsNode.info.package} (native TensorFlow backend)`, "float32", fmtTiming(r.tfjsNode.timing)]);
   for (const dtype of DTYPES)
     mlpRows.push(["NumPy + OpenBLAS as quoted in the issue (not measured here)", dtype, fmtS(ISSUE_OPENBLAS[dtype])]);
   out.push(table(["implementation", "dtype", "epoch time"], mlpRows), "");
@@ -978,6 +1004,7 @@ function report(r: ReportInput): string {
   }
   if (r.baseline.note !== "") out.push(`- ${r.baseline.note}`);
   if (r.tfjsNote !== "") out.push(`- ${r.tfjsNote}`);
+  if (r.tfjsNodeNote !== "") out.push(`- ${r.tfjsNodeNote}`);
   out.push("");
 
   const goalTable = [

@@ -1,31 +1,46 @@
-// The same MLP (784-256-10, ReLU, softmax cross-entropy, SGD lr 0.01, batch 64) on TensorFlow.js with
-// the WebAssembly backend (float32; tfjs has no float64), on the same synthetic data.
-import * as path from "path";
-import * as tf from "@tensorflow/tfjs";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+// The same MLP (784-256-10, ReLU, softmax cross-entropy, SGD lr 0.01, batch 64) on TensorFlow.js
+// (float32; tfjs has no float64), on the same synthetic data: with the WebAssembly backend, and with
+// tfjs-node's native TensorFlow backend where it is installed. Both come through lib/tfjs.ts.
+import { loadTfjs, nativeTfjs, type Tfjs } from "../lib/tfjs";
+import { log } from "./common";
 import { BATCH, CLASSES, FEATURES, HIDDEN, SAMPLES, type SyntheticMnist } from "./mlp";
 
 export interface TfjsInfo {
+  /** "@tensorflow/tfjs 4.22.0" or "@tensorflow/tfjs-node 4.22.0". */
+  package: string;
   backend: string;
+  /** The wasm backend's SIMD and threads (false for the native backend). */
   simd: boolean;
   threads: boolean;
 }
 
-/** Switches tfjs to its wasm backend (the .wasm files are read from the installed package). */
-export async function useTfjsWasm(): Promise<TfjsInfo> {
-  const dist = path.join(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist");
-  setWasmPaths(dist + path.sep);
-  if (!(await tf.setBackend("wasm"))) throw new Error("tfjs: the wasm backend failed to initialise");
-  await tf.ready();
+/** tfjs on its wasm backend (the .wasm files are read from the installed package). */
+export async function useTfjsWasm(): Promise<{ tf: Tfjs; info: TfjsInfo }> {
+  const t = await loadTfjs({ fallback: "wasm", native: false, log });
   return {
-    backend: tf.getBackend(),
-    simd: tf.env().getBool("WASM_HAS_SIMD_SUPPORT"),
-    threads: tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT"),
+    tf: t.tf,
+    info: {
+      package: `${t.packageName} ${t.version}`,
+      backend: t.tf.getBackend(),
+      simd: t.tf.env().getBool("WASM_HAS_SIMD_SUPPORT"),
+      threads: t.tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT"),
+    },
+  };
+}
+
+/** tfjs-node on its native backend, or why it is not available (not installed, or without its library). */
+export async function useTfjsNode(): Promise<{ tf: Tfjs; info: TfjsInfo } | { problem: string }> {
+  const found = nativeTfjs();
+  if ("problem" in found) return found;
+  const t = await loadTfjs({ log });
+  return {
+    tf: t.tf,
+    info: { package: `${t.packageName} ${t.version}`, backend: t.backend, simd: false, threads: false },
   };
 }
 
 /** Seconds for batches [0, count) of an epoch on a fresh model (one-hot labels built per batch, as a tfjs user would). */
-export function timeTfjsMlp(data: SyntheticMnist, count: number): number {
+export function timeTfjsMlp(tf: Tfjs, data: SyntheticMnist, count: number): number {
   const init = (shape: [number, number], fanIn: number) =>
     tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), "float32", 2));
   const w1 = init([FEATURES, HIDDEN], FEATURES);
