@@ -7,6 +7,8 @@ import {
   type GemmArgs,
   type Kernels,
 } from "../lib/kernels/kernels";
+import { batchNormBackward, batchNormNormalize } from "../lib/kernels/batchnorm";
+import { maxPool, maxPoolBackward } from "../lib/kernels/pool";
 import { referenceKernels } from "../lib/kernels/reference";
 import { relu, reluBackward, reluBackwardReference } from "../lib/kernels/relu";
 import { Rng } from "../lib/random";
@@ -360,6 +362,31 @@ describe("reference kernels: gemm", () => {
     } finally {
       setKernels(null);
     }
+  });
+});
+
+describe("fused kernels: argument checks", () => {
+  it("max pooling and BatchNorm refuse a geometry or arrays that do not fit, before touching anything", () => {
+    const g = convGeometry([2, 4, 4], { kernel: [2, 2], stride: [2, 2] });
+    const args = { x: new Float64Array(32), n: 1, g, out: new Float64Array(8), argmax: new Int32Array(8) };
+    expect(() => maxPool({ ...args, g: { ...g, padH: 1 } })).to.throw("maxPool: bad geometry for 1 images");
+    expect(() => maxPool({ ...args, g: { ...g, outW: 3 } })).to.throw("maxPool: bad geometry");
+    expect(() => maxPool({ ...args, x: new Float64Array(31) })).to.throw(
+      "maxPool: 1x2x4x4 into 8 windows, got x 31, out 8, argmax 8 entries",
+    );
+    maxPool(args);
+    expect(() => maxPoolBackward(args.argmax, new Float64Array(7), new Float64Array(32))).to.throw(
+      "maxPoolBackward: 8 windows, dout has only 7 entries",
+    );
+    const C = 3,
+      v = (k: number) => new Float64Array(k);
+    const bn = { n: 2, C, inner: 5, mean: v(C), invstd: v(C), gamma: v(C), beta: v(C), xhat: v(30), out: v(30) };
+    expect(() => batchNormNormalize({ ...bn, x: v(29) })).to.throw(
+      "batchNormNormalize: [2, 3, 5] needs 30 values and 3 per channel, got an array of 29",
+    );
+    expect(() =>
+      batchNormBackward({ dy: v(30), xhat: v(30), n: 2, C, inner: 5, k1: v(3), k0: v(2), k2: v(3), dx: v(30) }),
+    ).to.throw("batchNormBackward: [2, 3, 5] needs 30 values and 3 per channel, got an array of 2");
   });
 });
 

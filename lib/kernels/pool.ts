@@ -1,5 +1,5 @@
 import type { Storage } from "../tensor/dtype";
-import type { ConvGeometry, MaxPoolArgs } from "./interface";
+import type { MaxPoolArgs } from "./interface";
 import { kernels } from "./kernels";
 import { wasmMaxPool, wasmMaxPoolBackward } from "./wasm/pool";
 
@@ -56,17 +56,15 @@ export function maxPoolBackwardReference(argmax: Int32Array, dout: Storage, dx: 
 /** Every window inside the image (no padding) and every array long enough, or a clear error. */
 function checkMaxPool(p: MaxPoolArgs): void {
   const { g, n } = p;
-  const dims: (keyof ConvGeometry)[] = ["channels", "height", "width", "kernelH", "kernelW", "strideH", "strideW"];
+  const positive = [g.kernelH, g.kernelW, g.strideH, g.strideW];
+  const counts = [n, g.channels, g.height, g.width, g.outH, g.outW];
   const ok =
-    Number.isInteger(n) &&
-    n >= 0 &&
-    dims.every((d) => Number.isInteger(g[d]) && g[d] >= (d.startsWith("kernel") || d.startsWith("stride") ? 1 : 0)) &&
+    [...positive, ...counts].every(Number.isInteger) &&
+    positive.every((v) => v >= 1) &&
+    counts.every((v) => v >= 0) &&
     g.padH === 0 &&
     g.padW === 0 &&
-    Number.isInteger(g.outH) &&
-    Number.isInteger(g.outW) &&
-    g.outH >= 0 &&
-    g.outW >= 0 &&
+    // The last window of a row (column) ends inside the image.
     (g.outH === 0 || (g.outH - 1) * g.strideH + g.kernelH <= g.height) &&
     (g.outW === 0 || (g.outW - 1) * g.strideW + g.kernelW <= g.width);
   if (!ok) throw new Error(`maxPool: bad geometry for ${n} images: ${JSON.stringify(g)} (no padding allowed)`);
