@@ -1,7 +1,7 @@
 // Side-by-side benchmark of the reference (TypeScript) and WebAssembly SIMD kernels against NumPy,
-// PyTorch and tfjs-wasm, all measured in this one run. Writes bench/RESULTS.md.
+// PyTorch, tfjs-wasm and tfjs-node (where installed), all measured in this one run. Writes bench/RESULTS.md.
 //
-//   node node_modules/tsx/dist/cli.mjs bench/run.ts [--runs N] [--quick] [--no-baseline] [--no-tfjs] [--no-grading] [--out FILE]
+//   npm run bench -- [--runs N] [--quick] [--no-baseline] [--no-tfjs] [--no-grading] [--out FILE] [--help]
 //
 // --quick times fractions of the epochs (a smoke run); the full run takes a few minutes.
 import { spawn, spawnSync, type ChildProcess } from "child_process";
@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { createInterface } from "readline";
+import { parseArgs as parseCommandLine } from "util";
 import { benchGrading, type GradingBench } from "../grading/bench";
 import { setKernels, type Kernels } from "../lib/kernels/kernels";
 import {
@@ -43,26 +44,55 @@ interface Args {
   out: string;
 }
 
+const USAGE = `usage: npm run bench -- [options]
+  Times the reference and WebAssembly kernels (GEMM, an MLP epoch, a conv layer) against NumPy, PyTorch,
+  tfjs-wasm (and tfjs-node where installed), and the autograder; writes the results as Markdown.
+
+  --runs N         timed runs per measurement (default 3)
+  --quick          time fractions of the epochs (a smoke run)
+  --no-baseline    skip NumPy and PyTorch
+  --no-tfjs        skip TensorFlow.js
+  --no-grading     skip the autograder
+  --out FILE       where to write the results (default bench/RESULTS.md)
+  -h, --help       this text`;
+
+/** The command line, or exit: 0 after --help, 2 with a message for an unknown flag or a bad value. */
 function parseArgs(argv: string[]): Args {
-  const a: Args = {
-    runs: 3,
-    quick: false,
-    baseline: true,
-    tfjs: true,
-    grading: true,
-    out: path.join(__dirname, "RESULTS.md"),
+  const fail = (message: string): never => {
+    console.error(`bench: ${message}\n${USAGE}`);
+    process.exit(2);
   };
-  for (let i = 0; i < argv.length; i++) {
-    const v = argv[i]!;
-    if (v === "--runs") a.runs = Math.max(1, Number(argv[++i]));
-    else if (v === "--quick") a.quick = true;
-    else if (v === "--no-baseline") a.baseline = false;
-    else if (v === "--no-tfjs") a.tfjs = false;
-    else if (v === "--no-grading") a.grading = false;
-    else if (v === "--out") a.out = path.resolve(argv[++i]!);
-    else throw new Error(`bench/run.ts: unknown argument ${v}`);
+  let values;
+  try {
+    ({ values } = parseCommandLine({
+      args: argv,
+      options: {
+        runs: { type: "string" },
+        quick: { type: "boolean" },
+        "no-baseline": { type: "boolean" },
+        "no-tfjs": { type: "boolean" },
+        "no-grading": { type: "boolean" },
+        out: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    return fail((e as Error).message);
   }
-  return a;
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const runs = values.runs === undefined ? 3 : Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) fail(`--runs takes a positive integer, got "${values.runs}"`);
+  return {
+    runs,
+    quick: values.quick === true,
+    baseline: values["no-baseline"] !== true,
+    tfjs: values["no-tfjs"] !== true,
+    grading: values["no-grading"] !== true,
+    out: values.out === undefined ? path.join(__dirname, "RESULTS.md") : path.resolve(values.out),
+  };
 }
 
 // ---- machine and load ---------------------------------------------------------------------------
