@@ -54,13 +54,20 @@ function compilerOptions(root: string): ts.CompilerOptions {
   return ts.parseJsonConfigFileContent(config, ts.sys, root).options;
 }
 
-/** The project files each file imports (static imports and exports, `import type`, require() and import()). */
-export function importGraph(root: string, files: readonly string[]): Map<string, string[]> {
+/**
+ * The project files each file imports (static imports and exports, `import type`, require() and
+ * import()), reading each file's source with `read` (default: from disk).
+ */
+export function importGraph(
+  root: string,
+  files: readonly string[],
+  read: (file: string) => string = (file) => readFileSync(file, "utf8"),
+): Map<string, string[]> {
   const options = { ...compilerOptions(root), allowJs: true };
   const known = new Set(files);
   const graph = new Map<string, string[]>();
   for (const file of files) {
-    const info = ts.preProcessFile(readFileSync(file, "utf8"), true, true);
+    const info = ts.preProcessFile(read(file), true, true);
     const deps: string[] = [];
     for (const ref of info.importedFiles) {
       const r = ts.resolveModuleName(ref.fileName, file, options, ts.sys).resolvedModule;
