@@ -1,3 +1,4 @@
+// INSTRUCTOR ONLY: bias gradients (column and plane sums) are part of the Linear and Conv2d solutions
 import type { Storage } from "../tensor/dtype";
 import { kernels } from "./kernels";
 import { wasmColumnSums } from "./wasm/bias-grad";

@@ -1,3 +1,4 @@
+// INSTRUCTOR ONLY: the whole-batch convolution is the Conv2d solution's fast form
 import { planeSumsReference } from "./bias-grad";
 import type { Conv2dBackwardArgs, Conv2dForwardArgs, Kernels } from "./interface";
 import { kernels } from "./kernels";

@@ -1,3 +1,4 @@
+// INSTRUCTOR ONLY: bias gradients (column and plane sums) are part of the Linear and Conv2d solutions
 import type { Storage } from "../../tensor/dtype";
 import { sameStorage } from "../interface";
 import { activeEngine, MAX_ELEMENTWISE_CHUNKS, moduleFunctions, PARALLEL_MIN_ENTRIES, type WasmEngine } from "./engine";

@@ -1,3 +1,4 @@
+// INSTRUCTOR ONLY: the whole-batch convolution is the Conv2d solution's fast form
 import { sameStorage, type Conv2dBackwardArgs, type Conv2dForwardArgs } from "../interface";
 import { planeSumsReference } from "../bias-grad";
 import { wasmPlaneSums } from "./bias-grad";

@@ -1,3 +1,4 @@
+// INSTRUCTOR ONLY: the ReLU kernels compute the ReLU solution (the fast path of lib/layers/activations.ts)
 import type { Storage } from "../../tensor/dtype";
 import { sameStorage } from "../interface";
 import { activeEngine, moduleFunctions } from "./engine";
