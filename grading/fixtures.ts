@@ -1,7 +1,9 @@
 /**
- * Fixtures: every graded case with its inputs and the reference solution's expected outputs, in full
- * float64 precision (JSON numbers round-trip doubles exactly). The student kit gets only the visible
- * cases (see release.ts); hidden cases never leave the instructor's repository.
+ * Cases as data: a case's inputs and the reference solution's expected outputs, in full float64
+ * precision (JSON numbers round-trip doubles exactly). The grader builds the graded cases afresh for
+ * every run (grading/reference.ts); grading/fixtures/*.json holds only the worked examples: the visible
+ * cases on seeds of their own, which ship with the student kit for `npm run check`. No file anywhere
+ * holds the inputs of a graded case.
  */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -22,10 +24,13 @@ export interface FixtureCase {
   probe: string;
   kind: "value" | "gradient" | "training";
   inputs: Record<string, Json>;
+  /** Value and gradient cases: the reference's outputs. Training cases: the test points' `labels`. */
   expected: Record<string, Json>;
+  /** Gradient cases: the outputs the probe checks against a numerical gradient of the student's forward. */
+  selfChecked?: string[];
   /** Feedback per output name when it is wrong, e.g. { dW1: "check the ReLU mask" }. */
   hints?: Record<string, string>;
-  /** Training cases: the accuracy the student's model must reach. */
+  /** Training cases: the accuracy the student's model must reach on the test points. */
   minAccuracy?: number;
 }
 
@@ -35,6 +40,7 @@ export interface FixtureFile {
   cases: FixtureCase[];
 }
 
+/** The cases students may see (the worked examples hold only these already). */
 export function publicFixture(f: FixtureFile): FixtureFile {
   return { ...f, cases: f.cases.filter((c) => c.visibility === "visible") };
 }
@@ -48,17 +54,26 @@ export function isWireTensor(v: unknown): v is WireTensor {
   );
 }
 
-/** The numbers of an output (a number, a tensor, or an array of numbers). */
-export function numbersOf(v: Json | undefined): number[] | null {
+/** The numbers of an output (a number, a tensor with an array or typed array of values, or a list). */
+export function numbersOf(v: unknown): number[] | null {
   if (typeof v === "number") return [v];
-  if (isWireTensor(v)) return v.data;
+  if (typeof v === "object" && v !== null && "data" in v) {
+    const data = (v as { data: unknown }).data;
+    if (ArrayBuffer.isView(data) && !(data instanceof DataView)) return Array.from(data as Float64Array);
+    if (Array.isArray(data) && data.every((x) => typeof x === "number")) return data as number[];
+    return null;
+  }
   if (Array.isArray(v) && v.every((x) => typeof x === "number")) return v as number[];
   return null;
 }
 
-export function shapeOf(v: Json | undefined): string {
-  if (isWireTensor(v)) return `[${v.shape.join(", ")}]`;
+export function shapeOf(v: unknown): string {
+  if (typeof v === "object" && v !== null && "shape" in v) {
+    const shape = (v as { shape: unknown }).shape;
+    if (Array.isArray(shape) || ArrayBuffer.isView(shape))
+      return `[${Array.from(shape as ArrayLike<number>).join(", ")}]`;
+  }
   if (typeof v === "number") return "scalar";
   if (Array.isArray(v)) return `[${v.length}]`;
-  return v === undefined ? "missing" : typeof v;
+  return v === undefined ? "missing" : v === null ? "null" : typeof v;
 }

@@ -1,11 +1,15 @@
-// Probes for losses: the student's loss value and gradient.
+// Probe for softmax cross-entropy: the student's loss value and gradient.
 import { softmaxCrossEntropy } from "../../lib/losses/softmax-cross-entropy";
+import { Tensor } from "../../lib/tensor/tensor";
 import type { Json } from "../fixtures";
-import { fromTensor, lossNumber, toTensor } from "./wire";
+import * as wire from "./wire";
 
 type Inputs = Record<string, Json>;
 
-export function softmaxCE(inp: Inputs): Record<string, Json> {
-  const r = softmaxCrossEntropy(toTensor(inp.logits, "logits"), inp.labels as number[]);
-  return { loss: lossNumber(r.loss, "softmaxCrossEntropy"), grad: fromTensor(r.grad, "softmaxCrossEntropy's grad") };
+export function softmaxCE(inp: Inputs, w: typeof wire = wire): wire.ProbeOutputs {
+  const r = softmaxCrossEntropy(w.toTensor(Tensor, inp.logits, "logits"), w.integers(inp.labels, "labels"));
+  return {
+    loss: w.lossNumber(r.loss, "softmaxCrossEntropy"),
+    grad: w.fromTensor(r.grad, "softmaxCrossEntropy's grad"),
+  };
 }

@@ -1,5 +1,6 @@
-// Training probe: the student's Linear, ReLU, softmax cross-entropy and SGD train a small MLP on a
-// fixed synthetic dataset (generated here, not by student code); the grader checks the accuracy.
+// Training probe: the student's Linear, ReLU, softmax cross-entropy and SGD train a small MLP on the
+// case's training points (drawn by the grader), then score the case's test points. The probe returns
+// the raw scores; the grader, which alone holds the test labels, computes the accuracy.
 import { ReLU } from "../../lib/layers/activations";
 import { Linear } from "../../lib/layers/linear";
 import { Sequential } from "../../lib/layers/sequential";
@@ -8,46 +9,31 @@ import { SGD } from "../../lib/optim/sgd";
 import { Rng } from "../../lib/random";
 import { Tensor } from "../../lib/tensor/tensor";
 import type { Json } from "../fixtures";
+import * as wire from "./wire";
 
-function spirals(perClass: number, classes: number, seed: number): { x: Tensor; y: Int32Array } {
-  const rng = new Rng(seed);
-  const x = Tensor.zeros([perClass * classes, 2]);
-  const y = new Int32Array(perClass * classes);
-  for (let c = 0; c < classes; c++) {
-    for (let i = 0; i < perClass; i++) {
-      const r = i / perClass;
-      const t = (c * 4 * Math.PI) / classes + r * 4 + rng.normal() * 0.2;
-      const row = c * perClass + i;
-      x.data[2 * row] = r * Math.sin(t);
-      x.data[2 * row + 1] = r * Math.cos(t);
-      y[row] = c;
-    }
-  }
-  return { x, y };
-}
+const BATCH = 32;
 
-export function mlpTrain(inp: Record<string, Json>): Record<string, Json> {
-  const { x, y } = spirals(inp.perClass as number, 3, inp.seed as number);
-  const rng = new Rng(inp.seed as number);
-  const model = new Sequential(
-    new Linear(2, inp.hidden as number, { rng }),
-    new ReLU(),
-    new Linear(inp.hidden as number, 3, { rng }),
-  );
-  const opt = new SGD(model.parameters(), { lr: inp.lr as number, momentum: 0.9 });
+export function mlpTrain(inp: Record<string, Json>, w: typeof wire = wire): wire.ProbeOutputs {
+  const x = w.toTensor(Tensor, inp.trainX, "trainX");
+  const y = w.integers(inp.trainY, "trainY");
+  const testX = w.toTensor(Tensor, inp.testX, "testX");
+  const hidden = w.numberOf(inp.hidden, "hidden");
+  const classes = w.numberOf(inp.classes, "classes");
+  const rng = new Rng(w.numberOf(inp.seed, "seed"));
+  const model = new Sequential(new Linear(2, hidden, { rng }), new ReLU(), new Linear(hidden, classes, { rng }));
+  const opt = new SGD(model.parameters(), { lr: w.numberOf(inp.lr, "lr"), momentum: 0.9 });
   const n = y.length;
-  for (let epoch = 0; epoch < (inp.epochs as number); epoch++) {
+  const epochs = w.numberOf(inp.epochs, "epochs");
+  for (let epoch = 0; epoch < epochs; epoch++) {
     const order = rng.permutation(n);
-    for (let s = 0; s < n; s += 32) {
-      const idx = order.subarray(s, Math.min(n, s + 32));
-      const batchY = Int32Array.from(idx, (i) => y[i]!);
+    for (let s = 0; s < n; s += BATCH) {
+      const idx = order.subarray(s, Math.min(n, s + BATCH));
+      const batchY = new Int32Array(idx.length);
+      for (let i = 0; i < idx.length; i++) batchY[i] = y[idx[i]!]!;
       const { grad } = softmaxCrossEntropy(model.forward(x.take(idx)), batchY);
       model.backward(grad);
       opt.step();
     }
   }
-  const pred = model.forward(x).argmax(-1);
-  let correct = 0;
-  for (let i = 0; i < n; i++) if (pred[i] === y[i]) correct++;
-  return { accuracy: correct / n };
+  return { logits: w.fromTensor(model.forward(testX), "the trained model's scores on the test points") };
 }

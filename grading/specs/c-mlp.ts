@@ -1,5 +1,5 @@
 import type { AssignmentSpec } from "./spec";
-import { awayFromZero, randn } from "./spec";
+import { awayFromZero, randn, spirals } from "./spec";
 
 export const spec: AssignmentSpec = {
   assignment: "c-mlp",
@@ -35,8 +35,16 @@ export const spec: AssignmentSpec = {
       probe: "train.mlp",
       kind: "training",
       timeoutMs: 60000,
-      generate: () => ({ perClass: 100, hidden: 64, lr: 0.05, epochs: 60, seed: 3 }),
-      minAccuracy: 0.9,
+      generate: (rng) => ({
+        ...spirals(rng, { classes: 3, perClass: 100, test: 150, noise: 0.2 }),
+        classes: 3,
+        hidden: 64,
+        lr: 0.05,
+        epochs: 60,
+        seed: rng.int(1 << 30),
+      }),
+      withheld: ["testY"],
+      minAccuracy: 0.85,
       hints: { accuracy: "the network does not learn: check Linear.backward, the ReLU mask and the loss gradient" },
     },
   ],
