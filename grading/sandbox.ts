@@ -1,163 +1,230 @@
 /**
- * One sandboxed Node process for one submission: Node's permission model (read its own folder and
- * node_modules, write only scratch/, no child processes or workers), an empty network namespace
- * where the machine allows one (and blocked network modules inside), a heap limit plus a resident
- * memory watchdog, an output cap, and a time limit per request. Whatever the student's code does,
- * the grader only ever loses the request in flight.
+ * One sandboxed Node process running one submission's probes (grading/sandbox/worker.js), isolated as
+ * grading/isolation.ts decides, with a time limit per request, a heap limit, RLIMIT_DATA and a
+ * resident-memory watchdog, a scratch quota, and strict checks of every reply (grading/channel.ts).
+ * Whatever the student's code does, the grader loses at most the request in flight: the process is
+ * killed and the next request starts a new one.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Readable, Writable } from "node:stream";
+import { decodeReply, encodeFrame, FrameReader, type Reply } from "./channel";
+import { track } from "./cleanup";
 import type { Json } from "./fixtures";
-import { GRADER_ROOT } from "./compile";
+import { sandboxCommand, type Isolation } from "./isolation";
+import { outermost } from "./typecheck";
 
-export interface SandboxLimits {
+export interface SandboxOptions {
+  /** The compiled program: worker.js, lib/ and grading/probes/ (read-only to the sandbox). */
+  runDir: string;
+  /** The only folder the sandbox may write (its working directory and HOME). */
+  scratch: string;
+  isolation: Isolation;
   memoryMB: number;
-  outputBytes: number;
+  scratchMB: number;
+  /** Console output is counted past this many characters, and dropped. */
+  outputChars: number;
+  /** Packages student code may require (papaparse...). */
+  nodeModules: string;
 }
 
-export type SandboxReply = { ok: true; output: Record<string, Json> } | { ok: false; error: string; fatal: boolean };
+export type CallResult = Reply | { ok: false; error: string; printed: number; crashed: true };
 
-let namespaceCheck: boolean | null = null;
-
-/** Whether `unshare -n` works here (root, or user namespaces allowed). */
-export function networkNamespaceAvailable(): boolean {
-  if (namespaceCheck === null) {
-    const r = spawnSync("unshare", ["-n", "true"], { stdio: "ignore" });
-    namespaceCheck = r.status === 0;
-  }
-  return namespaceCheck;
-}
+const STDERR_TAIL = 4096;
 
 export class Sandbox {
   private child: ChildProcess | null = null;
-  private ready: Promise<void> | null = null;
-  private output = 0;
-  private pending: { id: string; resolve: (r: SandboxReply) => void; timer: NodeJS.Timeout } | null = null;
+  private pending: { id: string; resolve: (r: CallResult) => void; timer: NodeJS.Timeout } | null = null;
   private death: string | null = null;
   private watchdog: NodeJS.Timeout | null = null;
+  private stderr = "";
+  private sandboxPid: number | null = null;
+  private untrack: (() => void) | null = null;
 
-  constructor(
-    private readonly dir: string,
-    private readonly limits: SandboxLimits,
-  ) {}
+  constructor(private readonly opts: SandboxOptions) {}
 
-  private start(): Promise<void> {
+  private start(): void {
+    const o = this.opts;
     const nodeArgs = [
       "--experimental-permission",
-      `--allow-fs-read=${this.dir}/`,
-      `--allow-fs-read=${join(GRADER_ROOT, "node_modules")}/`,
-      `--allow-fs-write=${join(this.dir, "scratch")}/`,
-      `--max-old-space-size=${this.limits.memoryMB}`,
+      ...outermost([o.runDir, o.nodeModules]).map((d) => `--allow-fs-read=${d}/`),
+      `--allow-fs-write=${o.scratch}/`,
+      `--max-old-space-size=${o.memoryMB}`,
+      "--enable-source-maps",
       "--no-warnings",
-      join(this.dir, "worker.js"),
+      join(o.runDir, "worker.js"),
     ];
-    const [cmd, args] = networkNamespaceAvailable()
-      ? ["unshare", ["-n", process.execPath, ...nodeArgs]]
-      : [process.execPath, nodeArgs];
+    const [cmd, args] = sandboxCommand(
+      o.isolation,
+      o.scratch,
+      { memoryMB: o.memoryMB, scratchMB: o.scratchMB },
+      nodeArgs,
+    );
     const child = spawn(cmd, args, {
-      cwd: join(this.dir, "scratch"),
+      cwd: o.scratch,
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
-        NODE_PATH: join(GRADER_ROOT, "node_modules"),
-        HOME: join(this.dir, "scratch"),
-        TSDL_OUTPUT_CAP: String(this.limits.outputBytes),
+        NODE_PATH: o.nodeModules,
+        HOME: o.scratch,
+        TSDL_OUTPUT_CAP: String(o.outputChars),
       },
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      // Structured clone keeps NaN and Infinity (JSON would turn them into null).
-      serialization: "advanced",
+      stdio: ["pipe", "ignore", "pipe", "pipe"],
+      detached: true,
     });
     this.child = child;
-    this.output = 0;
     this.death = null;
-    const count = (d: Buffer): void => {
-      this.output += d.length;
-      if (this.output > this.limits.outputBytes)
-        this.kill(`printed more than ${this.limits.outputBytes} bytes of output`);
-    };
-    child.stdout!.on("data", count);
-    child.stderr!.on("data", count);
-    this.watchdog = setInterval(() => {
-      const rss = residentMB(child.pid);
-      if (rss !== null && rss > this.limits.memoryMB * 1.5)
-        this.kill(`used ${rss.toFixed(0)} MB of memory (limit ${this.limits.memoryMB} MB)`);
-    }, 50);
-    return new Promise((resolve, reject) => {
-      child.on(
-        "message",
-        (m: { ready?: boolean; id?: string; ok?: boolean; output?: Record<string, Json>; error?: string }) => {
-          if (m.ready) return resolve();
-          const p = this.pending;
-          if (!p || m.id !== p.id) return; // not an answer to the request in flight: ignored
-          clearTimeout(p.timer);
-          this.pending = null;
-          p.resolve(m.ok ? { ok: true, output: m.output ?? {} } : { ok: false, error: String(m.error), fatal: false });
-        },
-      );
-      child.on("exit", (code, signal) => {
-        if (this.watchdog) clearInterval(this.watchdog);
-        const why =
-          this.death ??
-          (signal === "SIGABRT"
-            ? `the process crashed (out of memory? the heap limit is ${this.limits.memoryMB} MB)`
-            : signal
-              ? `the process was killed by ${signal}`
-              : `the process exited early with code ${code} (process.exit?)`);
-        this.child = null;
-        this.ready = null;
-        reject(new Error(why));
-        const p = this.pending;
-        if (p) {
-          clearTimeout(p.timer);
-          this.pending = null;
-          p.resolve({ ok: false, error: why, fatal: true });
-        }
-      });
+    this.stderr = "";
+    this.sandboxPid = o.isolation.namespaces ? null : (child.pid ?? null);
+    this.untrack = track(() => this.kill("the grader was interrupted"));
+    const replies = new FrameReader(
+      (json) => this.onFrame(json),
+      (why) => this.kill(`the sandbox sent a malformed reply (${why})`),
+    );
+    (child.stdio[3] as Readable).on("data", (d: Buffer) => replies.push(d));
+    child.stderr!.on("data", (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString("utf8")).slice(-STDERR_TAIL);
     });
+    // A sandbox that closes its end of the request pipe makes writes fail: that is its death, not ours.
+    (child.stdin as Writable).on("error", () => this.kill("the sandbox closed its request channel"));
+    child.on("error", (e) => this.kill(`the sandbox could not start: ${e.message}`));
+    child.on("exit", (code, signal) => this.onExit(code, signal));
+    this.watchdog = setInterval(() => this.watch(), 100);
+  }
+
+  private onFrame(json: string): void {
+    const p = this.pending;
+    if (!p) return this.kill("the sandbox sent a reply nobody asked for");
+    const reply = decodeReply(json, p.id);
+    if (typeof reply === "string") return this.kill(`the sandbox sent a malformed reply (${reply})`);
+    clearTimeout(p.timer);
+    this.pending = null;
+    p.resolve(reply);
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (process.env.TSDL_DEBUG_SANDBOX) console.error(`sandbox exit ${code} ${signal}:\n${this.stderr}`);
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+    this.untrack?.();
+    this.untrack = null;
+    const oom = /heap limit|out of memory|allocation failed/i.test(this.stderr);
+    const why =
+      this.death ??
+      (oom || signal === "SIGABRT" || signal === "SIGTRAP"
+        ? `the process ran out of memory (the heap limit is ${this.opts.memoryMB} MB)`
+        : signal
+          ? `the process was killed by ${signal}`
+          : code === 0 || code === null
+            ? "the process exited early (process.exit?)"
+            : `the process exited early with code ${code} (process.exit?)`);
+    this.child = null;
+    const p = this.pending;
+    if (p) {
+      clearTimeout(p.timer);
+      this.pending = null;
+      p.resolve({ ok: false, error: why, printed: 0, crashed: true });
+    }
+  }
+
+  /** Memory and scratch watchdogs: RLIMIT_DATA and the tmpfs are the limits; these catch what they miss. */
+  private watch(): void {
+    const child = this.child;
+    if (!child?.pid) return;
+    if (this.sandboxPid === null) this.sandboxPid = onlyChildOf(child.pid);
+    const rss = this.sandboxPid === null ? null : residentMB(this.sandboxPid);
+    if (rss !== null && rss > this.opts.memoryMB * 2 + 512)
+      this.kill(`the process used ${rss.toFixed(0)} MB of memory (the heap limit is ${this.opts.memoryMB} MB)`);
+    if (!this.opts.isolation.tmpfs) {
+      const used = folderBytes(this.opts.scratch, 10000);
+      if (used === null) this.kill("the process created more than 10000 files in its scratch folder");
+      else if (used > this.opts.scratchMB * 1024 * 1024)
+        this.kill(`the process wrote more than ${this.opts.scratchMB} MB to its scratch folder`);
+    }
   }
 
   private kill(why: string): void {
     if (this.death === null) this.death = why;
-    this.child?.kill("SIGKILL");
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, "SIGKILL"); // its whole process group (detached: its own)
+    } catch {
+      this.child?.kill("SIGKILL");
+    }
   }
 
-  /** Runs one probe; any failure of the process is reported as this request's error. */
-  async call(file: string, fn: string, inputs: Record<string, Json>, timeoutMs: number): Promise<SandboxReply> {
-    if (this.child === null) this.ready = this.start();
-    try {
-      await this.ready;
-    } catch (e) {
-      return { ok: false, error: `the sandbox could not start: ${(e as Error).message}`, fatal: true };
-    }
-    const id = randomBytes(8).toString("hex");
+  /** Runs one probe on one case's inputs; any failure of the process is this request's error. */
+  call(probe: string, inputs: Record<string, Json>, timeoutMs: number): Promise<CallResult> {
+    if (this.child === null) this.start();
+    const child = this.child!;
+    const id = randomBytes(12).toString("hex");
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.kill(`timed out after ${timeoutMs / 1000} s (an infinite loop?)`), timeoutMs);
       this.pending = { id, resolve, timer };
-      try {
-        this.child!.send({ id, file, fn, inputs });
-      } catch (e) {
-        clearTimeout(timer);
-        this.pending = null;
-        resolve({ ok: false, error: `could not reach the sandbox: ${(e as Error).message}`, fatal: true });
-      }
+      (child.stdin as Writable).write(encodeFrame({ id, probe, inputs }));
     });
   }
 
-  close(): void {
-    if (this.watchdog) clearInterval(this.watchdog);
-    this.child?.kill("SIGKILL");
-    this.child = null;
+  /** Stops the process and waits until it is gone. */
+  async close(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const gone = new Promise<void>((r) => child.once("exit", () => r()));
+    this.kill("closed");
+    await gone;
   }
 }
 
-function residentMB(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
+/** The pid of the only child of `pid` (the sandbox under `unshare --fork`), or null. */
+function onlyChildOf(pid: number): number | null {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
+
+function residentMB(pid: number): number | null {
   try {
-    // With unshare the direct child is unshare itself until it execs node; the pid is the same after exec.
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) / 1024 : null;
   } catch {
     return null;
   }
+}
+
+/** Bytes in a folder tree (never following links), or null past `maxEntries` entries. */
+function folderBytes(dir: string, maxEntries: number): number | null {
+  let total = 0;
+  let entries = 0;
+  const stack = [dir];
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (++entries > maxEntries) return null;
+      try {
+        const st = lstatSync(join(d, name));
+        if (st.isDirectory()) stack.push(join(d, name));
+        else total += st.blocks * 512;
+      } catch {
+        // removed meanwhile
+      }
+    }
+  }
+  return total;
 }
