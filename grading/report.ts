@@ -1,5 +1,9 @@
 /** Grading results as Gradescope's results.json, a readable Markdown report, and a CSV gradebook. */
+import Papa from "papaparse";
 import type { CaseResult, GradeResult } from "./grade";
+
+/** Longest feedback one test shows in results.json (the whole message is in no file either). */
+export const MAX_TEST_OUTPUT = 8000;
 
 export interface GradescopeResults {
   score: number;
@@ -17,11 +21,15 @@ export interface GradescopeResults {
   }[];
 }
 
+function cut(text: string, max = MAX_TEST_OUTPUT): string {
+  return text.length <= max ? text : `${text.slice(0, max - 60)}\n[cut: ${text.length} characters in all]`;
+}
+
 export function gradescopeResults(r: GradeResult): GradescopeResults {
   return {
     score: r.score,
     max_score: r.maxScore,
-    output: r.notGradable ? `Not gradable: ${r.notGradable}` : summaryLine(r),
+    output: cut(r.notGradable ? `Not gradable: ${r.notGradable}` : [summaryLine(r, true), ...r.notes].join("\n")),
     visibility: "visible",
     stdout_visibility: "hidden",
     tests: r.cases.map((c) => ({
@@ -29,51 +37,85 @@ export function gradescopeResults(r: GradeResult): GradescopeResults {
       score: c.score,
       max_score: c.maxScore,
       status: c.status === "passed" ? "passed" : "failed",
-      output: c.status === "not gradable" ? `Not gradable: ${c.output}` : c.output,
+      output: cut(c.status === "not gradable" ? `Not gradable: ${c.output}` : c.output),
       // Hidden cases are graded now and shown once the instructor publishes the grades.
       visibility: c.visibility === "visible" ? "visible" : "after_published",
     })),
   };
 }
 
-function summaryLine(r: GradeResult): string {
-  const count = (s: CaseResult["status"]): number => r.cases.filter((c) => c.status === s).length;
-  return `${r.score} / ${r.maxScore} points: ${count("passed")} passed, ${count("failed")} failed, ${count("not gradable")} not gradable`;
+/** results.json when the grader itself could not grade (the student is told it is not their fault). */
+export function graderFailure(message: string): Omit<GradescopeResults, "max_score"> {
+  return { score: 0, output: cut(message), visibility: "visible", stdout_visibility: "hidden", tests: [] };
+}
+
+/** "12 / 20 points: ...". For students (`visibleOnly`), hidden cases are not counted in the text. */
+function summaryLine(r: GradeResult, visibleOnly = false): string {
+  const shown = visibleOnly ? r.cases.filter((c) => c.visibility === "visible") : r.cases;
+  const count = (s: CaseResult["status"]): number => shown.filter((c) => c.status === s).length;
+  const counts = `${count("passed")} passed, ${count("failed")} failed, ${count("not gradable")} not gradable`;
+  if (!visibleOnly) return `${r.score} / ${r.maxScore} points: ${counts}`;
+  const hidden = r.cases.length - shown.length;
+  return `Visible cases: ${counts}.${hidden > 0 ? ` ${hidden} hidden case${hidden === 1 ? "" : "s"} will show once grades are published.` : ""}`;
+}
+
+/**
+ * Text for one table cell: nothing in it can end the cell, start a line, or be read as HTML or a link;
+ * every kind of line break and control character becomes a visible break or a space.
+ */
+export function markdownCell(s: string): string {
+  return (
+    s
+      .replace(/[\\`*_[\]()#!|<>&~]/g, (ch) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;" })[ch] ?? `\\${ch}`)
+      .replace(/\r\n|[\r\n\u2028\u2029\u0085\v\f]/g, "<br>")
+      // eslint-disable-next-line no-control-regex -- control characters are what this removes
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, " ")
+  );
 }
 
 export function markdownReport(r: GradeResult): string {
-  const esc = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, "<br>");
   const rows = r.cases.map(
     (c) =>
-      `| ${c.status === "passed" ? "ok" : c.status === "failed" ? "FAIL" : "NOT GRADABLE"} | ${c.score} / ${c.maxScore} | ${esc(`${c.assignment}: ${c.name}`)}${c.visibility === "hidden" ? " (hidden)" : ""} | ${esc(c.output)} |`,
+      `| ${c.status === "passed" ? "ok" : c.status === "failed" ? "FAIL" : "NOT GRADABLE"} | ${c.score} / ${c.maxScore} | ${markdownCell(`${c.assignment}: ${c.name}`)}${c.visibility === "hidden" ? " (hidden)" : ""} | ${markdownCell(c.output)} |`,
   );
+  const how = `Graded in ${r.seconds.toFixed(1)} s${r.seed !== null ? ` with seed ${r.seed} (\`--seed ${r.seed}\` draws the same inputs)` : ""}. Isolation: ${markdownCell(r.isolation)}.`;
   return [
     `# Grade: ${r.score} / ${r.maxScore}`,
     "",
-    r.notGradable ? `**Not gradable:** ${r.notGradable}\n` : summaryLine(r),
+    r.notGradable ? `**Not gradable:** ${markdownCell(r.notGradable)}` : summaryLine(r),
+    ...(r.notes.length > 0 ? ["", ...r.notes.map((n) => `- ${markdownCell(n)}`)] : []),
     "",
     "| result | points | case | feedback |",
     "| --- | --- | --- | --- |",
     ...rows,
     "",
-    `Graded in ${r.seconds.toFixed(1)} s (${r.isolation}).`,
+    how,
     "",
   ].join("\n");
 }
 
-/** One row per submission: name, total, then one column per case. */
+/** One row per submission: name, total, status, then one column per case (its points). */
 export function gradebookCsv(rows: { name: string; result: GradeResult }[]): string {
   const cases = rows[0]?.result.cases.map((c) => `${c.assignment}: ${c.name}`) ?? [];
-  const q = (s: string | number): string =>
-    typeof s === "number" ? String(s) : /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  const header = ["submission", "score", "max_score", "status", ...cases].map(q).join(",");
-  const lines = rows.map(({ name, result }) => {
-    const status = result.notGradable
+  const status = (r: GradeResult): string =>
+    r.notGradable
       ? "not gradable"
-      : result.cases.some((c) => c.status === "not gradable")
+      : r.cases.some((c) => c.status === "not gradable")
         ? "partly not gradable"
         : "graded";
-    return [q(name), result.score, result.maxScore, q(status), ...result.cases.map((c) => c.score)].join(",");
-  });
-  return [header, ...lines].join("\n") + "\n";
+  return (
+    Papa.unparse(
+      {
+        fields: ["submission", "score", "max_score", "status", ...cases],
+        data: rows.map(({ name, result }) => [
+          name,
+          result.score,
+          result.maxScore,
+          status(result),
+          ...result.cases.map((c) => c.score),
+        ]),
+      },
+      { escapeFormulae: true, newline: "\n" },
+    ) + "\n"
+  );
 }
