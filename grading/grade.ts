@@ -265,7 +265,7 @@ export class Grader {
     const compileError = (p: Planned): string | null => {
       if (check === null || typeof check === "string") return null;
       for (const f of check.closures[probeFile(p)] ?? [probeFile(p)]) {
-        const problem = check.unresolved[f] ?? syntax[f] ?? check.errors[f];
+        const problem = check.unresolved[f] ?? check.errors[f] ?? syntax[f];
         if (problem) return check.unresolved[f] ?? `does not compile: ${problem}`;
       }
       return null;
@@ -273,9 +273,11 @@ export class Grader {
     const replies = new Map<Planned, { reply: CallResult; seconds: number }>();
     // Visible cases first, then hidden ones in a sandbox of their own: nothing a hidden case's code sees
     // can reach a visible case's feedback.
-    for (const visibility of ["visible", "hidden"] as const) {
+    // Both sandboxes start now (the hidden one boots while the visible cases run); each then runs its
+    // cases in turn.
+    const sandboxes = (["visible", "hidden"] as const).flatMap((visibility) => {
       const planned = all.filter((p) => p.c.visibility === visibility);
-      if (planned.length === 0) continue;
+      if (planned.length === 0) return [];
       const scratch = join(job.dir, `scratch-${visibility}`);
       fresh(scratch, 0o700);
       if (this.isolation.user) chownSync(scratch, this.isolation.user.uid, this.isolation.user.gid);
@@ -288,15 +290,21 @@ export class Grader {
         outputChars: this.limits.outputChars,
         nodeModules: NODE_MODULES,
       });
-      const untrack = track(() => void sandbox.close());
-      try {
+      sandbox.boot();
+      return [{ planned, sandbox, untrack: track(() => void sandbox.close()) }];
+    });
+    try {
+      for (const { planned, sandbox } of sandboxes) {
         for (const p of planned) {
           if (compileError(p)) continue;
           const t0 = Date.now();
           const reply = await sandbox.call(p.c.probe, p.c.inputs, p.c.timeoutMs);
           replies.set(p, { reply, seconds: (Date.now() - t0) / 1000 });
         }
-      } finally {
+        await sandbox.close();
+      }
+    } finally {
+      for (const { sandbox, untrack } of sandboxes) {
         untrack();
         await sandbox.close();
       }

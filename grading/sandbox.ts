@@ -155,6 +155,11 @@ export class Sandbox {
     }
   }
 
+  /** Starts the process ahead of the first request (its boot then overlaps other work). */
+  boot(): void {
+    if (this.child === null) this.start();
+  }
+
   /** Runs one probe on one case's inputs; any failure of the process is this request's error. */
   call(probe: string, inputs: Record<string, Json>, timeoutMs: number): Promise<CallResult> {
     if (this.child === null) this.start();
