@@ -1,13 +1,18 @@
-// Seconds per submission for the autograder: grades copies of the reference solution with one job
-// and with one job per core.   node node_modules/tsx/dist/cli.mjs grading/bench.ts [--submissions 8]
+// Seconds per submission for the autograder, warm: copies of the reference solution graded with one
+// job, then with two (and one per core where there are more), each grader first grading one submission
+// per job untimed (its type-checkers' first check, esbuild's service, the first sandboxes).
+//   node node_modules/tsx/dist/cli.mjs grading/bench.ts [--submissions 8] [--help]
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { gradeBatch } from "./cli";
+import { parseArgs } from "node:util";
+import { Grader } from "./grade";
+import { gradedCases, randomSeed } from "./reference";
 
 export interface GradingBench {
   submissions: number;
   cases: number;
+  /** Warm seconds: after each job has graded one submission. */
   rows: { jobs: number; seconds: number; perSubmission: number }[];
 }
 
@@ -15,29 +20,78 @@ export async function benchGrading(submissions = 8): Promise<GradingBench> {
   const root = resolve(__dirname, "..");
   const dir = mkdtempSync(join(tmpdir(), "tsdl-grade-bench-"));
   try {
-    for (let i = 0; i < submissions; i++)
-      cpSync(join(root, "lib"), join(dir, `student-${String(i).padStart(3, "0")}`, "lib"), { recursive: true });
+    const jobCounts = [...new Set([1, 2, availableParallelism()])];
+    const copies = submissions + Math.max(...jobCounts);
+    const names = Array.from({ length: copies }, (_, i) => join(dir, `student-${String(i).padStart(3, "0")}`));
+    for (const n of names) cpSync(join(root, "lib"), join(n, "lib"), { recursive: true });
+    const seed = randomSeed();
+    const cases = gradedCases(seed);
     const rows: GradingBench["rows"] = [];
-    let cases = 0;
-    for (const jobs of [...new Set([1, availableParallelism()])]) {
-      const t0 = Date.now();
-      const results = await gradeBatch(dir, { jobs });
-      const seconds = (Date.now() - t0) / 1000;
-      cases = results[0]?.result.cases.length ?? 0;
-      const wrong = results.filter((r) => r.result.score !== r.result.maxScore);
-      if (wrong.length > 0) throw new Error(`the reference solution lost points in ${wrong[0]!.name}`);
-      rows.push({ jobs, seconds, perSubmission: seconds / submissions });
+    for (const jobs of jobCounts) {
+      const grader = new Grader({ jobs });
+      try {
+        const check = (r: Awaited<ReturnType<Grader["grade"]>>, name: string): void => {
+          if (r.score !== r.maxScore) {
+            const bad = r.cases.find((c) => c.status !== "passed");
+            throw new Error(
+              `the reference solution lost points in ${name} (seed ${seed}): ${bad?.name}: ${bad?.output}`,
+            );
+          }
+        };
+        await Promise.all(
+          Array.from({ length: jobs }, (_, j) =>
+            grader.grade(names[j]!, cases, j, seed).then((r) => check(r, names[j]!)),
+          ),
+        );
+        const timed = names.slice(jobs, jobs + submissions);
+        let next = 0;
+        const t0 = Date.now();
+        await Promise.all(
+          Array.from({ length: jobs }, async (_, j) => {
+            while (next < timed.length) {
+              const name = timed[next++]!;
+              check(await grader.grade(name, cases, j, seed), name);
+            }
+          }),
+        );
+        const seconds = (Date.now() - t0) / 1000;
+        rows.push({ jobs, seconds, perSubmission: seconds / submissions });
+      } finally {
+        grader.close();
+      }
     }
-    return { submissions, cases, rows };
+    return { submissions, cases: cases.flatMap((f) => f.cases).length, rows };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+const HELP = `Seconds per submission for the autograder, warm, with 1 and 2 jobs (and one per core).
+
+  node node_modules/tsx/dist/cli.mjs grading/bench.ts [--submissions N]
+
+  --submissions N   timed submissions per job count (default 8)
+  --help            this text`;
+
 if (require.main === module) {
-  const at = process.argv.indexOf("--submissions");
-  benchGrading(at >= 0 ? Number(process.argv[at + 1]) : 8).then((b) => {
-    console.log(`autograder: ${b.submissions} submissions of ${b.cases} cases each`);
+  let n = 8;
+  try {
+    const { values } = parseArgs({ options: { submissions: { type: "string" }, help: { type: "boolean" } } });
+    if (values.help) {
+      console.log(HELP);
+      process.exit(0);
+    }
+    if (values.submissions !== undefined) {
+      n = Number(values.submissions);
+      if (!Number.isInteger(n) || n < 1)
+        throw new Error(`--submissions must be a whole number >= 1, got "${values.submissions}"`);
+    }
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
+  void benchGrading(n).then((b) => {
+    console.log(`autograder: ${b.submissions} submissions of ${b.cases} cases each, warm`);
     for (const r of b.rows)
       console.log(`  ${r.jobs} job(s): ${r.seconds.toFixed(1)} s, ${r.perSubmission.toFixed(2)} s per submission`);
   });
