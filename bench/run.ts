@@ -559,13 +559,14 @@ async function main(): Promise<void> {
     }
   }
 
-  // 6. The autograder: seconds per submission (copies of the reference solution, all cases).
+  // 6. The autograder: seconds per submission, warm (copies of the reference solution, all cases).
   let grading: GradingBench | null = null;
   let gradingNote = "";
   if (args.grading) {
     try {
       grading = await benchGrading(args.quick ? 2 : 8);
-      for (const g of grading.rows) log(`autograder, ${g.jobs} job(s): ${g.perSubmission.toFixed(2)} s per submission`);
+      for (const g of grading.rows)
+        log(`autograder, ${g.jobs} job(s): ${g.perSubmission.toFixed(2)} s per submission (warm)`);
     } catch (e) {
       gradingNote = `autograder benchmark failed: ${(e as Error).message}`;
       log(gradingNote);
@@ -1003,7 +1004,7 @@ function report(r: ReportInput): string {
   out.push("## Autograder", "");
   if (r.grading !== null) {
     out.push(
-      `Grading ${r.grading.submissions} copies of the reference solution (${r.grading.cases} cases each: compile, sandboxed probes, scoring):`,
+      `Grading ${r.grading.submissions} copies of the reference solution, warm (each job first grades one submission untimed; ${r.grading.cases} cases each: copy, transpile, type check, a visible and a hidden sandbox, scoring):`,
       "",
     );
     out.push(
