@@ -88,8 +88,14 @@ export class Sandbox {
     });
     // A sandbox that closes its end of the request pipe makes writes fail: that is its death, not ours.
     (child.stdin as Writable).on("error", () => this.kill("the sandbox closed its request channel"));
-    child.on("error", (e) => this.kill(`the sandbox could not start: ${e.message}`));
-    child.on("exit", (code, signal) => this.onExit(code, signal));
+    // A process that never started emits "error" and no "exit": it ends here either way, once.
+    child.on("error", (e) => {
+      if (child.pid === undefined) {
+        this.death ??= `the sandbox could not start: ${e.message}`;
+        this.onExit(child, null, null);
+      }
+    });
+    child.on("exit", (code, signal) => this.onExit(child, code, signal));
     this.watchdog = setInterval(() => this.watch(), 100);
   }
 
@@ -103,8 +109,8 @@ export class Sandbox {
     p.resolve(reply);
   }
 
-  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
-    if (process.env.TSDL_DEBUG_SANDBOX) console.error(`sandbox exit ${code} ${signal}:\n${this.stderr}`);
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return;
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = null;
     this.untrack?.();
@@ -176,7 +182,10 @@ export class Sandbox {
   async close(): Promise<void> {
     const child = this.child;
     if (!child) return;
-    const gone = new Promise<void>((r) => child.once("exit", () => r()));
+    const gone = new Promise<void>((r) => {
+      child.once("exit", () => r());
+      child.once("error", () => r());
+    });
     this.kill("closed");
     await gone;
   }

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GradescopeResults } from "../grading/report";
+import { Sandbox } from "../grading/sandbox";
 import { append, atStartOf, runGrader, solvedKit, variant, type Run } from "./grading-submissions";
 
 const L2 = "e-cnn-l2: L2 loss and its gradient";
@@ -174,5 +175,42 @@ describe("grader robustness: results.json is written whatever happens", function
     const r = JSON.parse(readFileSync(results, "utf8")) as GradescopeResults;
     expect(r.score).to.equal(0);
     expect(r.output).to.match(/^The grader failed \(not your submission\): the sandbox's user cannot reach /);
+  });
+});
+
+describe("grader robustness: a sandbox that cannot start", function () {
+  this.timeout(30000);
+
+  it("fails the request with the reason at once, never hangs", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "tsdl-robust-spawn-"));
+    const path = process.env.PATH;
+    process.env.PATH = join(tmp, "no-bin"); // setpriv cannot be found
+    try {
+      const sandbox = new Sandbox({
+        runDir: tmp,
+        scratch: tmp,
+        isolation: {
+          namespaces: false,
+          userNamespace: false,
+          tmpfs: false,
+          user: null,
+          setpriv: true,
+          prlimit: false,
+          reason: "test",
+        },
+        memoryMB: 64,
+        scratchMB: 1,
+        outputChars: 1000,
+        nodeModules: tmp,
+      });
+      const started = Date.now();
+      const r = await sandbox.call("loss.l2", {}, 20000);
+      expect(r.ok).to.equal(false);
+      expect(!r.ok && r.error).to.match(/the sandbox could not start: spawn setpriv ENOENT/);
+      expect(Date.now() - started).to.be.below(10000);
+      await sandbox.close();
+    } finally {
+      process.env.PATH = path;
+    }
   });
 });
