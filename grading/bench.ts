@@ -5,7 +5,7 @@
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { commandLine, usageError } from "./args";
 import { Grader } from "./grade";
 import { gradedCases, randomSeed } from "./reference";
 
@@ -73,26 +73,22 @@ const HELP = `Seconds per submission for the autograder, warm, with 1 and 2 jobs
   --submissions N   timed submissions per job count (default 8)
   --help            this text`;
 
-if (require.main === module) {
-  let n = 8;
-  try {
-    const { values } = parseArgs({ options: { submissions: { type: "string" }, help: { type: "boolean" } } });
-    if (values.help) {
-      console.log(HELP);
-      process.exit(0);
-    }
-    if (values.submissions !== undefined) {
-      n = Number(values.submissions);
-      if (!Number.isInteger(n) || n < 1)
-        throw new Error(`--submissions must be a whole number >= 1, got "${values.submissions}"`);
-    }
-  } catch (e) {
-    console.error(`bench: ${(e as Error).message}\n\n${HELP}`);
-    process.exit(2);
-  }
-  void benchGrading(n).then((b) => {
+function main(argv: string[]): number | Promise<number> {
+  const args = commandLine("bench", HELP, {
+    args: argv,
+    options: { submissions: { type: "string" }, help: { type: "boolean" } },
+  });
+  if (typeof args === "number") return args;
+  const n = Number(args.values.submissions ?? 8);
+  if (!Number.isInteger(n) || n < 1)
+    return usageError("bench", HELP, `--submissions must be a whole number >= 1, got "${args.values.submissions}"`);
+  return benchGrading(n).then((b) => {
     console.log(`autograder: ${b.submissions} submissions of ${b.cases} cases each, warm`);
     for (const r of b.rows)
       console.log(`  ${r.jobs} job(s): ${r.seconds.toFixed(1)} s, ${r.perSubmission.toFixed(2)} s per submission`);
+    return 0;
   });
 }
+
+if (require.main === module)
+  void Promise.resolve(main(process.argv.slice(2))).then((code) => (process.exitCode = code));

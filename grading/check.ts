@@ -3,7 +3,7 @@
 // grader does it, and prints each output's max relative error against its threshold, with a hint when
 // it is off. Exit code 0 only if every example passes. The graded run uses other inputs.
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { commandLine, usageError } from "./args";
 import { cleanUpNow, cleanUpOnSignals } from "./cleanup";
 import { gradeSubmission, loadFixtures, type CaseResult } from "./grade";
 import { localIsolation } from "./isolation";
@@ -24,30 +24,17 @@ function lines(c: CaseResult): string[] {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let only: string[];
-  try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { help: { type: "boolean" } },
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
-    only = positionals;
-  } catch (e) {
-    console.error(`check: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const args = commandLine("check", HELP, {
+    args: argv,
+    allowPositionals: true,
+    options: { help: { type: "boolean" } },
+  });
+  if (typeof args === "number") return args;
+  const only = args.positionals;
   const examples = loadFixtures(join(KIT, "grading", "fixtures"));
   const known = examples.map((f) => f.assignment);
-  for (const a of only) {
-    if (!known.includes(a)) {
-      console.error(`check: unknown assignment "${a}" (known: ${known.join(", ")})`);
-      return 2;
-    }
-  }
+  for (const a of only)
+    if (!known.includes(a)) return usageError("check", HELP, `unknown assignment "${a}" (known: ${known.join(", ")})`);
   const chosen = examples.filter((f) => only.length === 0 || only.includes(f.assignment));
   cleanUpOnSignals();
   try {

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { commandLine } from "./args";
 import { ROOT, trackedFiles } from "./release";
 
 /** What the grader needs at grading time: the library (the reference solution), the grader and its specs. */
@@ -83,18 +83,12 @@ and this repository's lib/ (the reference solution the expected outputs come fro
   --help      this text`;
 
 function main(argv: string[]): number {
-  let values: { out?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { out: { type: "string" }, help: { type: "boolean" } } }));
-  } catch (e) {
-    console.error(`grade:gradescope: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const out = resolve(values.out ?? join(ROOT, "dist", "gradescope"));
+  const args = commandLine("grade:gradescope", HELP, {
+    args: argv,
+    options: { out: { type: "string" }, help: { type: "boolean" } },
+  });
+  if (typeof args === "number") return args;
+  const out = resolve(args.values.out ?? join(ROOT, "dist", "gradescope"));
   const files = buildGradescopeBundle(out);
   let zipped = "";
   try {

@@ -3,7 +3,7 @@
 // graded runs draw other inputs (grading/reference.ts).   npm run grading:fixtures [-- --help]
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { commandLine } from "./args";
 import { workedExamples } from "./reference";
 
 const HELP = `Rewrites grading/fixtures/*.json, the worked examples shipped with the student kit: the
@@ -15,18 +15,12 @@ visible cases on fixed seeds of their own, expected outputs from this repository
   --help      this text`;
 
 function main(argv: string[]): number {
-  let values: { out?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { out: { type: "string" }, help: { type: "boolean" } } }));
-  } catch (e) {
-    console.error(`grading:fixtures: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const dir = resolve(values.out ?? join(__dirname, "fixtures"));
+  const args = commandLine("grading:fixtures", HELP, {
+    args: argv,
+    options: { out: { type: "string" }, help: { type: "boolean" } },
+  });
+  if (typeof args === "number") return args;
+  const dir = resolve(args.values.out ?? join(__dirname, "fixtures"));
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(dir)) if (f.endsWith(".json")) rmSync(join(dir, f));
   for (const f of workedExamples()) {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GradescopeResults } from "../grading/report";
 import { scoreCase } from "../grading/score";
-import { append, atStartOf, releasedKit, runGrader, variant, type Run } from "./grading-submissions";
+import { append, atStartOf, releasedKit, resultsOf, type Run, runGrader, testOf, variant } from "./grading-submissions";
 
 interface ShippedCase {
   name: string;
@@ -41,9 +41,8 @@ describe("grader: answers and trust", function () {
   const dir = join(tmp, "submissions");
   const out = join(tmp, "out");
   let run: Run;
-  const results = (name: string): GradescopeResults =>
-    JSON.parse(readFileSync(join(out, `${name}.results.json`), "utf8")) as GradescopeResults;
-  const test = (r: GradescopeResults, name: string) => r.tests.find((t) => t.name === name)!;
+  const results = (name: string): GradescopeResults => resultsOf(out, name);
+  const test = testOf;
   const brokenSgd = { "lib/optim/sgd.ts": append("SGD.prototype.step = function (this: SGD): void {};") };
 
   before(async () => {

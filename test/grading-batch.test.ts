@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Papa from "papaparse";
 import type { GradescopeResults } from "../grading/report";
-import { append, atStartOf, ROOT, runGrader, solvedKit, variant, type Run } from "./grading-submissions";
+import { append, atStartOf, ROOT, type Run, runGrader, solvedKit, variant } from "./grading-submissions";
 
 describe("a batch with one hostile and two honest submissions", function () {
   this.timeout(420000);

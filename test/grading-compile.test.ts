@@ -9,7 +9,18 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, syml
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GradescopeResults } from "../grading/report";
-import { append, atStartOf, releasedKit, ROOT, runGrader, solvedKit, variant, type Run } from "./grading-submissions";
+import {
+  append,
+  atStartOf,
+  releasedKit,
+  resultsOf,
+  ROOT,
+  type Run,
+  runGrader,
+  solvedKit,
+  testOf,
+  variant,
+} from "./grading-submissions";
 
 const LINEAR_CASES = [
   "a-linear-classifier: linear layer: forward and backward",
@@ -25,9 +36,8 @@ describe("grader compile step", function () {
   const outside = join(tmp, "outside");
   let run: Run;
   let throwLine = 0;
-  const results = (name: string): GradescopeResults =>
-    JSON.parse(readFileSync(join(out, `${name}.results.json`), "utf8")) as GradescopeResults;
-  const test = (r: GradescopeResults, name: string) => r.tests.find((t) => t.name === name)!;
+  const results = (name: string): GradescopeResults => resultsOf(out, name);
+  const test = testOf;
   const failures = (r: GradescopeResults) =>
     r.tests.filter((t) => t.status !== "passed").map((t) => `${t.name}: ${t.output}`);
 

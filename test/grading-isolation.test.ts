@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GradescopeResults } from "../grading/report";
-import { atStartOf, runGrader, solvedKit, variant, type Run } from "./grading-submissions";
+import { atStartOf, type Run, runGrader, solvedKit, testOf, variant } from "./grading-submissions";
 
 const L2 = "e-cnn-l2: L2 loss and its gradient";
 const l2Start = (code: string) => ({ "lib/losses/regression.ts": atStartOf(/export function l2Loss\(/, code) });
@@ -148,7 +148,7 @@ for (const mode of ["with namespaces", "without namespaces"] as const) {
     let net: Listeners;
     const results = (name: string): GradescopeResults =>
       JSON.parse(readFileSync(join(out, `${name}.results.json`), "utf8")) as GradescopeResults;
-    const l2 = (name: string) => results(name).tests.find((t) => t.name === L2)!;
+    const l2 = (name: string) => testOf(results(name), L2);
 
     before(async () => {
       net = await listen(tmp);

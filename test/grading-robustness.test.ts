@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GradescopeResults } from "../grading/report";
 import { Sandbox } from "../grading/sandbox";
-import { append, atStartOf, runGrader, solvedKit, variant, type Run } from "./grading-submissions";
+import { append, atStartOf, resultsOf, type Run, runGrader, solvedKit, testOf, variant } from "./grading-submissions";
 
 const L2 = "e-cnn-l2: L2 loss and its gradient";
 const l2Start = (code: string) => ({ "lib/losses/regression.ts": atStartOf(/export function l2Loss\(/, code) });
@@ -36,9 +36,8 @@ describe("grader robustness: one submission never takes down a batch", function 
   const dir = join(tmp, "submissions");
   const out = join(tmp, "out");
   let run: Run;
-  const results = (name: string): GradescopeResults =>
-    JSON.parse(readFileSync(join(out, `${name}.results.json`), "utf8")) as GradescopeResults;
-  const test = (r: GradescopeResults, name: string) => r.tests.find((t) => t.name === name)!;
+  const results = (name: string): GradescopeResults => resultsOf(out, name);
+  const test = testOf;
 
   before(async () => {
     mkdirSync(dir, { recursive: true });

@@ -6,6 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { buildStudentKit } from "../grading/release";
+import type { GradescopeResults } from "../grading/report";
 
 export const ROOT = resolve(__dirname, "..");
 
@@ -121,4 +122,16 @@ export function runGrader(
       done({ code, signal, stdout, stderr, timedOut, seconds: (Date.now() - started) / 1000 });
     });
   });
+}
+
+/** The results.json a batch wrote for submission `name` into its --out-dir `out`. */
+export function resultsOf(out: string, name: string): GradescopeResults {
+  return JSON.parse(readFileSync(join(out, `${name}.results.json`), "utf8")) as GradescopeResults;
+}
+
+/** One test of a results.json by its full name ("assignment: case"); fails loudly when there is none. */
+export function testOf(r: GradescopeResults, name: string): GradescopeResults["tests"][number] {
+  const t = r.tests.find((x) => x.name === name);
+  if (!t) throw new Error(`no test named "${name}" (there are: ${r.tests.map((x) => x.name).join("; ")})`);
+  return t;
 }
