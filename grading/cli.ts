@@ -10,7 +10,7 @@ import type { FixtureFile } from "./fixtures";
 import { checkTempFolder, Grader, gradeSubmission, loadFixtures, type GradeResult, type Limits } from "./grade";
 import { detectIsolation } from "./isolation";
 import { gradedCases, loadSpecs, randomSeed } from "./reference";
-import { gradebookCsv, graderFailure, gradescopeResults, markdownReport } from "./report";
+import { failureReport, gradebookCsv, graderFailure, gradescopeResults, markdownReport } from "./report";
 
 const MAX_JOBS = 64;
 
@@ -172,7 +172,7 @@ async function grade(a: Args): Promise<number> {
     const why =
       `this machine cannot isolate submissions in namespaces (${iso.reason ?? "unshare failed"}). ` +
       "Grading would rely on the sandbox's own blocks only; pass --allow-no-namespace to grade anyway.";
-    if (a.out) writeFileSync(a.out, JSON.stringify(graderFailure(`Not graded: ${why}`), null, 2) + "\n");
+    writeFailure(a, `Not graded: ${why}`);
     console.error(`grade: ${why}`);
     return 3;
   }
@@ -218,6 +218,21 @@ async function grade(a: Args): Promise<number> {
   return 0;
 }
 
+/** results.json and report.md (where asked for) when there is no grade to give. */
+function writeFailure(a: Args, message: string): void {
+  for (const [file, text] of [
+    [a.out, JSON.stringify(graderFailure(message), null, 2) + "\n"],
+    [a.report, failureReport(message)],
+  ] as const) {
+    if (!file) continue;
+    try {
+      writeFileSync(file, text);
+    } catch (e) {
+      console.error(`grade: could not write ${file} either: ${(e as Error).message}`);
+    }
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let a: Args | "help";
   try {
@@ -237,13 +252,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const message = `The grader failed (not your submission): ${(e as Error).message}`;
     console.error(`grade: ${(e as Error).stack ?? message}`);
-    if (a.out) {
-      try {
-        writeFileSync(a.out, JSON.stringify(graderFailure(message), null, 2) + "\n");
-      } catch (w) {
-        console.error(`grade: could not write ${a.out} either: ${(w as Error).message}`);
-      }
-    }
+    writeFailure(a, message);
     return 1;
   } finally {
     cleanUpNow();

@@ -18,7 +18,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { track, trackFolder } from "./cleanup";
+import { trackFolder } from "./cleanup";
 import { copyProgram, NotGradable } from "./copy";
 import type { FixtureCase, FixtureFile } from "./fixtures";
 import { describeIsolation, detectIsolation, type Isolation } from "./isolation";
@@ -291,7 +291,7 @@ export class Grader {
         nodeModules: NODE_MODULES,
       });
       sandbox.boot();
-      return [{ planned, sandbox, untrack: track(() => void sandbox.close()) }];
+      return [{ planned, sandbox }];
     });
     try {
       for (const { planned, sandbox } of sandboxes) {
@@ -304,10 +304,7 @@ export class Grader {
         await sandbox.close();
       }
     } finally {
-      for (const { sandbox, untrack } of sandboxes) {
-        untrack();
-        await sandbox.close();
-      }
+      for (const { sandbox } of sandboxes) await sandbox.close();
     }
     await checking;
     const checked = check as CheckResult | string | null;

@@ -49,6 +49,11 @@ export function graderFailure(message: string): Omit<GradescopeResults, "max_sco
   return { score: 0, output: cut(message), visibility: "visible", stdout_visibility: "hidden", tests: [] };
 }
 
+/** report.md when the grader could not grade. */
+export function failureReport(message: string): string {
+  return `# Not graded\n\n${markdownCell(message)}\n`;
+}
+
 /** "12 / 20 points: ...". For students (`visibleOnly`), hidden cases are not counted in the text. */
 function summaryLine(r: GradeResult, visibleOnly = false): string {
   const shown = visibleOnly ? r.cases.filter((c) => c.visibility === "visible") : r.cases;

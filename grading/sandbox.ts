@@ -77,7 +77,10 @@ export class Sandbox {
     this.death = null;
     this.stderr = "";
     this.sandboxPid = o.isolation.namespaces ? null : (child.pid ?? null);
-    this.untrack = track(() => this.kill("the grader was interrupted"));
+    this.untrack = track(
+      () => this.kill("the grader was interrupted"),
+      () => [child.pid ?? null, this.sandboxPid],
+    );
     const replies = new FrameReader(
       (json) => this.onFrame(json),
       (why) => this.kill(`the sandbox sent a malformed reply (${why})`),

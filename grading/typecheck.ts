@@ -74,7 +74,10 @@ export class TypeChecker {
     this.child = child;
     this.cold = true;
     this.stderr = "";
-    this.untrack = track(() => child.kill("SIGKILL"));
+    this.untrack = track(
+      () => child.kill("SIGKILL"),
+      () => [child.pid ?? null],
+    );
     child.stderr!.on("data", (d: Buffer) => (this.stderr = (this.stderr + d.toString("utf8")).slice(-4000)));
     this.ready = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("the type checker did not start")), WARM_UP_MS);

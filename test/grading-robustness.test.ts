@@ -78,12 +78,16 @@ describe("grader robustness: one submission never takes down a batch", function 
   }
 }`),
     });
+    // 120 MB messages from eight cases: together more than the longest string JSON.stringify can make.
+    const huge = (c: string) => `    if (Date.now() > 0) throw new Error("${c}".repeat(120_000_000));`;
     variant(dir, "huge-error", {
-      ...l2Start('  throw new Error("x".repeat(300_000_000));'),
+      ...l2Start(huge("x")),
+      "lib/losses/softmax-cross-entropy.ts": atStartOf(/export function softmaxCrossEntropy\(/, huge("s")),
+      "lib/autodiff/value.ts": atStartOf(/^\s*tanh\(\): Value \{/m, huge("t")),
       "lib/layers/activations.ts": append(`{
   const forward = ReLU.prototype.forward;
   ReLU.prototype.forward = function (this: ReLU, x: Tensor): Tensor {
-    if (x.size > 0) throw new Error("y".repeat(300_000_000));
+${huge("y")}
     return forward.call(this, x);
   };
 }`),
@@ -144,13 +148,18 @@ describe("grader robustness: one submission never takes down a batch", function 
 
   it("huge error messages are cut to a few kilobytes, and results.json stays small", () => {
     const r = results("huge-error");
-    for (const name of [L2, "c-mlp: ReLU: forward and backward"]) {
+    for (const name of [
+      L2,
+      "c-mlp: ReLU: forward and backward",
+      "b-scalar-backprop: expression at two random points",
+    ]) {
       expect(test(r, name).score).to.equal(0);
-      expect(test(r, name).output).to.match(/Error: [xy]{100}/);
+      expect(test(r, name).output).to.match(/Error: ([xyt])\1{99}/);
       expect(test(r, name).output.length).to.be.below(5000);
     }
     expect(statSync(join(out, "huge-error.results.json")).size).to.be.below(100000);
-    expect(r.score).to.equal(r.max_score - 2 - 2 - 5);
+    // Lost: three softmax cases, both expression cases, ReLU, training, L2.
+    expect(r.score).to.equal(r.max_score - (3 + 2 + 2) - (4 + 6) - 2 - 5 - 2);
   });
 
   it("a type that takes minutes to check is stopped at the compile time limit", () => {
@@ -163,14 +172,18 @@ describe("grader robustness: one submission never takes down a batch", function 
 describe("grader robustness: results.json is written whatever happens", function () {
   this.timeout(120000);
 
-  it("writes results.json (and exits 1) when the grader itself fails", async () => {
+  it("writes results.json and report.md (and exits 1) when the grader itself fails", async () => {
     // A temp folder the sandbox's user cannot enter: the grader cannot grade, and says so.
     const tmp = mkdtempSync(join(tmpdir(), "tsdl-robust-fail-"));
     const submission = solvedKit(join(tmp, "student"));
     const results = join(tmp, "results.json");
-    const run = await runGrader([submission, "--out", results], { env: { ...process.env, TMPDIR: tmp } });
+    const report = join(tmp, "report.md");
+    const run = await runGrader([submission, "--out", results, "--report", report], {
+      env: { ...process.env, TMPDIR: tmp },
+    });
     expect(run.code, run.stderr).to.equal(1);
     expect(existsSync(results), run.stderr).to.equal(true);
+    expect(readFileSync(report, "utf8")).to.match(/^# Not graded\n\nThe grader failed \\\(not your submission\\\)/);
     const r = JSON.parse(readFileSync(results, "utf8")) as GradescopeResults;
     expect(r.score).to.equal(0);
     expect(r.output).to.match(/^The grader failed \(not your submission\): the sandbox's user cannot reach /);

@@ -55,17 +55,23 @@ export function variant(parent: string, name: string, edits: Record<string, Edit
 }
 
 /**
- * Inserts `code` at the start of the body of the function or method whose signature (one line, its
- * body's brace the last on that line) matches `signature`.
+ * Inserts `code` at the start of the body of the function or method whose signature matches
+ * `signature`: after the first "{" that ends a line once the parentheses opened since the match close
+ * (so multi-line parameter lists and return types on the signature's last line are fine).
  */
 export function atStartOf(signature: RegExp, code: string): Edit {
   return (src) => {
     const m = signature.exec(src);
     if (!m) throw new Error(`no match for ${signature}`);
-    const end = m.index + m[0].length;
-    const open = src.lastIndexOf("{", src.indexOf("\n", end - 1));
-    if (open < end - 1) throw new Error(`${signature}: no opening brace on the signature's line`);
-    return `${src.slice(0, open + 1)}\n${code}\n${src.slice(open + 1)}`;
+    let depth = 0;
+    for (let i = m.index; i < src.length; i++) {
+      const ch = src[i];
+      if (ch === "(") depth++;
+      else if (ch === ")") depth--;
+      else if (ch === "{" && depth === 0 && src[i + 1] === "\n")
+        return `${src.slice(0, i + 1)}\n${code}\n${src.slice(i + 1)}`;
+    }
+    throw new Error(`${signature}: no body found after the signature`);
   };
 }
 
