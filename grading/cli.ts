@@ -7,8 +7,8 @@ import { parseArgs } from "node:util";
 import { progressBar } from "../lib/training/progress";
 import { cleanUpNow, cleanUpOnSignals } from "./cleanup";
 import type { FixtureFile } from "./fixtures";
-import { checkTempFolder, Grader, gradeSubmission, loadFixtures, type GradeResult, type Limits } from "./grade";
-import { detectIsolation } from "./isolation";
+import { Grader, gradeSubmission, loadFixtures, type GradeResult, type Limits } from "./grade";
+import { detectIsolation, tempFolderProblem } from "./isolation";
 import { gradedCases, loadSpecs, randomSeed } from "./reference";
 import { failureReport, gradebookCsv, graderFailure, gradescopeResults, markdownReport } from "./report";
 
@@ -176,7 +176,7 @@ async function grade(a: Args): Promise<number> {
     console.error(`grade: ${why}`);
     return 3;
   }
-  const temp = checkTempFolder(iso);
+  const temp = tempFolderProblem(iso);
   if (temp) throw new Error(temp);
   if (a.batch) {
     const started = Date.now();

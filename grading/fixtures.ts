@@ -45,16 +45,10 @@ export function publicFixture(f: FixtureFile): FixtureFile {
   return { ...f, cases: f.cases.filter((c) => c.visibility === "visible") };
 }
 
-export function isWireTensor(v: unknown): v is WireTensor {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    Array.isArray((v as WireTensor).shape) &&
-    Array.isArray((v as WireTensor).data)
-  );
-}
-
-/** The numbers of an output (a number, a tensor with an array or typed array of values, or a list). */
+/**
+ * The numbers of an output (a number, a tensor with an array or typed array of values, or a list), for
+ * displays such as notebook check cells; scoring validates outputs itself (grading/score.ts).
+ */
 export function numbersOf(v: unknown): number[] | null {
   if (typeof v === "number") return [v];
   if (typeof v === "object" && v !== null && "data" in v) {
@@ -65,15 +59,4 @@ export function numbersOf(v: unknown): number[] | null {
   }
   if (Array.isArray(v) && v.every((x) => typeof x === "number")) return v as number[];
   return null;
-}
-
-export function shapeOf(v: unknown): string {
-  if (typeof v === "object" && v !== null && "shape" in v) {
-    const shape = (v as { shape: unknown }).shape;
-    if (Array.isArray(shape) || ArrayBuffer.isView(shape))
-      return `[${Array.from(shape as ArrayLike<number>).join(", ")}]`;
-  }
-  if (typeof v === "number") return "scalar";
-  if (Array.isArray(v)) return `[${v.length}]`;
-  return v === undefined ? "missing" : v === null ? "null" : typeof v;
 }

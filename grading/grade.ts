@@ -5,30 +5,18 @@
  * type-checkers across submissions; `gradeSubmission` grades one submission with a Grader of its own.
  * Nothing a submission does throws out of here: each case's failure is that case's result.
  */
-import {
-  chmodSync,
-  chownSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { trackFolder } from "./cleanup";
-import { copyProgram, NotGradable } from "./copy";
+import { NotGradable } from "./copy";
 import type { FixtureCase, FixtureFile } from "./fixtures";
 import { describeIsolation, detectIsolation, type Isolation } from "./isolation";
 import { probes } from "./probes/registry";
+import { buildRunnable, fresh, GRADER_ROOT, NODE_MODULES, stageSource } from "./program";
 import { Sandbox, type CallResult } from "./sandbox";
 import { scoreCase } from "./score";
-import { transpile } from "./transpile";
 import { TypeChecker, type CheckResult } from "./typecheck";
-
-export const GRADER_ROOT = resolve(__dirname, "..");
 
 export type CaseStatus = "passed" | "failed" | "not gradable";
 
@@ -83,36 +71,6 @@ export function loadFixtures(dir = join(GRADER_ROOT, "grading", "fixtures"), onl
     .filter((f) => !only || only.length === 0 || only.includes(f.assignment));
 }
 
-const PROBES_DIR = join(GRADER_ROOT, "grading", "probes");
-const NODE_MODULES = join(GRADER_ROOT, "node_modules");
-
-/** The grader's own files a submission is compiled with: the probes and the case types they import. */
-function graderFiles(): string[] {
-  return [
-    "grading/fixtures.ts",
-    ...readdirSync(PROBES_DIR)
-      .filter((f) => f.endsWith(".ts"))
-      .map((f) => `grading/probes/${f}`),
-  ];
-}
-
-/** Makes `dir` a fresh empty folder. */
-function fresh(dir: string, mode = 0o755): void {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  chmodSync(dir, mode);
-}
-
-/** Files and folders readable by the sandbox's user (the grader's umask may say otherwise). */
-function openUp(dir: string): void {
-  chmodSync(dir, 0o755);
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) openUp(p);
-    else chmodSync(p, 0o644);
-  }
-}
-
 interface Job {
   dir: string;
   checker: TypeChecker;
@@ -147,15 +105,10 @@ export class Grader {
     this.jobs = Array.from({ length: Math.max(1, opts.jobs ?? 1) }, (_, i) => {
       const dir = join(this.root, `job-${i}`);
       const src = join(dir, "src");
-      fresh(src, 0o700);
-      chmodSync(dir, 0o711);
       // Warm the type-checker on this repository's own program at the job's paths: a submission's
       // check then re-checks only the files it changed.
-      copyProgram(GRADER_ROOT, src);
-      for (const f of graderFiles()) {
-        mkdirSync(dirname(join(src, f)), { recursive: true });
-        copyFileSync(join(GRADER_ROOT, f), join(src, f));
-      }
+      stageSource(GRADER_ROOT, src);
+      chmodSync(dir, 0o711);
       const checker = new TypeChecker(src, NODE_MODULES);
       const warm = checker.warmUp(Object.values(probes).map((p) => `grading/probes/${p.file}.ts`));
       return { dir, checker, warm };
@@ -235,11 +188,9 @@ export class Grader {
   ): Promise<void> {
     const src = join(job.dir, "src");
     const run = join(job.dir, "run");
-    fresh(src, 0o700);
-    fresh(run);
     let copied;
     try {
-      copied = copyProgram(submission, src);
+      copied = stageSource(submission, src);
     } catch (e) {
       if (!(e instanceof NotGradable)) throw e;
       result.notGradable = e.message;
@@ -247,21 +198,13 @@ export class Grader {
       return;
     }
     for (const [path, why] of copied.skipped) result.notes.push(`${path} ${why}`);
-    for (const f of graderFiles()) {
-      mkdirSync(dirname(join(src, f)), { recursive: true });
-      copyFileSync(join(GRADER_ROOT, f), join(src, f));
-    }
-    const files = [...copied.files, ...graderFiles()];
     const compileMs = this.limits.compileSeconds * 1000;
     const probeFile = (p: Planned): string => `grading/probes/${probes[p.c.probe]?.file ?? p.c.probe}.ts`;
     // The type check runs while the cases do; it decides afterwards which cases are gradable at all.
     const skipped = Object.fromEntries(copied.skipped);
     let check: CheckResult | string | null = null;
     const checking = job.checker.check([...new Set(all.map(probeFile))], skipped, compileMs).then((r) => (check = r));
-    const syntax = await transpile(src, run, files, compileMs);
-    for (const f of copied.files) if (/\.(json|wasm|cjs)$/.test(f)) copyFileSync(join(src, f), join(run, f));
-    copyFileSync(join(GRADER_ROOT, "grading", "sandbox", "worker.js"), join(run, "worker.js"));
-    openUp(run);
+    const syntax = await buildRunnable(src, run, copied, compileMs);
     const compileError = (p: Planned): string | null => {
       if (check === null || typeof check === "string") return null;
       for (const f of check.closures[probeFile(p)] ?? [probeFile(p)]) {
@@ -374,16 +317,5 @@ export async function gradeSubmission(
     return await grader.grade(submission, fixtures, 0, opts.seed ?? null);
   } finally {
     grader.close();
-  }
-}
-
-/** The grader's folder for `TMPDIR`, checked: the sandbox's user must be able to reach it. */
-export function checkTempFolder(iso: Isolation): string | null {
-  if (!iso.user) return null;
-  for (let d = resolve(tmpdir()); ; d = dirname(d)) {
-    const mode = statSync(d).mode;
-    if ((mode & 0o001) === 0)
-      return `the sandbox's user cannot reach ${d} (set TMPDIR to a folder every user can enter, such as /tmp)`;
-    if (dirname(d) === d) return null;
   }
 }

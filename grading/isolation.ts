@@ -17,9 +17,9 @@
  * RLIMIT_NOFILE where prlimit exists, a heap limit, and the grader's time limit per case.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 
 export interface Isolation {
   /** PID, network and mount namespaces (unshare). */
@@ -176,4 +176,20 @@ export function sandboxCommand(
   // unshare kills the sandbox when it dies (--kill-child); it dies with the grader.
   if (iso.setpriv) argv = ["setpriv", ...dieWithGrader, "--", ...argv];
   return [argv[0]!, argv.slice(1)];
+}
+
+/** The folders of `dirs` that lie in no other one of them, each once (Node 20 aborts on overlapping --allow-fs-read folders). */
+export function outermost(dirs: string[]): string[] {
+  const unique = [...new Set(dirs)];
+  return unique.filter((d) => !unique.some((o) => o !== d && d.startsWith(o + sep)));
+}
+
+/** Why the sandbox's user could not reach the grader's folders under TMPDIR, or null when it can. */
+export function tempFolderProblem(iso: Isolation): string | null {
+  if (!iso.user) return null;
+  for (let d = resolve(tmpdir()); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0)
+      return `the sandbox's user cannot reach ${d} (set TMPDIR to a folder every user can enter, such as /tmp)`;
+    if (dirname(d) === d) return null;
+  }
 }

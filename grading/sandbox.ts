@@ -13,8 +13,7 @@ import type { Readable, Writable } from "node:stream";
 import { decodeReply, encodeFrame, FrameReader, type Reply } from "./channel";
 import { track } from "./cleanup";
 import type { Json } from "./fixtures";
-import { sandboxCommand, type Isolation } from "./isolation";
-import { outermost } from "./typecheck";
+import { outermost, sandboxCommand, type Isolation } from "./isolation";
 
 export interface SandboxOptions {
   /** The compiled program: worker.js, lib/ and grading/probes/ (read-only to the sandbox). */

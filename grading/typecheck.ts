@@ -9,8 +9,9 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { realpathSync } from "node:fs";
-import { join, sep } from "node:path";
+import { join } from "node:path";
 import { track } from "./cleanup";
+import { outermost } from "./isolation";
 
 export interface CheckResult {
   /** First error per file under src/ ("lib/layers/linear.ts" -> "lib/layers/linear.ts:3:5 - error TS2322: ..."). */
@@ -28,12 +29,6 @@ type Message = { type: "ready" } | ({ id: number; ok: true } & CheckResult) | { 
 /** A fresh child's first check (parsing every library and checking every file) gets this many times the limit. */
 export const COLD_FACTOR = 4;
 const WARM_UP_MS = 300000;
-
-/** The folders of `dirs` that lie in no other one of them, each once. */
-export function outermost(dirs: string[]): string[] {
-  const unique = [...new Set(dirs)];
-  return unique.filter((d) => !unique.some((o) => o !== d && d.startsWith(o + sep)));
-}
 
 export class TypeChecker {
   private child: ChildProcess | null = null;
