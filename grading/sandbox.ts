@@ -195,7 +195,13 @@ export class Sandbox {
 
 /** The pid of the only child of `pid` (the sandbox under `unshare --fork`), or null. */
 function onlyChildOf(pid: number): number | null {
-  for (const entry of readdirSync("/proc")) {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return null; // no /proc: no watchdog, RLIMIT_DATA and the heap limit remain
+  }
+  for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
