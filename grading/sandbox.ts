@@ -117,10 +117,11 @@ export class Sandbox {
     this.watchdog = null;
     this.untrack?.();
     this.untrack = null;
+    // V8 says so on stderr before it aborts; a bare SIGABRT is process.abort().
     const oom = /heap limit|out of memory|allocation failed/i.test(this.stderr);
     const why =
       this.death ??
-      (oom || signal === "SIGABRT" || signal === "SIGTRAP"
+      (oom
         ? `the process ran out of memory (the heap limit is ${this.opts.memoryMB} MB)`
         : signal
           ? `the process was killed by ${signal}`
