@@ -189,7 +189,7 @@ export function tempFolderProblem(iso: Isolation): string | null {
   if (!iso.user) return null;
   for (let d = resolve(tmpdir()); ; d = dirname(d)) {
     if ((statSync(d).mode & 0o001) === 0)
-      return `the sandbox's user cannot reach ${d} (set TMPDIR to a folder every user can enter, such as /tmp)`;
+      return `the sandbox's user cannot reach ${d} (set TMPDIR to a folder every user may enter: mode o+x on it and on every folder above it)`;
     if (dirname(d) === d) return null;
   }
 }

@@ -120,7 +120,7 @@ describe("grader compile step", function () {
 
   it("never follows a symbolic link: /etc/passwd stays unread", () => {
     const r = results("symlink-passwd");
-    for (const t of r.tests) expect(t.output, t.name).to.not.match(/root|daemon|nologin/);
+    for (const t of r.tests) expect(t.output, t.name).to.not.match(/:x:0:0:|daemon:|nologin/);
     for (const name of LINEAR_CASES) {
       expect(test(r, name).score, name).to.equal(0);
       expect(test(r, name).output, name).to.match(/lib\/layers\/linear\.ts is a symbolic link/);
@@ -160,6 +160,6 @@ describe("grader compile step", function () {
     const r = results("throws-at-line");
     const feedback = test(r, "b-scalar-backprop: expression at two random points").output;
     expect(feedback).to.match(new RegExp(`Error: tanh is broken \\(at lib/autodiff/value\\.ts:${throwLine}:\\d+\\)`));
-    expect(feedback).to.not.match(/\.js\b|\/tmp\/|tsdl-grade/);
+    expect(feedback).to.not.match(new RegExp(`\\.js\\b|tsdl-grade|${tmpdir()}`));
   });
 });
