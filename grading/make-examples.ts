@@ -10,10 +10,12 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Rng } from "../lib/random";
 import { loadExamples, type Examples } from "./examples";
-import type { FixtureCase, Json } from "./fixtures";
+import type { FixtureCase } from "./fixtures";
 import { loadFixtures } from "./grade";
 import { PARTS } from "./parts";
 import { loadProbe } from "./probe-functions";
+import type { ProbeOutputs } from "./probes/wire";
+import { expectedOutputs } from "./reference";
 import { specs } from "./specs/index";
 
 export const EXAMPLES_FILE = join(__dirname, "examples.json");
@@ -32,7 +34,7 @@ export function buildExamples(): Examples {
     const spec = candidates.find((c) => !graded.includes(JSON.stringify(c.generate(new Rng(seedOf(k))))));
     if (!spec) throw new Error(`part ${part.name}: every case of probe ${part.probe} gives a graded case's inputs`);
     const inputs = spec.generate(new Rng(seedOf(k)));
-    const { selfCheck: _ignored, ...expected } = loadProbe(part.probe)(inputs) as Record<string, Json>;
+    const expected = expectedOutputs(loadProbe(part.probe)(inputs) as ProbeOutputs, `worked example ${part.name}`);
     const example: FixtureCase = {
       name: `${part.name}: worked example`,
       points: 0,

@@ -78,6 +78,14 @@ function toJson(v: unknown, where: string): Json {
   return { shape: Array.from(t.shape), data };
 }
 
+/** A probe's outputs (without its self-check) as JSON, for a case's expected outputs. */
+export function expectedOutputs(outputs: ProbeOutputs, where: string): Record<string, Json> {
+  const expected: Record<string, Json> = {};
+  for (const [name, value] of Object.entries(outputs))
+    if (name !== "selfCheck") expected[name] = toJson(value, `${where}: ${name}`);
+  return expected;
+}
+
 /** One case on the given seed: inputs from its generator, expected outputs from the reference solution. */
 export function buildCase(spec: CaseSpec, seed: number, where: string): FixtureCase {
   const generated = spec.generate(new Rng(seed));
@@ -91,10 +99,9 @@ export function buildCase(spec: CaseSpec, seed: number, where: string): FixtureC
     if (!Array.isArray(labels)) throw new Error(`${where}: a training case must withhold its test labels`);
     expected = { labels };
   } else {
-    const { selfCheck, ...outputs } = loadProbe(spec.probe, where)(inputs);
-    expected = {};
-    for (const [name, value] of Object.entries(outputs)) expected[name] = toJson(value, `${where}: ${name}`);
-    if (spec.kind === "gradient") selfChecked = Object.keys(selfCheck ?? {});
+    const outputs = loadProbe(spec.probe, where)(inputs);
+    expected = expectedOutputs(outputs, where);
+    if (spec.kind === "gradient") selfChecked = Object.keys(outputs.selfCheck ?? {});
   }
   return {
     name: spec.name,
