@@ -339,7 +339,7 @@ describe("the student kit", function () {
     it("sees the public checks of npm test pass its case and list the other stubs as work left", () => {
       const r = run(process.execPath, ["node_modules/tsx/dist/cli.mjs", "grading/student-test.ts"], filled);
       expect(r.code, r.out).to.equal(0);
-      expect(r.out).to.match(/^ok {2,}b-scalar-backprop: expression at \(2, 4, 1\)/m);
+      expect(r.out).to.match(/^ok {2,}b-scalar-backprop: expression at two random points/m);
       expect(r.out).to.contain(`${stubs.filter((s) => !s.what.startsWith("Value.")).length} stubs left to implement:`);
       expect(r.out).to.match(/1 passed, 0 failed, \d+ waiting on stubs/);
     });
@@ -349,7 +349,7 @@ describe("the student kit", function () {
       if (pkg.scripts.check === undefined) this.skip();
       const r = run("npm", ["run", "check", "--", "b-scalar-backprop"], filled);
       expect(r.code, r.out).to.equal(0);
-      expect(r.out).to.match(/expression at \(2, 4, 1\) and \(9, 14, 3\)/);
+      expect(r.out).to.match(/^PASS b-scalar-backprop: expression at two random points$/m);
     });
 
     it("sees a wrong closure fail the public checks with the grader's hint, and the check cell say why", () => {
