@@ -5,7 +5,8 @@ import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { buildStudentKit } from "../grading/release";
+import { releaseSource } from "../grading/markers";
+import { buildStudentKit, releaseCode } from "../grading/release";
 import type { GradescopeResults } from "../grading/report";
 
 export const ROOT = resolve(__dirname, "..");
@@ -23,11 +24,18 @@ export function releasedKit(): { dir: string; stubbed: string[] } {
   return kit;
 }
 
-/** A copy of the released kit at `dir` with the reference solutions put back into its stubbed files. */
+/**
+ * A copy of the released kit at `dir` with every solution region filled in, as a student who did all
+ * the work hands it in: the reference's region code, without the instructor-only blocks (fast paths)
+ * the kit never had.
+ */
 export function solvedKit(dir: string): string {
   const { dir: kitDir, stubbed } = releasedKit();
   cpSync(kitDir, dir, { recursive: true, filter: (p) => !p.includes("node_modules") });
-  for (const f of stubbed) cpSync(join(ROOT, f), join(dir, f));
+  for (const f of stubbed) {
+    const solved = releaseSource(readFileSync(join(ROOT, f), "utf8"), f, () => true).source;
+    writeFileSync(join(dir, f), releaseCode(solved, f).source);
+  }
   return dir;
 }
 
