@@ -14,9 +14,10 @@ const l2Start = (code: string) => ({ "lib/losses/regression.ts": atStartOf(/expo
 
 /**
  * Code whose type check takes TypeScript minutes: nested comparisons of boolean variables make its
- * control-flow analysis exponential (microsoft/TypeScript#28617); depth 6 is ~230 KB.
+ * control-flow analysis exponential (microsoft/TypeScript#28617). Each function (depth 5, ~70 KB)
+ * takes ~10 s on an idle machine; one much deeper would hit TypeScript's limit and fail fast instead.
  */
-function flowBomb(depth: number): string {
+function flowBomb(functions: number): string {
   let seed = 1;
   const pick = (): number => (seed = (seed * 48271) % 2147483647) % 10;
   const block = (d: number, indent: string): string[] =>
@@ -27,7 +28,8 @@ function flowBomb(depth: number): string {
       `${indent}}`,
     ]);
   const vars = Array.from({ length: 10 }, (_, i) => `  let s${i} = Boolean(Math.random());`);
-  return ["export function slow(): void {", ...vars, ...block(depth, "  "), "}", ""].join("\n");
+  const fn = (k: number): string[] => [`export function slow${k}(): void {`, ...vars, ...block(5, "  "), "}"];
+  return Array.from({ length: functions }, (_, k) => fn(k).join("\n")).join("\n") + "\n";
 }
 
 describe("grader robustness: one submission never takes down a batch", function () {
@@ -93,7 +95,7 @@ ${huge("y")}
 }`),
     });
     variant(dir, "type-bomb", {
-      "lib/layers/bomb.ts": flowBomb(6),
+      "lib/layers/bomb.ts": flowBomb(8),
       "lib/layers/activations.ts": (s) => `import "./bomb";\n${s}`,
     });
     run = await runGrader(
