@@ -1,12 +1,9 @@
-// Reproduces the published results and writes RESULTS.md with figures:
-//   npm run report                       every experiment, full setting
-//   npm run report -- --only linear-mnist [--only blur]   some experiments (the others keep their last results)
-//   npm run report -- --quick            tiny settings (a smoke test, not for RESULTS.md)
-//   npm run report -- --render           rebuild RESULTS.md from the stored results only
+// Reproduces the published results and writes RESULTS.md with figures (npm run report -- --help).
 // Each experiment's result is kept in report/results/<name>.json, so RESULTS.md is rebuilt from all of them.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { kernels } from "../lib/kernels/kernels";
 import { useWasmKernels, wasmKernelsError } from "../lib/kernels/wasm/index";
 import { exportHtml } from "../lib/plot/html";
@@ -14,6 +11,7 @@ import { exportPng, findChromium } from "../lib/plot/png";
 import type { Experiment, ExperimentResult } from "./experiment";
 import { experiments, planned } from "./experiments/index";
 import { renderResults, type StoredResult } from "./render";
+import { fail, parseCommandLine } from "../scripts/cli";
 
 export const REPORT_DIR = resolve(__dirname);
 const ROOT = resolve(__dirname, "..");
@@ -69,14 +67,35 @@ export function machine(): string {
   return `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
 }
 
+const USAGE = `usage: npm run report -- [--quick] [--only NAME ...] [--render]
+
+Reruns the published experiments on the real datasets (76 minutes in all on 2 cores), keeps each
+result in report/results/NAME.json and rebuilds RESULTS.md from all of them.
+
+  --only NAME  run only this experiment (repeat for several; the others keep their last results):
+               ${experiments.map((e) => e.name).join(", ")}
+  --quick      tiny settings, a smoke test written to report/quick/ (not RESULTS.md)
+  --render     run nothing: rebuild RESULTS.md from the stored results
+  -h, --help   show this help`;
+
+function settings(argv: string[]): { quick: boolean; only: string[]; render: boolean } {
+  return parseCommandLine({ command: "npm run report", usage: USAGE, argv }, (args) => {
+    const { values } = parseArgs({
+      args,
+      options: { quick: { type: "boolean" }, only: { type: "string", multiple: true }, render: { type: "boolean" } },
+      strict: true,
+    });
+    const only = values.only ?? [];
+    const unknown = only.filter((n) => !experiments.some((e) => e.name === n));
+    if (unknown.length > 0)
+      fail(`unknown experiment(s): ${unknown.join(", ")}; known: ${experiments.map((e) => e.name).join(", ")}`);
+    if (values.render && only.length > 0) fail("--render runs nothing, so --only has no meaning with it");
+    return { quick: values.quick ?? false, only, render: values.render ?? false };
+  });
+}
+
 async function main(args: string[]): Promise<number> {
-  const quick = args.includes("--quick");
-  const only = args.flatMap((a, i) => (a === "--only" && args[i + 1] ? [args[i + 1]!] : []));
-  const unknown = only.filter((n) => !experiments.some((e) => e.name === n));
-  if (unknown.length > 0) {
-    console.error(`unknown experiment(s): ${unknown.join(", ")}; known: ${experiments.map((e) => e.name).join(", ")}`);
-    return 2;
-  }
+  const { quick, only, render } = settings(args);
   // The WebAssembly kernels (results equal to the reference kernels' up to rounding) cut the CIFAR-10
   // experiments from hours to minutes; without WebAssembly SIMD the reference kernels run instead.
   if (!useWasmKernels())
@@ -84,7 +103,7 @@ async function main(args: string[]): Promise<number> {
   const outDir = quick ? join(REPORT_DIR, "quick") : REPORT_DIR;
   mkdirSync(join(outDir, "results"), { recursive: true });
   // --render rebuilds RESULTS.md from the stored results without running anything.
-  const chosen = args.includes("--render") ? [] : experiments.filter((e) => only.length === 0 || only.includes(e.name));
+  const chosen = render ? [] : experiments.filter((e) => only.length === 0 || only.includes(e.name));
   for (const [i, e] of chosen.entries()) {
     console.error(`(${i + 1}/${chosen.length})`);
     await runExperiment(e, { quick, outDir });

@@ -1,7 +1,8 @@
 // The main job: trains a two-layer MLP (784-256-10, ReLU, softmax cross-entropy, SGD with momentum)
 // on MNIST and reports test accuracy. Falls back to the synthetic spirals when MNIST is not found.
-//   npm start -- [--epochs N] [--limit N] [--data-dir DIR]
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { loadMnist, toDataset } from "../lib/data/datasets";
 import { spirals } from "../lib/data/synthetic";
 import {
@@ -19,10 +20,33 @@ import {
   type Dataset,
 } from "../lib";
 import { findStubs, formatStubs } from "../grading/stubs";
+import { fail, integerFlag, parseCommandLine } from "./cli";
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+const USAGE = `usage: npm start -- [--epochs N] [--limit N] [--data-dir DIR]
+
+Trains a 784-256-10 MLP on MNIST (synthetic spirals when MNIST is not found) and prints the test
+accuracy, the best and the worst class.
+
+  --epochs N      training epochs (default 3)
+  --limit N       use only the first N training images
+  --data-dir DIR  where the datasets are (default: TSDL_DATA, data/cache, ~/.cache/tsdl-data)
+  -h, --help      show this help`;
+
+function settings(argv: string[]): { epochs: number; limit: number | undefined; dataDir: string | undefined } {
+  return parseCommandLine({ command: "npm start", usage: USAGE, argv }, (args) => {
+    const { values } = parseArgs({
+      args,
+      options: { epochs: { type: "string" }, limit: { type: "string" }, "data-dir": { type: "string" } },
+      strict: true,
+    });
+    const dataDir = values["data-dir"];
+    if (dataDir !== undefined && !existsSync(dataDir)) fail(`--data-dir ${dataDir} does not exist`);
+    return {
+      epochs: values.epochs === undefined ? 3 : integerFlag("epochs", values.epochs),
+      limit: values.limit === undefined ? undefined : integerFlag("limit", values.limit),
+      dataDir,
+    };
+  });
 }
 
 /** In the student kit: the parts the MLP needs that are still stubs (nothing to train until they are written). */
@@ -35,14 +59,12 @@ function partsLeft(): string | null {
 }
 
 function main(args: string[]): void {
+  const { epochs, limit, dataDir } = settings(args);
   const left = partsLeft();
   if (left !== null) {
     console.log(left);
     return;
   }
-  const epochs = Number(flag(args, "epochs") ?? 3);
-  const limit = flag(args, "limit") === undefined ? undefined : Number(flag(args, "limit"));
-  const dataDir = flag(args, "data-dir");
   let trainSet: Dataset;
   let testSet: Dataset;
   let inputs: number;

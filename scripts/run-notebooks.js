@@ -1,21 +1,48 @@
 #!/usr/bin/env node
 // @ts-check
-// Runs notebooks headless (tslab's executor in plain Node, no Jupyter):
-//   npm run notebooks -- [--quick] [--out DIR] [notebooks/...ipynb]
-// Exits non-zero when a cell fails, naming the notebook, the cell and the message.
+// Runs notebooks headless (tslab's executor in plain Node, no Jupyter). Exits 1 when a cell fails,
+// naming the notebook, the cell and the message; 2 for a bad command line.
 "use strict";
-const { mkdirSync, readdirSync } = require("node:fs");
+const { existsSync, mkdirSync, readdirSync } = require("node:fs");
 const { basename, join, resolve } = require("node:path");
+const { parseArgs } = require("node:util");
+const { fail, parseCommandLine } = require("./cli");
 const { readNotebook, ROOT, runNotebook, writeExecuted } = require("./notebook-runner");
+
+const USAGE = `usage: npm run notebooks -- [--quick] [--out DIR] [NOTEBOOK.ipynb ...]
+
+Runs notebooks headless with tslab's executor, as the kit's Jupyter kernel would (no Jupyter needed).
+Without NOTEBOOKs, runs every notebook in notebooks/, in order.
+
+  --quick     quick mode (TSDL_QUICK=1): small data and few epochs, seconds per notebook;
+              without it the full experiments run (tens of minutes for the MNIST notebooks)
+  --out DIR   save each executed notebook, with its outputs, into DIR
+  -h, --help  show this help`;
+
+/** @param {string[]} argv */
+function settings(argv) {
+  return parseCommandLine({ command: "npm run notebooks", usage: USAGE, argv }, (args) => {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { quick: { type: "boolean" }, out: { type: "string" } },
+      allowPositionals: true,
+      strict: true,
+    });
+    for (const f of positionals) {
+      if (!f.endsWith(".ipynb")) fail(`${f} is not a notebook (expected a .ipynb file)`);
+      if (!existsSync(f)) fail(`${f} does not exist`);
+    }
+    return {
+      quick: values.quick ?? false,
+      outDir: values.out === undefined ? null : resolve(values.out),
+      files: positionals.map((f) => resolve(f)),
+    };
+  });
+}
 
 /** @param {string[]} argv */
 async function main(argv) {
-  const quick = argv.includes("--quick");
-  const outIndex = argv.indexOf("--out");
-  const outDir = outIndex >= 0 ? resolve(argv[outIndex + 1] ?? ".") : null;
-  const files = argv
-    .filter((a, i) => !a.startsWith("--") && (outIndex < 0 || i !== outIndex + 1))
-    .map((f) => resolve(f));
+  const { quick, outDir, files } = settings(argv);
   const notebooks =
     files.length > 0
       ? files
