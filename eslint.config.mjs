@@ -18,6 +18,7 @@ export default tseslint.config(
       "docs/api/",
       "scratch/",
       "wasm/assembly/",
+      "jupyter/kernels/*/plotly.min.js", // a link to node_modules' plotly.js, served to figures by Jupyter
     ],
   },
   js.configs.recommended,

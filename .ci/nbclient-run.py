@@ -19,8 +19,9 @@ def main(out_dir, paths):
     failed = 0
     for path in paths:
         nb = nbformat.read(path, as_version=4)
-        # Like Jupyter, start the kernel in the notebook's own folder.
-        client = nbclient.NotebookClient(nb, timeout=600, kernel_name="tsdl", allow_errors=False,
+        # The kernel the notebook names (the kit's, after package.json), started like Jupyter does in
+        # the notebook's own folder.
+        client = nbclient.NotebookClient(nb, timeout=600, allow_errors=False,
                                          resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
         started = time.time()
         name = os.path.basename(path)

@@ -2,9 +2,21 @@
 // and the kernel set-up works: kernelspec, imports tslab can resolve, errors reported by cell.
 import { expect } from "chai";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
+import { kernelName, kitKernel } from "../lib/notebook/kit";
+import { syncKitKernel } from "../scripts/install-kernel";
 import { realDataDir } from "./helpers/data-dir";
 
 const ROOT = resolve(__dirname, "..");
@@ -50,7 +62,7 @@ describe("assignment notebooks (headless, quick mode)", function () {
   const dataDir = realDataDir();
   const out = mkdtempSync(join(tmpdir(), "tsdl-notebooks-"));
 
-  it("there are the five assignment notebooks, each using the tsdl kernel", () => {
+  it("there are the five assignment notebooks, each using the kit's kernel", () => {
     expect(NOTEBOOKS).to.deep.equal([
       "01-linear-classifier.ipynb",
       "02-scalar-backprop.ipynb",
@@ -60,7 +72,11 @@ describe("assignment notebooks (headless, quick mode)", function () {
     ]);
     for (const nb of NOTEBOOKS) {
       const json = JSON.parse(readFileSync(join(ROOT, "notebooks", nb), "utf8"));
-      expect(json.metadata.kernelspec.name, nb).to.equal("tsdl");
+      expect(json.metadata.kernelspec, nb).to.deep.equal({
+        display_name: "TypeScript (tsdl-course-kit)",
+        language: "typescript",
+        name: "tsdl-course-kit",
+      });
       const outputs = (json.cells as Cell[]).flatMap((c) => c.outputs ?? []);
       expect(outputs, `${nb} is committed without outputs`).to.deep.equal([]);
     }
@@ -232,14 +248,15 @@ describe("the kernel", function () {
     expect(bad).to.deep.equal([]);
   });
 
-  it("installs a kernelspec that starts tslab from the project root", () => {
+  it("installs a kernelspec named after the kit that starts tslab from the project root", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsdl-kernel-"));
     execFileSync(
       process.execPath,
       [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "scripts", "install-kernel.ts"), "--dir", dir],
       { cwd: ROOT },
     );
-    const spec = JSON.parse(readFileSync(join(dir, "kernels", "tsdl", "kernel.json"), "utf8"));
+    const installed = join(dir, "kernels", "tsdl-course-kit");
+    const spec = JSON.parse(readFileSync(join(installed, "kernel.json"), "utf8"));
     expect(spec.argv).to.deep.equal([
       process.execPath,
       join(ROOT, "scripts", "kernel.js"),
@@ -247,9 +264,48 @@ describe("the kernel", function () {
       "{connection_file}",
     ]);
     expect(spec.language).to.equal("typescript");
-    expect(spec.display_name).to.equal("TypeScript (tsdl kit)");
+    expect(spec.display_name).to.equal("TypeScript (tsdl-course-kit)");
+    // Figures load plotly.js from here when the page lacks it (Jupyter serves a kernelspec's files).
+    expect(readFileSync(join(installed, "plotly.min.js"))).to.deep.equal(
+      readFileSync(join(ROOT, "node_modules", "plotly.js-dist-min", "plotly.min.js")),
+    );
     const usage = spawnSync(process.execPath, [join(ROOT, "scripts", "kernel.js")], { encoding: "utf8" });
     expect(usage.status).to.equal(2);
-    expect(usage.stderr).to.match(/usage: node scripts\/kernel\.js --config-path CONNECTION_FILE/);
+    expect(usage.stderr).to.match(/expected --config-path CONNECTION_FILE/);
+  });
+
+  it("the kernelspec shipped in jupyter/ has the kit's name and serves plotly.js", () => {
+    expect(readdirSync(join(ROOT, "jupyter", "kernels"))).to.deep.equal(["tsdl-course-kit"]);
+    const shipped = join(ROOT, "jupyter", "kernels", "tsdl-course-kit");
+    const spec = JSON.parse(readFileSync(join(shipped, "kernel.json"), "utf8"));
+    expect(spec.display_name).to.equal(kitKernel().displayName);
+    expect(statSync(join(shipped, "plotly.min.js")).size).to.be.above(4_000_000);
+  });
+
+  it("kernels are named per kit: a student kit's name renames its kernelspec and notebooks' metadata", () => {
+    expect(kitKernel()).to.deep.equal({ name: "tsdl-course-kit", displayName: "TypeScript (tsdl-course-kit)" });
+    expect(kernelName("@Uni/Deep Learning Kit")).to.equal("uni-deep-learning-kit");
+    expect(() => kernelName("@/")).to.throw(/gives no usable kernel name/);
+    const kit = mkdtempSync(join(tmpdir(), "tsdl-kit-"));
+    cpSync(join(ROOT, "jupyter"), join(kit, "jupyter"), { recursive: true, verbatimSymlinks: true });
+    mkdirSync(join(kit, "notebooks"));
+    cpSync(join(ROOT, "notebooks", "02-scalar-backprop.ipynb"), join(kit, "notebooks", "02.ipynb"));
+    writeFileSync(join(kit, "package.json"), JSON.stringify({ name: "tsdl-student-kit" }));
+    const changed = syncKitKernel(kit).map((f) => relative(kit, f));
+    expect(changed).to.deep.equal([
+      join("jupyter", "kernels", "tsdl-student-kit"),
+      join("jupyter", "kernels", "tsdl-student-kit", "kernel.json"),
+      join("notebooks", "02.ipynb"),
+    ]);
+    expect(readdirSync(join(kit, "jupyter", "kernels"))).to.deep.equal(["tsdl-student-kit"]);
+    const spec = JSON.parse(readFileSync(join(kit, "jupyter", "kernels", "tsdl-student-kit", "kernel.json"), "utf8"));
+    expect(spec.display_name).to.equal("TypeScript (tsdl-student-kit)");
+    const nb = JSON.parse(readFileSync(join(kit, "notebooks", "02.ipynb"), "utf8"));
+    expect(nb.metadata.kernelspec).to.deep.equal({
+      display_name: "TypeScript (tsdl-student-kit)",
+      language: "typescript",
+      name: "tsdl-student-kit",
+    });
+    expect(syncKitKernel(kit)).to.deep.equal([]);
   });
 });
