@@ -8,6 +8,7 @@
 const path = require("node:path");
 const { parseArgs } = require("node:util");
 const { fail, parseCommandLine } = require("./cli");
+const { installTslabHooks } = require("./tslab-hooks");
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -35,6 +36,7 @@ function main(argv) {
     return file;
   });
   process.chdir(ROOT);
+  installTslabHooks(ROOT);
   const { startKernel } = require(path.join(ROOT, "node_modules", "tslab", "dist", "main.js"));
   const { version } = require(path.join(ROOT, "node_modules", "tslab", "package.json"));
   startKernel({ configPath, enableFindLocal: false, jsKernel: false, globalVersion: version });

@@ -10,6 +10,7 @@
 "use strict";
 const { readFileSync, writeFileSync } = require("node:fs");
 const { resolve } = require("node:path");
+const { installTslabHooks } = require("./tslab-hooks");
 
 const ROOT = resolve(__dirname, "..");
 
@@ -73,6 +74,7 @@ async function runNotebook(path, opts = {}) {
   const previousEnv = { ...process.env };
   Object.assign(process.env, opts.env ?? {});
   process.chdir(ROOT);
+  installTslabHooks(ROOT);
   /** @param {string} p */
   const tslab = (p) => require(resolve(ROOT, "node_modules", "tslab", "dist", p));
   /** @type {{ createConverter(o?: { isBrowser?: boolean }): Converter }} */

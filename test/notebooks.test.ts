@@ -16,7 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { kernelName, kitKernel } from "../lib/notebook/kit";
-import { syncKitKernel } from "../scripts/install-kernel";
+import { installKernel, syncKitKernel } from "../scripts/install-kernel";
 import { realDataDir } from "./helpers/data-dir";
 
 const ROOT = resolve(__dirname, "..");
@@ -55,6 +55,32 @@ function runNotebooks(
 
 function notebookCell(source: string): Cell {
   return { cell_type: "code", source: [source], outputs: [] };
+}
+
+/** Files under lib/ for one test (the kernel compiles only files under the kit's root). */
+function scratchLib(files: Record<string, string>): { dir: string; name: string; spec: string; remove(): void } {
+  const name = `.scratch-${process.pid}-${Date.now().toString(36)}`;
+  const dir = join(ROOT, "lib", name);
+  mkdirSync(dir);
+  for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
+  return { dir, name, spec: `./lib/${name}`, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs the cells as one notebook with the headless runner; returns the run and the executed cells. */
+function runCells(sources: string[]): { status: number | null; stdout: string; cells: Cell[] } {
+  const dir = mkdtempSync(join(tmpdir(), "tsdl-cells-"));
+  const file = join(dir, "cells.ipynb");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: sources.map((src) => ({ ...notebookCell(src), metadata: {} })),
+    }),
+  );
+  const r = runNotebooks([file], dir);
+  return { ...r, cells: (JSON.parse(readFileSync(file, "utf8")) as { cells: Cell[] }).cells };
 }
 
 describe("assignment notebooks (headless, quick mode)", function () {
@@ -187,7 +213,8 @@ describe("the kernel", function () {
   this.timeout(60000);
 
   it("picks up an edit to a library file when the import cell runs again", () => {
-    // tslab watches the files it compiled and recompiles a changed one on the next import.
+    // tslab watches the files it compiled and recompiles a changed one on the next import; the kit
+    // checks their times before each cell too, so the import right after the edit sees it.
     const dir = mkdtempSync(join(tmpdir(), "tsdl-edit-nb-"));
     const scratch = join(ROOT, "lib", `.scratch-edit-${process.pid}.ts`);
     const spec = `./lib/.scratch-edit-${process.pid}`;
@@ -204,7 +231,7 @@ describe("the kernel", function () {
             { ...notebookCell(`import { version } from "${spec}";\nconsole.log("before", version);`), metadata: {} },
             {
               ...notebookCell(
-                `require("fs").writeFileSync(${JSON.stringify(scratch)}, "export const version = 2;\\n");\nawait new Promise((r) => setTimeout(r, 2500));`,
+                `require("fs").writeFileSync(${JSON.stringify(scratch)}, "export const version = 2;\\n");`,
               ),
               metadata: {},
             },
@@ -222,6 +249,115 @@ describe("the kernel", function () {
       expect(cells[2]!.outputs![0]!.text).to.equal("after 2\n");
     } finally {
       rmSync(scratch, { force: true });
+    }
+  });
+
+  it("picks up an edit to a file two imports deep when the import cell runs again, at once", () => {
+    // The notebook imports top.ts, which imports mid.ts, which imports deep.ts (as a notebook imports
+    // lib/index.ts, which imports lib/layers/linear.ts). tslab recompiled deep.ts but kept serving
+    // the cached top and mid, so the edit never showed; modules that do not depend on it stay cached.
+    const lib = scratchLib({
+      "deep.ts": "export const deep = (): number => 1;\n",
+      "mid.ts": 'export { deep } from "./deep";\n',
+      "top.ts": 'import { deep } from "./mid";\nexport const viaTop = (): number => 10 * deep();\n',
+      "other.ts": "export class Other {}\n",
+    });
+    try {
+      const edit = `require("fs").writeFileSync(${JSON.stringify(join(lib.dir, "deep.ts"))}, "export const deep = (): number => 2;\\n");`;
+      const r = runCells([
+        `import { viaTop } from "${lib.spec}/top";\nimport { Other } from "${lib.spec}/other";\nconst first = Other;\nconsole.log("before", viaTop());`,
+        edit,
+        `import { viaTop as again } from "${lib.spec}/top";\nimport { Other as same } from "${lib.spec}/other";\nconsole.log("after", again(), first === same);`,
+      ]);
+      expect(r.status, r.stdout).to.equal(0);
+      expect(r.cells[0]!.outputs![0]!.text).to.equal("before 10\n");
+      expect(r.cells[2]!.outputs![0]!.text).to.equal("after 20 true\n");
+    } finally {
+      lib.remove();
+    }
+  });
+
+  it("stack traces name the TypeScript file and line of library code and of cells", () => {
+    const lib = scratchLib({
+      "deep.ts": [
+        "// a comment, so the lines differ from the compiled ones",
+        "export interface Shape {",
+        "  size: number;",
+        "}",
+        "",
+        "export function check(s: Shape): number {",
+        "  if (s.size > 2) throw new Error(`too big: ${s.size}`);",
+        "  return s.size;",
+        "}",
+        "",
+      ].join("\n"),
+    });
+    try {
+      const r = runCells([
+        `import { check, type Shape } from "${lib.spec}/deep";`,
+        "interface Box {\n  side: number;\n}\nfunction area(b: Box): number {\n  return check({ size: b.side }) ** 2;\n}",
+        "const box: Box = { side: 3 };\nconsole.log(area(box));",
+      ]);
+      expect(r.status).to.equal(1);
+      const trace = r.cells[2]!.outputs!.map((o) => o.text).join("");
+      expect(trace).to.contain(
+        `Error: too big: 3\n    at check (lib/${lib.name}/deep.ts:7:25)\n    at area (In[2]:5:10)\n    at In[3]:2:13`,
+      );
+      // The line Node shows above the error is the TypeScript one too.
+      expect(trace).to.match(new RegExp(`^lib/${lib.name}/deep\\.ts:7\n  if \\(s\\.size > 2\\) throw new Error`));
+      expect(trace).to.not.match(/\.js:\d|evalmachine|tslab[/\\]dist/);
+    } finally {
+      lib.remove();
+    }
+  });
+
+  it("through Jupyter (nbclient, the installed kernel): a deep edit shows and a trace names the .ts line", function () {
+    const nbclientRun = join(ROOT, ".ci", "nbclient-run.py");
+    const python = spawnSync("/usr/bin/python3", ["-c", "import nbclient"]);
+    if (python.status !== 0 || !existsSync(nbclientRun)) this.skip();
+    const lib = scratchLib({
+      "deep.ts":
+        "// deep\nexport function deep(n: number): number {\n  if (n > 1) throw new Error(`n = ${n}`);\n  return 1;\n}\n",
+      "top.ts": 'import { deep } from "./deep";\nexport const viaTop = (n: number): number => 10 * deep(n);\n',
+    });
+    try {
+      const jupyterPath = mkdtempSync(join(tmpdir(), "tsdl-jupyter-"));
+      installKernel(jupyterPath);
+      const dir = mkdtempSync(join(tmpdir(), "tsdl-jupyter-nb-"));
+      const edit = `require("fs").writeFileSync(${JSON.stringify(join(lib.dir, "deep.ts"))}, "// deep\\nexport function deep(n: number): number {\\n  if (n > 1) throw new Error(\`n = \${n}\`);\\n  return 2;\\n}\\n");`;
+      const sources = [
+        `import { viaTop } from "${lib.spec}/top";\nconsole.log("before", viaTop(1));`,
+        edit,
+        `import { viaTop as again } from "${lib.spec}/top";\nconsole.log("after", again(1));`,
+        "again(5);",
+      ];
+      writeFileSync(
+        join(dir, "kernel.ipynb"),
+        JSON.stringify({
+          nbformat: 4,
+          nbformat_minor: 5,
+          metadata: {
+            kernelspec: { name: kitKernel().name, display_name: kitKernel().displayName, language: "typescript" },
+          },
+          cells: sources.map((src) => ({ ...notebookCell(src), metadata: {} })),
+        }),
+      );
+      const r = spawnSync("/usr/bin/python3", [nbclientRun, join(dir, "out"), join(dir, "kernel.ipynb")], {
+        encoding: "utf8",
+        env: { ...process.env, JUPYTER_PATH: jupyterPath },
+        timeout: 120000,
+      });
+      expect(r.status, r.stdout + r.stderr).to.equal(1); // the last cell throws
+      const cells = (JSON.parse(readFileSync(join(dir, "out", "kernel.ipynb"), "utf8")) as { cells: Cell[] }).cells;
+      // nbformat saves text as a list of lines.
+      const text = (c: Cell): string => c.outputs!.map((o) => [o.text ?? ""].flat().join("")).join("");
+      expect(text(cells[0]!)).to.equal("before 10\n");
+      expect(text(cells[2]!)).to.equal("after 20\n");
+      expect(text(cells[3]!)).to.contain(
+        `Error: n = 5\n    at deep (lib/${lib.name}/deep.ts:3:20)\n    at viaTop (lib/${lib.name}/top.ts:2:55)\n    at In[4]:1:1`,
+      );
+    } finally {
+      lib.remove();
     }
   });
 
