@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { chromium } from "playwright-core";
 import { installKernel } from "../scripts/install-kernel";
-import { findChromium, headlessFlags } from "../lib/plot/png";
+import { CHROMIUM_FLAGS, findChromium } from "../lib/plot/png";
 
 const ROOT = resolve(__dirname, "..");
 
@@ -77,12 +77,11 @@ async function main(): Promise<void> {
   server.stdout!.on("data", (d: Buffer) => (serverLog += d.toString()));
   server.stderr!.on("data", (d: Buffer) => (serverLog += d.toString()));
   const base = `http://127.0.0.1:${port}`;
-  const profile = mkdtempSync(join(tmpdir(), "tsdl-browser-"));
   try {
     await waitForServer(`${base}/api?token=${token}`, server, () => serverLog);
     const browser = await chromium.launch({
       executablePath: browserPath,
-      args: headlessFlags(profile).filter((f) => f !== "--headless" && !f.startsWith("--user-data-dir")),
+      args: [...CHROMIUM_FLAGS],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 2000 } });

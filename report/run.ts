@@ -31,7 +31,7 @@ export async function runExperiment(e: Experiment, opts: { quick: boolean; outDi
     let png: string | null = join(opts.outDir, "figures", `${f.name}.png`);
     try {
       if (findChromium() === null) throw new Error("Chromium not installed");
-      exportPng(f.figure, png);
+      await exportPng(f.figure, png);
     } catch (err) {
       log(`no PNG for ${f.name}: ${(err as Error).message}`);
       png = null;

@@ -1,14 +1,16 @@
 import type { Figure } from "./figure";
 import { figureHtml } from "./html";
+import { figureSvg } from "./svg";
 import { displayBundle, inNotebook } from "../notebook/tslab";
 
-let plotlySent = false;
-
 /**
- * Shows a figure in a tslab notebook as one MIME bundle: Plotly JSON (rendered by JupyterLab's or
- * VS Code's Plotly renderer), an HTML fallback that draws with the plotly.js from node_modules
- * (offline; inlined with the first figure of the kernel session, so classic Notebook 6 works), and
- * plain text. Outside a notebook it prints the text summary instead.
+ * Shows a figure in a tslab notebook as one MIME bundle, so every front end finds something it can
+ * show: Plotly JSON (JupyterLab's and VS Code's Plotly renderers); HTML that holds a static picture
+ * and draws the interactive figure over it with plotly.js (classic Notebook 6, which picks HTML
+ * first; untrusted, its sanitizer keeps the picture and drops the script); the picture as SVG
+ * (nbconvert, GitHub); and plain text. Outside a notebook it prints the text summary instead.
+ * `includePlotly` inlines plotly.js (4.8 MB) in the output, for a notebook that must draw
+ * interactively where no Jupyter server serves the kernel's copy.
  */
 export function show(fig: Figure, opts: { includePlotly?: boolean } = {}): void {
   const text = describeFigure(fig);
@@ -16,11 +18,11 @@ export function show(fig: Figure, opts: { includePlotly?: boolean } = {}): void 
     console.log(`${text} (not in a notebook: use exportHtml to see it)`);
     return;
   }
-  const includePlotly = opts.includePlotly ?? !plotlySent;
-  plotlySent = true;
+  const svg = figureSvg(fig);
   displayBundle({
     "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout },
-    "text/html": figureHtml(fig, { includePlotly }),
+    "text/html": figureHtml(fig, { includePlotly: opts.includePlotly ?? false, svg }),
+    "image/svg+xml": svg,
     "text/plain": text,
   });
 }

@@ -11,4 +11,5 @@ export {
 } from "./charts";
 export { figureHtml, figurePage, exportHtml, plotlyJs } from "./html";
 export { show, describeFigure } from "./display";
-export { exportPng, findChromium, runChromium } from "./png";
+export { exportPng, findChromium, withChromium } from "./png";
+export { figureSvg, figureSize } from "./svg";

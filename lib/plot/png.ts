@@ -1,9 +1,8 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync, renameSync, rmSync } from "node:fs";
+import type { Browser } from "playwright-core";
 import type { Figure } from "./figure";
-import { exportHtml } from "./html";
+import { figurePage } from "./html";
+import { figureSize } from "./svg";
 
 /** Chromium or Chrome on this machine, or null. $CHROMIUM overrides. */
 export function findChromium(): string | null {
@@ -16,56 +15,62 @@ export function findChromium(): string | null {
   return candidates.find((c) => existsSync(c)) ?? null;
 }
 
-/** Flags for a headless run on a machine without network or GPU. */
-export function headlessFlags(userDataDir: string): string[] {
-  return [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    `--user-data-dir=${userDataDir}`,
-  ];
-}
+/**
+ * Flags for a headless run on a machine without network or GPU, on top of Playwright's own
+ * (which adds --headless and a fresh --user-data-dir for every launch).
+ */
+export const CHROMIUM_FLAGS: readonly string[] = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--hide-scrollbars",
+];
 
-/** Runs headless Chromium on a file with extra arguments; returns stdout. */
-export function runChromium(args: string[], timeoutMs = 60000): string {
-  const chromium = findChromium();
-  if (chromium === null)
+/** Runs `use` with a headless Chromium driven by playwright-core, closed afterwards. */
+export async function withChromium<T>(use: (browser: Browser) => Promise<T>): Promise<T> {
+  const executablePath = findChromium();
+  if (executablePath === null)
     throw new Error("Chromium not found: apt-get install chromium (or set CHROMIUM to a Chrome binary)");
-  const profile = mkdtempSync(join(tmpdir(), "tsdl-chromium-"));
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_FLAGS] });
   try {
-    return execFileSync(chromium, [...headlessFlags(profile), ...args], {
-      timeout: timeoutMs,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    return await use(browser);
   } finally {
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
   }
 }
 
-/** Renders a figure to PNG through headless Chromium (the figure's width/height, default 900x500). */
-export function exportPng(fig: Figure, path: string): void {
-  const width = typeof fig.layout.width === "number" ? fig.layout.width : 900;
-  const height = typeof fig.layout.height === "number" ? fig.layout.height : 500;
-  const dir = mkdtempSync(join(tmpdir(), "tsdl-png-"));
+/**
+ * Renders a figure to a PNG of its size (default 800x450) through headless Chromium and plotly.js,
+ * `scale` times the pixels for print (the file is written whole or not at all).
+ */
+export async function exportPng(fig: Figure, path: string, opts: { scale?: number } = {}): Promise<void> {
+  const { width, height } = figureSize(fig);
+  const sized: Figure = { ...fig, layout: { ...fig.layout, width, height } };
+  const tmp = `${path}.tmp-${process.pid}.png`;
   try {
-    const html = join(dir, "figure.html");
-    exportHtml({ ...fig, layout: { ...fig.layout, width, height } }, html, undefined, { displayModeBar: false });
-    runChromium([
-      `--window-size=${width + 16},${height + 16}`,
-      "--virtual-time-budget=10000",
-      `--screenshot=${resolve(path)}`,
-      `file://${html}`,
-    ]);
-    if (!existsSync(path)) throw new Error(`exportPng: Chromium did not write ${path}`);
+    await withChromium(async (browser) => {
+      const page = await browser.newPage({
+        viewport: { width: width + 16, height: height + 16 },
+        deviceScaleFactor: opts.scale ?? 1,
+      });
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.setContent(figurePage(sized, "figure", { displayModeBar: false }), { waitUntil: "load" });
+      const plot = page.locator("#figure-0 .tsdl-plot .main-svg").first();
+      try {
+        await plot.waitFor({ timeout: 30000 });
+      } catch {
+        throw new Error(`exportPng: plotly.js did not draw the figure${errors.length ? `: ${errors.join("; ")}` : ""}`);
+      }
+      await page.locator("#figure-0 .tsdl-plot").screenshot({ path: tmp });
+    });
+    renameSync(tmp, path);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(tmp, { force: true });
   }
 }
