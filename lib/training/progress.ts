@@ -45,39 +45,52 @@ export function progressBar(done: number, total: number, width = 30): string {
 }
 
 /**
- * In a notebook: one output that is redrawn in place (an HTML bar for the current epoch above
- * the finished epochs' lines), at most every `intervalMs`.
+ * In a notebook: one output redrawn in place, at most every `intervalMs` (a few times a second, so a
+ * long run neither floods the page nor the saved notebook), showing the current epoch's bar under
+ * the last `keep` finished epochs (earlier ones are counted, not listed). The last epoch is always
+ * drawn, so the saved output shows how training ended.
  */
-export function notebookProgress(intervalMs = 250): Progress {
+export function notebookProgress(intervalMs = 250, keep = 10): Progress {
   const id = newDisplayId();
   const lines: string[] = [];
+  let earlier = 0;
   let bar = "";
-  let last = 0;
+  let last = -Infinity;
   let shown = false;
+  let pending: ReturnType<typeof setTimeout> | null = null;
   const render = (): void => {
-    const text = [...lines, bar].filter((l) => l !== "").join("\n");
-    const html = `<pre style="margin:0">${escapeHtml(text)}</pre>`;
-    displayBundle({ "text/plain": text, "text/html": html }, { displayId: id, update: shown });
+    if (pending !== null) clearTimeout(pending);
+    pending = null;
+    last = Date.now();
+    const head = earlier > 0 ? [`(${earlier} earlier epoch${earlier === 1 ? "" : "s"})`] : [];
+    const text = [...head, ...lines, bar].filter((l) => l !== "").join("\n");
+    displayBundle({ "text/plain": text }, { displayId: id, update: shown });
     shown = true;
+  };
+  // A change that came too soon after the last redraw is drawn when the interval is up (or by the
+  // next redraw), so nothing shown is ever stale for long.
+  const later = (): void => {
+    if (pending === null) pending = setTimeout(render, Math.max(0, intervalMs - (Date.now() - last))).unref();
   };
   return {
     batch(epoch, done, total, loss) {
-      const now = Date.now();
-      if (done < total && now - last < intervalMs) return;
-      last = now;
       bar = `${progressBar(done, total)} epoch ${epoch} batch ${done}/${total} loss ${loss.toFixed(4)}`;
-      render();
+      if (Date.now() - last >= intervalMs) render();
+      else later();
     },
     epoch(summary) {
       lines.push(summary);
+      if (lines.length > keep) {
+        lines.shift();
+        earlier++;
+      }
       bar = "";
-      render();
+      // "epoch 10/10 ...": the planned last epoch is drawn at once.
+      const m = /^epoch\s+(\d+)\/(\d+)/.exec(summary);
+      if (Date.now() - last >= intervalMs || (m !== null && m[1] === m[2])) render();
+      else later();
     },
   };
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!);
 }
 
 /** The right default for where the code runs: notebook, terminal, or plain lines. */
