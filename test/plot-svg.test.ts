@@ -5,7 +5,10 @@ import { barChart, heatmap, imageGrid, lineChart, trainingCurves } from "../lib/
 import { colorAt, colorscale, contrastText } from "../lib/plot/colors";
 import { figure, type Figure } from "../lib/plot/figure";
 import { encodePng } from "../lib/plot/png-encode";
+import { Value } from "../lib/autodiff/value";
+import { graphSvg } from "../lib/plot/graph";
 import { figureSvg } from "../lib/plot/svg";
+import { valueGraph, valueGraphSvg } from "../lib/plot/value-graph";
 import { buildAxis, formatNumber, formatWith, niceStep, ticks } from "../lib/plot/svg-axes";
 import { decodePng } from "./helpers/png";
 
@@ -145,5 +148,44 @@ describe("static figure pictures (SVG)", () => {
     expect(svg).to.contain('stroke-dasharray="9,9"'); // validation curves dashed
     // A single trace needs no legend.
     expect(texts(figureSvg(lineChart([{ name: "only", y: [1, 2] }])))).to.not.include("only");
+  });
+
+  it("graphs: inputs left of what they feed, every edge drawn left to right, micrograd's boxes", () => {
+    const a = new Value(2).named("a");
+    const b = new Value(-3).named("b");
+    const c = new Value(10).named("c");
+    const L = a.mul(b).named("e").add(c).named("d").tanh().named("L");
+    L.backward();
+    const { nodes, edges } = valueGraph(L);
+    expect(nodes.length).to.equal(9); // six values and three operations
+    expect(edges.length).to.equal(8);
+    const svg = valueGraphSvg(L);
+    expect(texts(svg)).to.include.members(["a", "data 2.0000", "grad -0.0040", "*", "+", "tanh", "L", "grad 1.0000"]);
+    const paths = all(svg, /<path d="M([\d.]+),[\d.]+ [^"]*?([\d.]+),[\d.]+"/g);
+    expect(paths.length).to.equal(8);
+    for (const [x0, x1] of paths) expect(Number(x1)).to.be.above(Number(x0));
+    // The boxes of a, b and c (inputs) sit left of e's, e's left of d's, d's left of L's.
+    const boxX = (label: string): number =>
+      Number(
+        new RegExp(`<rect x="([\\d.]+)"[^>]*/><text x="[\\d.]+" y="[\\d.]+" text-anchor="middle">${label}</text>`).exec(
+          svg,
+        )![1],
+      );
+    expect(boxX("a")).to.be.below(boxX("e"));
+    expect(boxX("c")).to.be.below(boxX("d"));
+    expect(boxX("d")).to.be.below(boxX("L"));
+    expect(() => graphSvg([{ id: "x", fields: ["x"], shape: "record" }], [{ from: "x", to: "y" }])).to.throw(
+      /edge x -> y names an unknown node/,
+    );
+    const loop = [
+      { id: "p", fields: ["p"], shape: "ellipse" as const },
+      { id: "q", fields: ["q"], shape: "ellipse" as const },
+    ];
+    expect(() =>
+      graphSvg(loop, [
+        { from: "p", to: "q" },
+        { from: "q", to: "p" },
+      ]),
+    ).to.throw(/a cycle through/);
   });
 });

@@ -27,6 +27,25 @@ export function show(fig: Figure, opts: { includePlotly?: boolean } = {}): void 
   });
 }
 
+/**
+ * Shows an SVG picture in a notebook: as SVG, and as HTML holding it as an <img> (classic Notebook 6
+ * picks HTML first, and untrusted it shows SVG only that way), with `text` for plain-text front
+ * ends. Outside a notebook it prints `outside` (default: `text`).
+ */
+export function showSvg(svg: string, text: string, outside = text): void {
+  if (!inNotebook()) {
+    console.log(outside);
+    return;
+  }
+  const size = /^<svg[^>]* width="([\d.]+)" height="([\d.]+)"/.exec(svg);
+  const dims = size ? ` width="${size[1]}" height="${size[2]}"` : "";
+  displayBundle({
+    "image/svg+xml": svg,
+    "text/html": `<img src="data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}"${dims} alt="${text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)}" style="max-width:100%;height:auto">`,
+    "text/plain": text,
+  });
+}
+
 /** A one-line text form of a figure (its title and traces). */
 export function describeFigure(fig: Figure): string {
   const title = fig.layout.title?.text ?? "untitled";

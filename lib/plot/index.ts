@@ -10,6 +10,8 @@ export {
   type GridImage,
 } from "./charts";
 export { figureHtml, figurePage, exportHtml, plotlyJs } from "./html";
-export { show, describeFigure } from "./display";
+export { show, showSvg, describeFigure } from "./display";
+export { graphSvg, type GraphNode, type GraphEdge } from "./graph";
+export { showGraph, valueGraph, valueGraphSvg } from "./value-graph";
 export { exportPng, findChromium, withChromium } from "./png";
 export { figureSvg, figureSize } from "./svg";
