@@ -44,6 +44,12 @@ const cases: Case[] = [
     error: /^node scripts\/kernel\.js: expected --config-path CONNECTION_FILE/,
   },
   {
+    script: "scripts/format-notebooks.js",
+    usage: /^usage: node scripts\/format-notebooks\.js \[--check\] \[NOTEBOOK\.ipynb \.\.\.\]/,
+    bad: ["--fix"],
+    error: /^node scripts\/format-notebooks\.js: Unknown option '--fix'/,
+  },
+  {
     script: "scripts/demo.ts",
     usage: /^usage: npm start -- \[--epochs N\] \[--limit N\] \[--data-dir DIR\]/,
     bad: ["--epochs", "abc"],

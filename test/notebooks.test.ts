@@ -141,6 +141,47 @@ describe("assignment notebooks (headless, quick mode)", function () {
     });
   }
 
+  it("notebook code cells are formatted by Prettier; --check names the cells and lines that are not", () => {
+    const script = join(ROOT, "scripts", "format-notebooks.js");
+    const all = spawnSync(process.execPath, [script, "--check"], { cwd: ROOT, encoding: "utf8" });
+    expect(all.status, all.stdout).to.equal(0);
+    const dir = mkdtempSync(join(tmpdir(), "tsdl-format-"));
+    const file = join(dir, "messy.ipynb");
+    const long = `const s = "${"x".repeat(130)}";`;
+    const output = { output_type: "stream", name: "stdout", text: ["kept\n"] };
+    writeFileSync(
+      file,
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [
+          { cell_type: "markdown", metadata: {}, source: ["const  x=1"] },
+          {
+            cell_type: "code",
+            metadata: {},
+            outputs: [output],
+            execution_count: 1,
+            source: ["const  x={a:1,b:[1,2]}"],
+          },
+          { cell_type: "code", metadata: {}, outputs: [], execution_count: null, source: [long] },
+        ],
+      }),
+    );
+    const check = spawnSync(process.execPath, [script, "--check", file], { encoding: "utf8" });
+    expect(check.status).to.equal(1);
+    // Prettier moves the string to a line of its own, but cannot split it.
+    expect(check.stdout).to.contain("messy.ipynb: cell 3 line 2 has 135 characters (at most 120); split it");
+    expect(check.stdout).to.contain("messy.ipynb: code cells 2, 3 are not formatted");
+    const fix = spawnSync(process.execPath, [script, file], { encoding: "utf8" });
+    expect(fix.status).to.equal(1); // the long string is still there
+    const nb = JSON.parse(readFileSync(file, "utf8")) as { cells: (Cell & { source: string[] })[] };
+    expect(nb.cells[0]!.source).to.deep.equal(["const  x=1"]);
+    expect(nb.cells[1]!.source).to.deep.equal(["const x = { a: 1, b: [1, 2] };"]);
+    expect(nb.cells[1]!.outputs).to.deep.equal([output]);
+    expect(nb.cells[2]!.source).to.deep.equal(["const s =\n", `  "${"x".repeat(130)}";`]);
+  });
+
   it("a failing cell stops the run and is reported with its number and message", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsdl-bad-nb-"));
     const bad = join(dir, "bad.ipynb");
