@@ -99,9 +99,9 @@ describe("assignment notebooks (headless, quick mode)", function () {
     for (const nb of NOTEBOOKS) {
       const json = JSON.parse(readFileSync(join(ROOT, "notebooks", nb), "utf8"));
       expect(json.metadata.kernelspec, nb).to.deep.equal({
-        display_name: "TypeScript (tsdl-course-kit)",
+        display_name: kitKernel().displayName,
         language: "typescript",
-        name: "tsdl-course-kit",
+        name: kitKernel().name,
       });
       const outputs = (json.cells as Cell[]).flatMap((c) => c.outputs ?? []);
       expect(outputs, `${nb} is committed without outputs`).to.deep.equal([]);
@@ -440,7 +440,7 @@ describe("the kernel", function () {
       [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "scripts", "install-kernel.ts"), "--dir", dir],
       { cwd: ROOT },
     );
-    const installed = join(dir, "kernels", "tsdl-course-kit");
+    const installed = join(dir, "kernels", kitKernel().name);
     const spec = JSON.parse(readFileSync(join(installed, "kernel.json"), "utf8"));
     expect(spec.argv).to.deep.equal([
       process.execPath,
@@ -449,7 +449,7 @@ describe("the kernel", function () {
       "{connection_file}",
     ]);
     expect(spec.language).to.equal("typescript");
-    expect(spec.display_name).to.equal("TypeScript (tsdl-course-kit)");
+    expect(spec.display_name).to.equal(kitKernel().displayName);
     // Figures load plotly.js from here when the page lacks it (Jupyter serves a kernelspec's files).
     expect(readFileSync(join(installed, "plotly.min.js"))).to.deep.equal(
       readFileSync(join(ROOT, "node_modules", "plotly.js-dist-min", "plotly.min.js")),
@@ -460,15 +460,16 @@ describe("the kernel", function () {
   });
 
   it("the kernelspec shipped in jupyter/ has the kit's name and serves plotly.js", () => {
-    expect(readdirSync(join(ROOT, "jupyter", "kernels"))).to.deep.equal(["tsdl-course-kit"]);
-    const shipped = join(ROOT, "jupyter", "kernels", "tsdl-course-kit");
+    expect(readdirSync(join(ROOT, "jupyter", "kernels"))).to.deep.equal([kitKernel().name]);
+    const shipped = join(ROOT, "jupyter", "kernels", kitKernel().name);
     const spec = JSON.parse(readFileSync(join(shipped, "kernel.json"), "utf8"));
     expect(spec.display_name).to.equal(kitKernel().displayName);
     expect(statSync(join(shipped, "plotly.min.js")).size).to.be.above(4_000_000);
   });
 
   it("kernels are named per kit: a student kit's name renames its kernelspec and notebooks' metadata", () => {
-    expect(kitKernel()).to.deep.equal({ name: "tsdl-course-kit", displayName: "TypeScript (tsdl-course-kit)" });
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string };
+    expect(kitKernel()).to.deep.equal({ name: pkg.name, displayName: `TypeScript (${pkg.name})` });
     expect(kernelName("@Uni/Deep Learning Kit")).to.equal("uni-deep-learning-kit");
     expect(() => kernelName("@/")).to.throw(/gives no usable kernel name/);
     const kit = mkdtempSync(join(tmpdir(), "tsdl-kit-"));

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { barChart, confusionMatrixFigure, heatmap, imageGrid, lineChart, trainingCurves } from "../lib/plot/charts";
 import { describeFigure, show } from "../lib/plot/display";
+import { kitKernel } from "../lib/notebook/kit";
 import type { Figure } from "../lib/plot/figure";
 import { exportHtml, figureHtml, plotlyJs, STATIC_NOTE } from "../lib/plot/html";
 import { exportPng, findChromium, withChromium } from "../lib/plot/png";
@@ -129,7 +130,7 @@ describe("figure builders", () => {
     expect(Buffer.from(img![1]!, "base64").toString("utf8")).to.equal(figureSvg(fig));
     expect(html).to.contain(STATIC_NOTE);
     // plotly.js comes from the kernelspec named after the kit, not inside the output.
-    expect(html).to.contain('"tsdl-course-kit");');
+    expect(html).to.contain(`${JSON.stringify(kitKernel().name)});`);
     expect(html.length).to.be.below(20000);
     expect(figureHtml(fig, { includePlotly: true }).length).to.be.above(4_000_000);
     expect(describeFigure(fig)).to.equal('<Figure "x": 1 trace(s) (scatter)>');
@@ -240,7 +241,7 @@ describe("figures in headless Chromium", function () {
     const served: string[] = [];
     const server = createServer((req, res) => {
       served.push(req.url ?? "");
-      if (req.url === "/base/kernelspecs/tsdl-course-kit/plotly.min.js") {
+      if (req.url === `/base/kernelspecs/${kitKernel().name}/plotly.min.js`) {
         res.writeHead(200, { "content-type": "text/javascript" });
         res.end(plotlyJs());
       } else if (req.url === "/base/notebook") {
@@ -264,7 +265,7 @@ describe("figures in headless Chromium", function () {
       });
       expect(drawn, "the pictures and notes give way to the plots").to.equal(0);
       expect(served.filter((u) => u.endsWith("plotly.min.js"))).to.deep.equal([
-        "/base/kernelspecs/tsdl-course-kit/plotly.min.js",
+        `/base/kernelspecs/${kitKernel().name}/plotly.min.js`,
       ]); // once per page
     } finally {
       server.close();

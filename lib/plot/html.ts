@@ -25,13 +25,18 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 }
 
+let kernelOfKit: string | null | undefined;
+
 /** The kernel whose kernelspec folder serves plotly.js (null when the kit's name cannot be read). */
 function defaultKernel(): string | null {
-  try {
-    return kitKernel().name;
-  } catch {
-    return null;
+  if (kernelOfKit === undefined) {
+    try {
+      kernelOfKit = kitKernel().name;
+    } catch {
+      kernelOfKit = null;
+    }
   }
+  return kernelOfKit;
 }
 
 export const STATIC_NOTE =
