@@ -57,6 +57,11 @@ function notebookCell(source: string): Cell {
   return { cell_type: "code", source: [source], outputs: [] };
 }
 
+/** Writes an nbformat 4 notebook of these cells. */
+function writeNotebook(file: string, cells: unknown[], metadata: Record<string, unknown> = {}): void {
+  writeFileSync(file, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata, cells }));
+}
+
 /** Files under lib/ for one test (the kernel compiles only files under the kit's root). */
 function scratchLib(files: Record<string, string>): { dir: string; name: string; spec: string; remove(): void } {
   const name = `.scratch-${process.pid}-${Date.now().toString(36)}`;
@@ -70,14 +75,9 @@ function scratchLib(files: Record<string, string>): { dir: string; name: string;
 function runCells(sources: string[]): { status: number | null; stdout: string; cells: Cell[] } {
   const dir = mkdtempSync(join(tmpdir(), "tsdl-cells-"));
   const file = join(dir, "cells.ipynb");
-  writeFileSync(
+  writeNotebook(
     file,
-    JSON.stringify({
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: {},
-      cells: sources.map((src) => ({ ...notebookCell(src), metadata: {} })),
-    }),
+    sources.map((src) => ({ ...notebookCell(src), metadata: {} })),
   );
   const r = runNotebooks([file], dir);
   return { ...r, cells: (JSON.parse(readFileSync(file, "utf8")) as { cells: Cell[] }).cells };
@@ -149,25 +149,17 @@ describe("assignment notebooks (headless, quick mode)", function () {
     const file = join(dir, "messy.ipynb");
     const long = `const s = "${"x".repeat(130)}";`;
     const output = { output_type: "stream", name: "stdout", text: ["kept\n"] };
-    writeFileSync(
-      file,
-      JSON.stringify({
-        nbformat: 4,
-        nbformat_minor: 5,
+    writeNotebook(file, [
+      { cell_type: "markdown", metadata: {}, source: ["const  x=1"] },
+      {
+        cell_type: "code",
         metadata: {},
-        cells: [
-          { cell_type: "markdown", metadata: {}, source: ["const  x=1"] },
-          {
-            cell_type: "code",
-            metadata: {},
-            outputs: [output],
-            execution_count: 1,
-            source: ["const  x={a:1,b:[1,2]}"],
-          },
-          { cell_type: "code", metadata: {}, outputs: [], execution_count: null, source: [long] },
-        ],
-      }),
-    );
+        outputs: [output],
+        execution_count: 1,
+        source: ["const  x={a:1,b:[1,2]}"],
+      },
+      { cell_type: "code", metadata: {}, outputs: [], execution_count: null, source: [long] },
+    ]);
     const check = spawnSync(process.execPath, [script, "--check", file], { encoding: "utf8" });
     expect(check.status).to.equal(1);
     // Prettier moves the string to a line of its own, but cannot split it.
@@ -185,23 +177,15 @@ describe("assignment notebooks (headless, quick mode)", function () {
   it("a failing cell stops the run and is reported with its number and message", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsdl-bad-nb-"));
     const bad = join(dir, "bad.ipynb");
-    writeFileSync(
-      bad,
-      JSON.stringify({
-        nbformat: 4,
-        nbformat_minor: 5,
+    writeNotebook(bad, [
+      { cell_type: "markdown", source: ["# t"], metadata: {} },
+      {
+        ...notebookCell('import { Tensor } from "./lib/index";\nconsole.log(Tensor.ones([2]).sumAll());'),
         metadata: {},
-        cells: [
-          { cell_type: "markdown", source: ["# t"], metadata: {} },
-          {
-            ...notebookCell('import { Tensor } from "./lib/index";\nconsole.log(Tensor.ones([2]).sumAll());'),
-            metadata: {},
-          },
-          { ...notebookCell("const n: number = 'text';"), metadata: {} },
-          { ...notebookCell('console.log("not reached");'), metadata: {} },
-        ],
-      }),
-    );
+      },
+      { ...notebookCell("const n: number = 'text';"), metadata: {} },
+      { ...notebookCell('console.log("not reached");'), metadata: {} },
+    ]);
     const r = runNotebooks([bad], dir);
     expect(r.status).to.equal(1);
     expect(r.stdout).to.match(/bad\.ipynb: cell 3 failed:\n1:7 - Type 'string' is not assignable to type 'number'\./);
@@ -209,15 +193,7 @@ describe("assignment notebooks (headless, quick mode)", function () {
     expect(executed.cells[1]!.outputs![0]!.text).to.equal("2\n");
     expect(executed.cells[3]!.outputs).to.deep.equal([]);
     const thrown = join(dir, "throws.ipynb");
-    writeFileSync(
-      thrown,
-      JSON.stringify({
-        nbformat: 4,
-        nbformat_minor: 5,
-        metadata: {},
-        cells: [{ ...notebookCell('throw new Error("boom in cell 1")'), metadata: {} }],
-      }),
-    );
+    writeNotebook(thrown, [{ ...notebookCell('throw new Error("boom in cell 1")'), metadata: {} }]);
     const t = runNotebooks([thrown], dir);
     expect(t.status).to.equal(1);
     expect(t.stdout).to.match(/throws\.ipynb: cell 1 failed:[\s\S]*Error: boom in cell 1/);
@@ -234,18 +210,10 @@ describe("assignment notebooks (headless, quick mode)", function () {
     ].join("\n");
     const second =
       'displayBundle({ "text/plain": "final" }, { displayId: "bar", update: true });\nconst other = displayBundle({ "text/plain": "other" });'; // (a bare last expression would be echoed)
-    writeFileSync(
-      file,
-      JSON.stringify({
-        nbformat: 4,
-        nbformat_minor: 5,
-        metadata: {},
-        cells: [
-          { ...notebookCell(first), metadata: {} },
-          { ...notebookCell(second), metadata: {} },
-        ],
-      }),
-    );
+    writeNotebook(file, [
+      { ...notebookCell(first), metadata: {} },
+      { ...notebookCell(second), metadata: {} },
+    ]);
     const r = runNotebooks([file], dir);
     expect(r.status, r.stdout).to.equal(0);
     const executed = JSON.parse(readFileSync(join(dir, "update.ipynb"), "utf8")) as { cells: Cell[] };
@@ -270,27 +238,17 @@ describe("the kernel", function () {
     writeFileSync(scratch, "export const version = 1;\n");
     try {
       const nb = join(dir, "edit.ipynb");
-      writeFileSync(
-        nb,
-        JSON.stringify({
-          nbformat: 4,
-          nbformat_minor: 5,
+      writeNotebook(nb, [
+        { ...notebookCell(`import { version } from "${spec}";\nconsole.log("before", version);`), metadata: {} },
+        {
+          ...notebookCell(`require("fs").writeFileSync(${JSON.stringify(scratch)}, "export const version = 2;\\n");`),
           metadata: {},
-          cells: [
-            { ...notebookCell(`import { version } from "${spec}";\nconsole.log("before", version);`), metadata: {} },
-            {
-              ...notebookCell(
-                `require("fs").writeFileSync(${JSON.stringify(scratch)}, "export const version = 2;\\n");`,
-              ),
-              metadata: {},
-            },
-            {
-              ...notebookCell(`import { version as again } from "${spec}";\nconsole.log("after", again);`),
-              metadata: {},
-            },
-          ],
-        }),
-      );
+        },
+        {
+          ...notebookCell(`import { version as again } from "${spec}";\nconsole.log("after", again);`),
+          metadata: {},
+        },
+      ]);
       const r = runNotebooks([nb], dir);
       expect(r.status, r.stdout).to.equal(0);
       const cells = (JSON.parse(readFileSync(join(dir, "edit.ipynb"), "utf8")) as { cells: Cell[] }).cells;
@@ -380,16 +338,12 @@ describe("the kernel", function () {
         `import { viaTop as again } from "${lib.spec}/top";\nconsole.log("after", again(1));`,
         "again(5);",
       ];
-      writeFileSync(
+      writeNotebook(
         join(dir, "kernel.ipynb"),
-        JSON.stringify({
-          nbformat: 4,
-          nbformat_minor: 5,
-          metadata: {
-            kernelspec: { name: kitKernel().name, display_name: kitKernel().displayName, language: "typescript" },
-          },
-          cells: sources.map((src) => ({ ...notebookCell(src), metadata: {} })),
-        }),
+        sources.map((src) => ({ ...notebookCell(src), metadata: {} })),
+        {
+          kernelspec: { name: kitKernel().name, display_name: kitKernel().displayName, language: "typescript" },
+        },
       );
       const r = spawnSync("/usr/bin/python3", [nbclientRun, join(dir, "out"), join(dir, "kernel.ipynb")], {
         encoding: "utf8",

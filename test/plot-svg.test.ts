@@ -10,6 +10,7 @@ import { graphSvg } from "../lib/plot/graph";
 import { figureSvg } from "../lib/plot/svg";
 import { valueGraph, valueGraphSvg } from "../lib/plot/value-graph";
 import { buildAxis, formatNumber, formatWith, niceStep, ticks } from "../lib/plot/svg-axes";
+import { threeEpochs } from "./helpers/history";
 import { decodePng } from "./helpers/png";
 
 /** Every match of `re` in the SVG, as its capture groups. */
@@ -124,16 +125,7 @@ describe("static figure pictures (SVG)", () => {
   });
 
   it("training curves: two panels with their axis titles, percent ticks and a legend", () => {
-    const history = [1, 2, 3].map((epoch) => ({
-      epoch,
-      lr: 0.1,
-      trainLoss: 1 / epoch,
-      trainAccuracy: 0.5 + epoch / 10,
-      valLoss: 1.2 / epoch,
-      valAccuracy: 0.45 + epoch / 10,
-      seconds: 1,
-    }));
-    const svg = figureSvg(trainingCurves(history, "A & B < C"));
+    const svg = figureSvg(trainingCurves(threeEpochs, "A & B < C"));
     const t = texts(svg);
     expect(t).to.include.members([
       "loss",

@@ -11,18 +11,10 @@ import type { Figure } from "../lib/plot/figure";
 import { exportHtml, figureHtml, plotlyJs, STATIC_NOTE } from "../lib/plot/html";
 import { exportPng, findChromium, withChromium } from "../lib/plot/png";
 import { figureSvg } from "../lib/plot/svg";
-import type { EpochRecord } from "../lib/training/trainer";
+import { threeEpochs } from "./helpers/history";
 import { decodePng } from "./helpers/png";
 
-const history: EpochRecord[] = [1, 2, 3].map((epoch) => ({
-  epoch,
-  lr: 0.1,
-  trainLoss: 1 / epoch,
-  trainAccuracy: 0.5 + epoch / 10,
-  valLoss: 1.2 / epoch,
-  valAccuracy: 0.45 + epoch / 10,
-  seconds: 1,
-}));
+const history = threeEpochs;
 
 describe("figure builders", () => {
   it("training curves: loss and accuracy panels, train beside validation", () => {
