@@ -75,8 +75,9 @@ function dependentsReloader() {
  * @param {number} changedKind TypeScript's FileWatcherEventKind.Changed
  */
 function freshnessCheck(sys, root, changedKind) {
-  /** @type {Map<string, { stamp: string, notify: (file: string, kind: number) => void }>} */
-  const watched = new Map();
+  /** @typedef {{ file: string, stamp: string, notify: (file: string, kind: number) => void }} Watch */
+  /** @type {Set<Watch>} one per watcher (the Node and the browser compiler each watch their files) */
+  const watched = new Set();
   const stampOf = (/** @type {string} */ file) => {
     try {
       const s = statSync(file);
@@ -89,8 +90,9 @@ function freshnessCheck(sys, root, changedKind) {
   sys.watchFile = (file, cb, ...rest) => {
     const local = file.startsWith(root + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`);
     if (!local) return watchFile(file, cb, ...rest);
-    const entry = { stamp: stampOf(file), notify: cb };
-    watched.set(file, entry);
+    /** @type {Watch} */
+    const entry = { file, stamp: stampOf(file), notify: cb };
+    watched.add(entry);
     const watcher = /** @type {{ close(): void }} */ (
       watchFile(
         file,
@@ -105,7 +107,7 @@ function freshnessCheck(sys, root, changedKind) {
     );
     return {
       close() {
-        if (watched.get(file) === entry) watched.delete(file);
+        watched.delete(entry);
         watcher.close();
       },
     };
@@ -113,11 +115,11 @@ function freshnessCheck(sys, root, changedKind) {
   return {
     /** Reports every watched local file whose modification time or size changed. */
     sweep() {
-      for (const [file, entry] of watched) {
-        const stamp = stampOf(file);
+      for (const entry of watched) {
+        const stamp = stampOf(entry.file);
         if (stamp === entry.stamp) continue;
         entry.stamp = stamp;
-        entry.notify(file, changedKind);
+        entry.notify(entry.file, changedKind);
       }
     },
   };
