@@ -60,6 +60,7 @@ function columns(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): Map<
   return col;
 }
 
+/** The graph laid out left to right as a standalone SVG document; throws on a cycle or an unknown node. */
 export function graphSvg(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): string {
   if (nodes.length === 0) throw new Error("graph: no nodes to draw");
   const col = columns(nodes, edges);

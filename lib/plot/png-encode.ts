@@ -9,6 +9,7 @@ export function pngDataUri(width: number, height: number, rgb: Uint8Array): stri
   return `data:image/png;base64,${encodePng(width, height, rgb).toString("base64")}`;
 }
 
+/** The bytes of a PNG file of 8-bit RGB pixels (rows top to bottom, 3 bytes a pixel). */
 export function encodePng(width: number, height: number, rgb: Uint8Array): Buffer {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
     throw new Error(`encodePng: bad size ${width}x${height}`);

@@ -50,6 +50,7 @@ interface Subplot {
   traces: { trace: Trace; index: number }[];
 }
 
+/** The figure as a standalone SVG document of its size (Plotly's default look). */
 export function figureSvg(fig: Figure): string {
   const { width, height } = figureSize(fig);
   const layout = fig.layout as Settings;
