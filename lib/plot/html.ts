@@ -94,7 +94,7 @@ const DRAW = `function (id, fig, config, kernel) {
       })();
     });
   }
-  load().catch(function (e) { return wait(3000).catch(function () { throw e; }); }).then(function (Plotly) {
+  function draw(Plotly) {
     var el = document.createElement("div");
     el.className = "tsdl-plot";
     el.style.width = typeof fig.layout.width === "number" ? fig.layout.width + "px" : "100%";
@@ -102,8 +102,12 @@ const DRAW = `function (id, fig, config, kernel) {
     root.insertBefore(el, root.firstChild);
     return Plotly.newPlot(el, fig.data, fig.layout, config).then(function () {
       Array.prototype.slice.call(root.children).forEach(function (c) { if (c !== el) root.removeChild(c); });
+    }, function (e) {
+      root.removeChild(el);
+      say("Static picture of the figure: plotly.js could not draw it (" + (e && e.message || e) + ").");
     });
-  }).catch(function (e) {
+  }
+  load().catch(function (e) { return wait(3000).catch(function () { throw e; }); }).then(draw, function (e) {
     say("Static picture of the figure: plotly.js could not be loaded for the interactive one (" + (e && e.message || e) + ").");
   });
 }`;
