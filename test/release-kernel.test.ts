@@ -12,12 +12,13 @@ import { chromium } from "playwright-core";
 import { releaseSource } from "../grading/markers";
 import { buildStudentKit, releaseCode } from "../grading/release";
 import { findStubs } from "../grading/stubs";
-import { findChromium, headlessFlags } from "../lib/plot/png";
+import { kitKernel } from "../lib/notebook/kit";
+import { CHROMIUM_FLAGS, findChromium } from "../lib/plot/png";
 import { realDataDir } from "./helpers/data-dir";
 
 const ROOT = resolve(__dirname, "..");
 /** Flip when the kernel re-reads changed lib/ files on re-import (the kernel helper's part of issue 15). */
-const KERNEL_RELOADS_LIB = false;
+const KERNEL_RELOADS_LIB = true;
 const PYTHON = "/usr/bin/python3";
 
 function hasJupyter(): boolean {
@@ -35,8 +36,8 @@ function fill(kit: string, keep: (what: string) => boolean): void {
 /** Runs cells one after another in one kernel of the kit (its shipped kernelspec); returns each cell's stdout. */
 const KERNEL_SCRIPT = `
 import json, os, sys, jupyter_client
-kit, steps = sys.argv[1], json.loads(sys.argv[2])
-km = jupyter_client.KernelManager(kernel_name="tsdl")
+kit, steps, kernel = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+km = jupyter_client.KernelManager(kernel_name=kernel)
 km.start_kernel(cwd=kit)
 kc = km.client(); kc.start_channels(); kc.wait_for_ready(timeout=120)
 outputs = []
@@ -80,7 +81,7 @@ describe("the student kit in the kernel and the browser", function () {
       const cell = 'import { check } from "./grading/notebook-check";\ncheck("Value");';
       const steps = [{ code: 'import { Value } from "./lib/index";' }, { code: cell }, { copy: [filled, file] }];
       steps.push({ code: 'import { Value } from "./lib/index";' }, { code: cell });
-      const r = spawnSync(PYTHON, ["-c", KERNEL_SCRIPT, kit, JSON.stringify(steps)], {
+      const r = spawnSync(PYTHON, ["-c", KERNEL_SCRIPT, kit, JSON.stringify(steps), kitKernel(kit).name], {
         encoding: "utf8",
         env: { ...process.env, JUPYTER_PATH: join(kit, "jupyter") },
         timeout: 600000,
@@ -151,7 +152,6 @@ describe("the student kit in the kernel and the browser", function () {
     let log = "";
     server.stdout!.on("data", (d: Buffer) => (log += d.toString()));
     server.stderr!.on("data", (d: Buffer) => (log += d.toString()));
-    const profile = mkdtempSync(join(tmpdir(), "tsdl-untrusted-browser-"));
     try {
       let up = false;
       for (let i = 0; i < 120 && !up; i++) {
@@ -164,7 +164,7 @@ describe("the student kit in the kernel and the browser", function () {
       if (!up) throw new Error(`jupyter notebook did not start:\n${log}`);
       const browser = await chromium.launch({
         executablePath: browserPath!,
-        args: headlessFlags(profile).filter((f) => f !== "--headless" && !f.startsWith("--user-data-dir")),
+        args: [...CHROMIUM_FLAGS],
       });
       try {
         const page = await browser.newPage({ viewport: { width: 1280, height: 2000 } });
