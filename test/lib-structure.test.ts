@@ -3,7 +3,7 @@
 // kit leaves out (instructor-only files and blocks, grading/markers.ts), so that a release can drop them
 // file by file and everything else still compiles.
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { isInstructorOnlyFile, releaseSource } from "../grading/markers";
 import { importGraph, sourceFiles } from "../scripts/check-cycles";
@@ -54,5 +54,16 @@ describe("the library's structure", () => {
         expect(used, `${rel(file)} imports the ${what} kernels outside an INSTRUCTOR ONLY block`).to.deep.equal([]);
       }
     }
+  });
+
+  it("has a row in the README's module table for each folder and module of lib/, and none for what is gone", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("## What is in `lib/`"), readme.indexOf("### The layer API"));
+    const rows = [...table.matchAll(/^\| `([^`]+)` +\|/gm)].map((m) => m[1]!).sort();
+    const entries = readdirSync(join(ROOT, "lib"), { withFileTypes: true })
+      .filter((e) => e.isDirectory() || (e.name.endsWith(".ts") && e.name !== "index.ts"))
+      .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
+      .sort();
+    expect(rows).to.deep.equal(entries);
   });
 });
