@@ -5,9 +5,8 @@
 // 2. A notebook run live draws interactive figures; after a page reload (plotly.js gone from the
 //    page, the kernel still alive) re-running a plotting cell draws an interactive figure again.
 // Screenshots go to the output folder (artifacts/ in CI).
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -15,6 +14,7 @@ import { chromium, type Page } from "playwright-core";
 import { CHROMIUM_FLAGS, findChromium } from "../lib/plot/png";
 import { installKernel } from "../scripts/install-kernel";
 import { fail, parseCommandLine } from "../scripts/cli";
+import { startNotebookServer, type NotebookServer } from "../test/helpers/notebook-server";
 import { decodePng, inkFraction } from "../test/helpers/png";
 
 const ROOT = resolve(__dirname, "..");
@@ -54,73 +54,15 @@ function settings(): Settings {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, bad) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-    s.on("error", bad);
-  });
-}
-
-interface Server {
-  url(path: string): string;
-  stop(): void;
-}
-
-/** Starts Notebook 6 on `root` with the kit's kernel installed in a fresh Jupyter path and data dir. */
-async function startNotebook(root: string): Promise<Server> {
-  const jupyter = mkdtempSync(join(tmpdir(), "tsdl-jupyter-"));
-  installKernel(join(jupyter, "path"));
-  const port = await freePort();
-  const token = `tsdl${Date.now()}`;
-  let log = "";
-  const server: ChildProcess = spawn(
-    "jupyter",
-    [
-      "notebook",
-      "--no-browser",
-      "--ip=127.0.0.1",
-      `--port=${port}`,
-      `--NotebookApp.token=${token}`,
-      `--notebook-dir=${root}`,
-      ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
-    ],
-    {
-      env: {
-        ...process.env,
-        TSDL_QUICK: "1",
-        JUPYTER_PATH: join(jupyter, "path"),
-        JUPYTER_DATA_DIR: join(jupyter, "data"), // a fresh notary: no notebook is trusted
-        JUPYTER_CONFIG_DIR: join(jupyter, "config"),
-        JUPYTER_RUNTIME_DIR: join(jupyter, "runtime"),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  server.stdout!.on("data", (d: Buffer) => (log += d.toString()));
-  server.stderr!.on("data", (d: Buffer) => (log += d.toString()));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (server.exitCode !== null) throw new Error(`jupyter notebook exited with ${server.exitCode}:\n${log}`);
-    if (i === 120) throw new Error(`jupyter notebook did not start:\n${log}`);
-    try {
-      if ((await fetch(`${base}/api?token=${token}`)).ok) break;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return {
-    url: (path) => `${base}${path}${path.includes("?") ? "&" : "?"}token=${token}`,
-    stop: () => server.kill("SIGTERM"),
-  };
+/** Starts Notebook 6 on `root` (untrusted, quick mode) with the kit's kernel installed in a fresh Jupyter path. */
+async function startNotebook(root: string): Promise<NotebookServer> {
+  const path = mkdtempSync(join(tmpdir(), "tsdl-jupyter-path-"));
+  installKernel(path);
+  return startNotebookServer(root, { TSDL_QUICK: "1", JUPYTER_PATH: path });
 }
 
 /** Opens a notebook and waits until Notebook 6 has rendered it and connected its kernel. */
-async function openNotebook(page: Page, server: Server, name: string): Promise<void> {
+async function openNotebook(page: Page, server: NotebookServer, name: string): Promise<void> {
   await page.goto(server.url(`/notebooks/${name.split("/").map(encodeURIComponent).join("/")}`));
   await page.waitForFunction(
     "window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded && Jupyter.notebook.kernel && Jupyter.notebook.kernel.is_connected()",
@@ -170,7 +112,7 @@ async function fullNotebookScreenshot(page: Page, path: string): Promise<void> {
   await page.addStyleTag({ content: "#site { height: calc(100vh - 100px) !important; overflow: auto !important; }" });
 }
 
-async function checkUntrusted(page: Page, server: Server, dir: string, out: string): Promise<string[]> {
+async function checkUntrusted(page: Page, server: NotebookServer, dir: string, out: string): Promise<string[]> {
   const lines: string[] = [];
   for (const name of readdirSync(dir)
     .filter((f) => f.endsWith(".ipynb"))
@@ -218,7 +160,7 @@ async function waitIdle(page: Page): Promise<void> {
   );
 }
 
-async function checkLive(page: Page, server: Server, name: string, out: string): Promise<string[]> {
+async function checkLive(page: Page, server: NotebookServer, name: string, out: string): Promise<string[]> {
   const loaded: string[] = [];
   page.on("request", (r) => {
     if (r.url().includes("/kernelspecs/")) loaded.push(new URL(r.url()).pathname);

@@ -15,7 +15,7 @@ import { Rng } from "../lib/random";
 import type { Storage } from "../lib/tensor/dtype";
 import { col2im, convGeometry, im2col } from "../lib/tensor/im2col";
 import { Tensor } from "../lib/tensor/tensor";
-import { gemmOperands, randomArray, type GemmCase } from "./helpers/gemm-case";
+import { expectHandComputedGemm, gemmOperands, randomArray, type GemmCase } from "./helpers/gemm-case";
 
 /**
  * The naive triple loop, straight from the definition C = alpha op(A) op(B) + beta C, in float64.
@@ -158,47 +158,7 @@ describe("reference kernels: gemm", () => {
         expect(Array.from(c)).to.deep.equal([0, 0]);
       }
     }
-    // A hand-computed case: [[1, 2], [3, 4]] [[5, 6], [7, 8]] = [[19, 22], [43, 50]].
-    const c = Float32Array.of(NaN, NaN, NaN, NaN);
-    referenceKernels.gemm({
-      transA: false,
-      transB: false,
-      m: 2,
-      n: 2,
-      k: 2,
-      alpha: 1,
-      a: Float32Array.of(1, 2, 3, 4),
-      aOffset: 0,
-      lda: 2,
-      b: Float32Array.of(5, 6, 7, 8),
-      bOffset: 0,
-      ldb: 2,
-      beta: 0,
-      c,
-      cOffset: 0,
-      ldc: 2,
-    });
-    expect(Array.from(c)).to.deep.equal([19, 22, 43, 50]);
-    referenceKernels.gemm({
-      transA: true,
-      transB: true,
-      m: 2,
-      n: 2,
-      k: 2,
-      alpha: 2,
-      a: Float32Array.of(1, 2, 3, 4),
-      aOffset: 0,
-      lda: 2,
-      b: Float32Array.of(5, 6, 7, 8),
-      bOffset: 0,
-      ldb: 2,
-      beta: 1,
-      c,
-      cOffset: 0,
-      ldc: 2,
-    });
-    // A^T B^T = [[1, 3], [2, 4]] [[5, 7], [6, 8]] = [[23, 31], [34, 46]]; C = 2 that + C.
-    expect(Array.from(c)).to.deep.equal([19 + 46, 22 + 62, 43 + 68, 50 + 92]);
+    expectHandComputedGemm(referenceKernels);
   });
 
   it("works on float32 storage at every block edge, rounding once to float32", () => {

@@ -2,9 +2,8 @@
 // re-run in the same kernel, and a saved executed notebook opened untrusted in classic Notebook (headless
 // Chromium) shows every figure. Each skips only when the machine lacks Jupyter, Chromium or the data.
 import { expect } from "chai";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -14,6 +13,7 @@ import { findStubs } from "../grading/stubs";
 import { kitKernel } from "../lib/notebook/kit";
 import { CHROMIUM_FLAGS, findChromium } from "../lib/plot/png";
 import { realDataDir } from "./helpers/data-dir";
+import { startNotebookServer } from "./helpers/notebook-server";
 
 const ROOT = resolve(__dirname, "..");
 const PYTHON = "/usr/bin/python3";
@@ -120,51 +120,16 @@ describe("the student kit in the kernel and the browser", function () {
     );
     expect(withPicture.length, "figures with a static picture").to.equal(figures.length);
 
-    const port = await new Promise<number>((ok) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => ok(p));
-      });
-    });
-    const token = `kit${Date.now()}`;
-    const config = mkdtempSync(join(tmpdir(), "tsdl-untrusted-"));
-    const server = spawn(
-      "jupyter",
-      [
-        "notebook",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        `--port=${port}`,
-        `--NotebookApp.token=${token}`,
-        ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
-      ],
-      {
-        cwd: served,
-        // A fresh data directory holds no notebook signatures: the saved notebook opens untrusted.
-        env: { ...process.env, JUPYTER_CONFIG_DIR: config, JUPYTER_DATA_DIR: config, JUPYTER_RUNTIME_DIR: config },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let log = "";
-    server.stdout!.on("data", (d: Buffer) => (log += d.toString()));
-    server.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+    // A fresh Jupyter data directory holds no notebook signatures: the saved notebook opens untrusted.
+    const server = await startNotebookServer(served);
     try {
-      let up = false;
-      for (let i = 0; i < 120 && !up; i++) {
-        up = await fetch(`http://127.0.0.1:${port}/api?token=${token}`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (!up) await new Promise((r) => setTimeout(r, 500));
-      }
-      if (!up) throw new Error(`jupyter notebook did not start:\n${log}`);
       const browser = await chromium.launch({
         executablePath: browserPath!,
         args: [...CHROMIUM_FLAGS],
       });
       try {
         const page = await browser.newPage({ viewport: { width: 1280, height: 2000 } });
-        await page.goto(`http://127.0.0.1:${port}/notebooks/04-convolution-blur.ipynb?token=${token}`);
+        await page.goto(server.url("/notebooks/04-convolution-blur.ipynb"));
         await page.waitForSelector(".code_cell", { timeout: 120000 });
         // No kernel is needed to look at saved outputs: dismiss the kernel chooser if it asks.
         await page
@@ -188,7 +153,7 @@ describe("the student kit in the kernel and the browser", function () {
         await browser.close();
       }
     } finally {
-      server.kill("SIGTERM");
+      server.stop();
     }
     cpSync(join(served, "04-convolution-blur.ipynb"), join(ROOT, "artifacts", "kit-executed-04.ipynb"));
   });

@@ -25,7 +25,7 @@ import { Linear } from "../lib/layers/linear";
 import { Rng } from "../lib/random";
 import type { Storage } from "../lib/tensor/dtype";
 import { Tensor } from "../lib/tensor/tensor";
-import { compareGemm, randomArray } from "./helpers/gemm-case";
+import { compareGemm, expectHandComputedGemm, randomArray } from "./helpers/gemm-case";
 import { buildWasm } from "../wasm/build.js";
 
 const TRANSPOSES: [boolean, boolean][] = [
@@ -123,27 +123,7 @@ describe("wasm kernels", function () {
             }
           }
         }
-        // A hand-computed case: [[1, 2], [3, 4]] [[5, 6], [7, 8]] = [[19, 22], [43, 50]].
-        const c = Float32Array.of(NaN, NaN, NaN, NaN);
-        wasmKernels.gemm({
-          transA: false,
-          transB: false,
-          m: 2,
-          n: 2,
-          k: 2,
-          alpha: 1,
-          a: Float32Array.of(1, 2, 3, 4),
-          aOffset: 0,
-          lda: 2,
-          b: Float32Array.of(5, 6, 7, 8),
-          bOffset: 0,
-          ldb: 2,
-          beta: 0,
-          c,
-          cOffset: 0,
-          ldc: 2,
-        });
-        expect(Array.from(c)).to.deep.equal([19, 22, 43, 50]);
+        expectHandComputedGemm(wasmKernels);
       });
 
       it("gives the same bits whichever thread computes which part", () => {

@@ -77,3 +77,22 @@ export function compareGemm(cs: GemmCase, rng: Rng, nanC = false): void {
       expect.fail(`${what}: C buffer entry ${pos} outside the window changed`);
   }
 }
+
+/**
+ * Hand-computed products in float32 on `kernels`: [[1, 2], [3, 4]] [[5, 6], [7, 8]] = [[19, 22], [43, 50]]
+ * over a C of NaN (beta 0 must overwrite it), then 2 A^T B^T + C with
+ * A^T B^T = [[1, 3], [2, 4]] [[5, 7], [6, 8]] = [[23, 31], [34, 46]].
+ */
+export function expectHandComputedGemm(kernels: { gemm(args: GemmArgs): void }): void {
+  const square = (a: number[], b: number[], c: Float32Array, t: boolean, alpha: number, beta: number): void =>
+    kernels.gemm({
+      ...{ transA: t, transB: t, m: 2, n: 2, k: 2, alpha, beta },
+      ...{ a: Float32Array.from(a), aOffset: 0, lda: 2, b: Float32Array.from(b), bOffset: 0, ldb: 2 },
+      ...{ c, cOffset: 0, ldc: 2 },
+    });
+  const c = Float32Array.of(NaN, NaN, NaN, NaN);
+  square([1, 2, 3, 4], [5, 6, 7, 8], c, false, 1, 0);
+  expect(Array.from(c)).to.deep.equal([19, 22, 43, 50]);
+  square([1, 2, 3, 4], [5, 6, 7, 8], c, true, 2, 1);
+  expect(Array.from(c)).to.deep.equal([19 + 46, 22 + 62, 43 + 68, 50 + 92]);
+}
