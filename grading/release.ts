@@ -18,15 +18,16 @@ export const ROOT = resolve(__dirname, "..");
 
 /**
  * Paths (relative, "/"-separated) that never go to students, besides files marked INSTRUCTOR ONLY:
- * what needs the solutions (the instructor's tests, the bench, the report and its results), what
+ * what needs the solutions (the instructor's tests, the bench, the report and its results, the changelog), what
  * generates or holds hidden cases, and the AssemblyScript sources of the kernels (the answer kernels
- * among them; the kit ships the built .wasm).
+ * among them; the kit ships the built .wasm, see KIT_BUILDS).
  */
 const INSTRUCTOR_PATHS = [
   ".ci/",
   "bench/",
   "report/",
   "RESULTS.md",
+  "CHANGELOG.md",
   "test/",
   ".mocharc.json",
   "eslint.config.mjs",
@@ -39,6 +40,15 @@ const INSTRUCTOR_PATHS = [
   "grading/bench.ts",
   "grading/student-readme.md",
 ];
+
+/**
+ * Files the kit takes from another build: the WebAssembly kernels compiled without the kernels that
+ * answer assignments (wasm/assembly/kit.ts; wasm/build.js builds and the tests check both).
+ */
+const KIT_BUILDS: Readonly<Record<string, string>> = {
+  "lib/kernels/kernels.wasm": "wasm/kit/kernels.wasm",
+  "lib/kernels/kernels-fma.wasm": "wasm/kit/kernels-fma.wasm",
+};
 
 /** The package scripts the kit keeps (the others need what the kit does not have). */
 export const KIT_SCRIPTS = ["start", "test", "typecheck", "check", "download", "kernel:install", "notebooks"];
@@ -206,7 +216,7 @@ export function buildStudentKit(out: string, root = ROOT): StubRecord[] {
     } else if (file === "tsconfig.json") {
       writeFileSync(dst, kitTsconfig(readFileSync(src, "utf8"), files));
     } else {
-      copyFileSync(src, dst);
+      copyFileSync(KIT_BUILDS[file] === undefined ? src : join(root, KIT_BUILDS[file]), dst);
     }
   }
   checkImports(out, files);

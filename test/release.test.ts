@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
+import * as v8 from "node:v8";
 import { join, relative, resolve } from "node:path";
 import { loadExamples } from "../grading/examples";
 import type { FixtureFile } from "../grading/fixtures";
@@ -33,6 +34,11 @@ const ROOT = resolve(__dirname, "..");
  * same thing. `kernels` entries live in lib/kernels/**, which the lead fences with INSTRUCTOR ONLY markers
  * after the kernels are restructured (see the next test).
  */
+interface WasmModuleClass {
+  new (bytes: Uint8Array): object;
+  exports(module: object): { name: string }[];
+}
+
 const ANSWERS: { solution: string; kit: string[]; kernels?: string[] }[] = [
   {
     solution: "Linear.forward",
@@ -188,6 +194,38 @@ describe("the student kit", function () {
         expect(leaks, `${solution}: "${s}" ships`).to.deep.equal([]);
       }
     }
+  });
+
+  it("ships WebAssembly kernels compiled without the answer kernels, and they run", () => {
+    // The compile options leave out the DOM's (and so WebAssembly's) types: the slice used here.
+    const wasmModule = (globalThis as unknown as { WebAssembly: { Module: WasmModuleClass } }).WebAssembly.Module;
+    const exportsOf = (file: string): string[] =>
+      wasmModule.exports(new wasmModule(readFileSync(file))).map((e) => e.name);
+    for (const wasm of ["kernels.wasm", "kernels-fma.wasm"]) {
+      if (wasm === "kernels-fma.wasm") v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+      const full = exportsOf(join(ROOT, "lib", "kernels", wasm));
+      const shipped = exportsOf(join(kit, "lib", "kernels", wasm));
+      const answers = full.filter((name) =>
+        /^(relu|convForward|convBackward|addParts|columnSums|planeSums)/.test(name),
+      );
+      expect(answers.length, `the instructor's ${wasm} has the answer kernels`).to.equal(14);
+      expect(
+        shipped.filter((name) => answers.includes(name)),
+        wasm,
+      ).to.deep.equal([]);
+      expect(shipped.sort(), wasm).to.deep.equal(full.filter((name) => !answers.includes(name)).sort());
+    }
+    // The kit's products and pooling run on them (its ReLU, Linear and Conv2d are stubs).
+    const script = [
+      'const { useWasmKernels, Tensor, MaxPool2d, kernels } = require("./lib/index");',
+      "useWasmKernels();",
+      "const a = Tensor.from([1, 2, 3, 4], [2, 2]);",
+      "const p = new MaxPool2d(2).forward(Tensor.from([1, 5, 3, 2, 0, 1, 7, 4], [1, 2, 2, 2]));",
+      "console.log(kernels().name, JSON.stringify(Array.from(a.matmul(a).data)), JSON.stringify(Array.from(p.data)));",
+    ].join("\n");
+    const r = run(process.execPath, ["node_modules/tsx/dist/cli.mjs", "-e", script], kit);
+    expect(r.code, r.out).to.equal(0);
+    expect(r.out.trim()).to.match(/^wasm.* \[7,10,15,22\] \[5,7\]$/);
   });
 
   it("stubs every region, each part of a notebook with a worked example, listed in the README by notebook", () => {

@@ -1,12 +1,12 @@
 // The WebAssembly SIMD kernels agree with the reference kernels: gemm within float rounding for every
 // transpose, odd sizes, offsets, padded leading dimensions, alpha/beta and both dtypes (on one thread
 // and split over the worker), im2col/col2im exactly, and whole Linear/Conv2d passes. The committed
-// kernels.wasm and kernels-fma.wasm are exactly what wasm/build.js builds from wasm/assembly.
+// kernels.wasm and kernels-fma.wasm, and the kit's in wasm/kit/, are exactly what wasm/build.js builds.
 import { expect } from "chai";
 import { readFileSync, mkdtempSync, rmSync } from "fs";
 import { spawnSync } from "child_process";
 import { tmpdir } from "os";
-import { basename, join } from "path";
+import { join, relative, sep } from "path";
 import { kernels, setKernels, type ConvGeometry, type GemmArgs } from "../lib/kernels/kernels";
 import { conv2dBackwardWith, conv2dForwardWith } from "../lib/kernels/conv";
 import { referenceKernels } from "../lib/kernels/reference";
@@ -475,20 +475,25 @@ describe("wasm kernels", function () {
     expect(info.joinedProducts).to.be.above(0);
   });
 
-  it("the committed kernels.wasm and kernels-fma.wasm are exactly what wasm/build.js builds from wasm/assembly", function () {
-    this.timeout(60000);
+  it("the committed kernels.wasm and kernels-fma.wasm (and the kit's) are exactly what wasm/build.js builds", function () {
+    this.timeout(90000);
     const dir = mkdtempSync(join(tmpdir(), "kernels-wasm-"));
     try {
-      const files = buildWasm(dir);
-      expect(files.map((f) => basename(f))).to.deep.equal(["kernels.wasm", "kernels-fma.wasm"]);
+      const files = buildWasm(dir).map((f) => relative(dir, f).split(sep).join("/"));
+      const committed: Record<string, string> = {
+        "kernels.wasm": "lib/kernels/kernels.wasm",
+        "kernels-fma.wasm": "lib/kernels/kernels-fma.wasm",
+        "kit/kernels.wasm": "wasm/kit/kernels.wasm",
+        "kit/kernels-fma.wasm": "wasm/kit/kernels-fma.wasm",
+      };
+      expect(files).to.deep.equal(Object.keys(committed));
       for (const file of files) {
-        const built = readFileSync(file);
-        const committed = readFileSync(join(__dirname, "..", "lib", "kernels", basename(file)));
-        expect(built.length, `${basename(file)} size`).to.equal(committed.length);
-        expect(
-          built.equals(committed),
-          `${basename(file)} differs from a fresh build: run npm run build:wasm`,
-        ).to.equal(true);
+        const built = readFileSync(join(dir, file));
+        const saved = readFileSync(join(__dirname, "..", committed[file]!));
+        expect(built.length, `${committed[file]} size`).to.equal(saved.length);
+        expect(built.equals(saved), `${committed[file]} differs from a fresh build: run npm run build:wasm`).to.equal(
+          true,
+        );
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

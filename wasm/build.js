@@ -1,17 +1,25 @@
 // Builds lib/kernels/kernels.wasm (SIMD128) and lib/kernels/kernels-fma.wasm (SIMD128 plus relaxed
 // SIMD's fused multiply-add in the GEMM micro-kernel) from the AssemblyScript sources in wasm/assembly
-// with the installed compiler. Deterministic: the same sources and compiler version give the same
-// bytes, which test/wasm-kernels.test.ts checks against the committed binaries.
+// with the installed compiler, and the same two for the student kit into wasm/kit/ (from kit.ts: no
+// kernel that answers an assignment; the release ships them as lib/kernels/*.wasm). Deterministic: the
+// same sources and compiler version give the same bytes, which test/wasm-kernels.test.ts checks
+// against the committed binaries.
 //
-//   npm run build:wasm                  # rebuilds both in lib/kernels (node wasm/build.js)
-//   node wasm/build.js DIR              # builds both into DIR (the test's drift check)
+//   npm run build:wasm                  # rebuilds all four (node wasm/build.js)
+//   node wasm/build.js DIR              # builds into DIR and DIR/kit (the test's drift check)
 "use strict";
 const { execFileSync } = require("child_process");
 const path = require("path");
 
 const root = path.join(__dirname, "..");
-const entry = "wasm/assembly/index.ts";
 const defaultDir = path.join(root, "lib", "kernels");
+const defaultKitDir = path.join(root, "wasm", "kit");
+
+/** The instructor's module and the student kit's (without the answer kernels). */
+const entries = [
+  { entry: "wasm/assembly/index.ts", kit: false },
+  { entry: "wasm/assembly/kit.ts", kit: true },
+];
 
 /** The two builds: file name and the extra compiler features each enables. */
 const variants = [
@@ -45,25 +53,28 @@ const ascFlags = [
 ];
 
 /**
- * Compiles both builds into `dir` (run from the repository root with a relative entry, so no
- * absolute path can leak into the binaries).
+ * Compiles both builds of the instructor's module into `dir` and of the kit's into `kitDir` (run
+ * from the repository root with a relative entry, so no absolute path can leak into the binaries).
  * @param {string} [dir]
+ * @param {string} [kitDir]
  * @returns {string[]} the paths written
  */
-function buildWasm(dir = defaultDir) {
+function buildWasm(dir = defaultDir, kitDir = dir === defaultDir ? defaultKitDir : path.join(dir, "kit")) {
   const asc = require.resolve("assemblyscript/bin/asc.js", { paths: [root] });
-  return variants.map(({ file, features }) => {
-    const out = path.resolve(dir, file);
-    execFileSync(process.execPath, [asc, entry, ...ascFlags, ...features, "--outFile", out], {
-      cwd: root,
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    return out;
-  });
+  return entries.flatMap(({ entry, kit }) =>
+    variants.map(({ file, features }) => {
+      const out = path.resolve(kit ? kitDir : dir, file);
+      execFileSync(process.execPath, [asc, entry, ...ascFlags, ...features, "--outFile", out], {
+        cwd: root,
+        stdio: ["ignore", "inherit", "inherit"],
+      });
+      return out;
+    }),
+  );
 }
 
 if (require.main === module) {
   for (const out of buildWasm(process.argv[2])) console.log(`wrote ${path.relative(process.cwd(), out) || out}`);
 }
 
-module.exports = { buildWasm, ascFlags, variants };
+module.exports = { buildWasm, ascFlags, variants, entries };
