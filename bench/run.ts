@@ -1009,11 +1009,32 @@ function report(r: ReportInput): string {
     );
     out.push(
       table(
-        ["parallel jobs", "total", "per submission"],
-        r.grading.rows.map((g) => [String(g.jobs), fmtS(g.seconds), fmtS(g.perSubmission)]),
+        ["parallel jobs", "total", "per submission", "CPU time per submission", "cores busy"],
+        r.grading.rows.map((g) => [
+          String(g.jobs),
+          fmtS(g.seconds),
+          fmtS(g.perSubmission),
+          fmtS(g.cpuPerSubmission),
+          g.coresBusy.toFixed(2),
+        ]),
       ),
       "",
     );
+    const one = r.grading.rows.find((g) => g.jobs === 1);
+    const most = r.grading.rows[r.grading.rows.length - 1]!;
+    if (one !== undefined) {
+      const scaling = most.cpuPerSubmission / one.cpuPerSubmission;
+      out.push(
+        `- Goal: <= 1.5 s per submission warm: ${fmtS(Math.min(...r.grading.rows.map((g) => g.perSubmission)))} at best, ` +
+          `${fmtS(one.perSubmission)} with one job: ${one.perSubmission <= 1.5 ? "**met**" : "not met"}.`,
+        `- Goal: near-linear speed-up with jobs: one job keeps ${one.coresBusy.toFixed(2)} of the ${os.cpus().length} cores busy ` +
+          `(the type check runs beside the sandboxes), so ${most.jobs} jobs can be at most ` +
+          `${(os.cpus().length / one.coresBusy).toFixed(2)}x faster here; they are ${(one.seconds / most.seconds).toFixed(2)}x faster, and a ` +
+          `submission costs ${scaling.toFixed(2)}x the CPU time it does with one job (1.00x is linear in the cores): ` +
+          `${scaling <= 1.25 ? "**met**" : "not met"}.`,
+        "",
+      );
+    }
   } else {
     out.push(r.gradingNote || "Not measured (--no-grading).", "");
   }

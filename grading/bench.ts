@@ -3,7 +3,7 @@
 // per job untimed (its type-checkers' first check, esbuild's service, the first sandboxes).
 //   node node_modules/tsx/dist/cli.mjs grading/bench.ts [--submissions 8] [--help]
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { commandLine, usageError } from "./args";
 import { Grader } from "./grade";
@@ -12,8 +12,18 @@ import { gradedCases, randomSeed } from "./reference";
 export interface GradingBench {
   submissions: number;
   cases: number;
-  /** Warm seconds: after each job has graded one submission. */
-  rows: { jobs: number; seconds: number; perSubmission: number }[];
+  /**
+   * Warm seconds: after each job has graded one submission. `cpuPerSubmission` is the machine's busy
+   * CPU time over the timed part divided by the submissions, `coresBusy` that time over the wall time:
+   * one job already keeps more than one core busy (the type check runs beside the sandboxes), so jobs
+   * speed grading up until the cores are busy, and the CPU time a submission costs says how it scales.
+   */
+  rows: { jobs: number; seconds: number; perSubmission: number; cpuPerSubmission: number; coresBusy: number }[];
+}
+
+/** Milliseconds of CPU time every core has spent busy since boot (user, nice, sys, irq). */
+function busyMs(): number {
+  return cpus().reduce((s, c) => s + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
 }
 
 export async function benchGrading(submissions = 8): Promise<GradingBench> {
@@ -45,6 +55,7 @@ export async function benchGrading(submissions = 8): Promise<GradingBench> {
         );
         const timed = names.slice(jobs, jobs + submissions);
         let next = 0;
+        const busy0 = busyMs();
         const t0 = Date.now();
         await Promise.all(
           Array.from({ length: jobs }, async (_, j) => {
@@ -55,7 +66,14 @@ export async function benchGrading(submissions = 8): Promise<GradingBench> {
           }),
         );
         const seconds = (Date.now() - t0) / 1000;
-        rows.push({ jobs, seconds, perSubmission: seconds / submissions });
+        const cpu = (busyMs() - busy0) / 1000;
+        rows.push({
+          jobs,
+          seconds,
+          perSubmission: seconds / submissions,
+          cpuPerSubmission: cpu / submissions,
+          coresBusy: cpu / seconds,
+        });
       } finally {
         grader.close();
       }
@@ -85,7 +103,10 @@ function main(argv: string[]): number | Promise<number> {
   return benchGrading(n).then((b) => {
     console.log(`autograder: ${b.submissions} submissions of ${b.cases} cases each, warm`);
     for (const r of b.rows)
-      console.log(`  ${r.jobs} job(s): ${r.seconds.toFixed(1)} s, ${r.perSubmission.toFixed(2)} s per submission`);
+      console.log(
+        `  ${r.jobs} job(s): ${r.seconds.toFixed(1)} s, ${r.perSubmission.toFixed(2)} s per submission, ` +
+          `${r.cpuPerSubmission.toFixed(2)} CPU s per submission, ${r.coresBusy.toFixed(2)} cores busy`,
+      );
     return 0;
   });
 }
