@@ -184,4 +184,41 @@ describe("skipping the input's gradient (inputGrad)", () => {
         expect(Math.abs(p.value.data[j]! - q.data[j]!), `${p.name}[${j}]`).to.be.below(1e-12);
     });
   });
+
+  it("train() gives the model its inputGrad back when a run fails, and keeps it off through onEpoch", () => {
+    const data = blobs(
+      [
+        [0, 0],
+        [3, 1],
+      ],
+      { perClass: 10, seed: 2 },
+    );
+    const model = new Sequential(new Linear(2, 2, { rng: new Rng(1) }));
+    const during: boolean[] = [];
+    const run = (loss = softmaxCrossEntropy): void => {
+      train({
+        model,
+        train: data,
+        epochs: 1,
+        batchSize: 20,
+        loss,
+        optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+        onEpoch: () => during.push(model.inputGrad),
+        progress: false,
+      });
+    };
+    run();
+    expect(during).to.deep.equal([false]);
+    expect(model.inputGrad).to.equal(true);
+    model.inputGrad = false;
+    run();
+    expect(model.inputGrad).to.equal(false);
+    model.inputGrad = true;
+    expect(() =>
+      run(() => {
+        throw new Error("a loss that fails");
+      }),
+    ).to.throw("a loss that fails");
+    expect(model.inputGrad).to.equal(true);
+  });
 });

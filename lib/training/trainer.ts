@@ -49,6 +49,7 @@ export interface TrainOptions {
   /** true (default): a bar in a terminal, a line per epoch elsewhere; false: quiet; or your own. */
   progress?: boolean | Progress;
   evalBatchSize?: number;
+  /** Called after each epoch, while the model's inputGrad is still off (train sets it back at the end). */
   onEpoch?: (record: EpochRecord) => void;
   /**
    * Reuse the storage of each step's activations and gradients for the next step (default true; see
@@ -87,6 +88,19 @@ export function train(opts: TrainOptions): TrainResult {
   if (opts.val) checkDataset(opts.val, "train: validation data");
   if (!Number.isInteger(opts.epochs) || opts.epochs < 0)
     throw new Error(`train: epochs must be a non-negative integer, got ${opts.epochs}`);
+  // Training never uses dL/d(input): set once for the run, so a first Linear or Conv2d skips its
+  // largest product (Layer.inputGrad); the model gets its own setting back however the run ends.
+  const keepInputGrad = opts.model.inputGrad;
+  opts.model.inputGrad = false;
+  try {
+    return trainEpochs(opts);
+  } finally {
+    opts.model.inputGrad = keepInputGrad;
+  }
+}
+
+/** train's epochs, with the model's inputGrad off. */
+function trainEpochs(opts: TrainOptions): TrainResult {
   const progress =
     opts.progress === false
       ? silentProgress()
@@ -128,7 +142,7 @@ export function train(opts: TrainOptions): TrainResult {
         const scores = opts.model.forward(batch.x);
         checkScores(scores, batch.y.length, "train: model output");
         const { loss, grad } = opts.loss(scores, batch.y);
-        backwardWithoutInputGrad(opts.model, grad);
+        opts.model.backward(grad);
         const penalty = opts.regularize ? opts.regularize(params) : 0;
         opts.clip?.(params);
         opts.optimizer.step();
@@ -252,15 +266,4 @@ export function formatEpoch(r: EpochRecord, total: number): string {
     parts.push(`val loss ${r.valLoss.toFixed(4)}`, `val acc ${(100 * r.valAccuracy!).toFixed(2)}%`);
   parts.push(`lr ${r.lr.toExponential(1)}`, `${r.seconds.toFixed(1)}s`);
   return parts.join("  ");
-}
-
-/** The model's backward without dL/d(input), which training never uses (a first Linear or Conv2d skips its largest product). */
-function backwardWithoutInputGrad(model: Layer, grad: Tensor): void {
-  const keep = model.inputGrad;
-  model.inputGrad = false;
-  try {
-    model.backward(grad);
-  } finally {
-    model.inputGrad = keep;
-  }
 }
