@@ -12,6 +12,8 @@ import { publicFixture, type FixtureFile } from "./fixtures";
 import { isInstructorOnlyFile, releaseSource, type Region } from "./markers";
 import { NOTEBOOKS, partOfStub, PARTS } from "./parts";
 import { findStubs } from "./stubs";
+import { kitKernel } from "../lib/notebook/kit";
+import { syncKitKernel } from "../scripts/install-kernel";
 import { pruneUnusedImports } from "./unused-imports";
 
 export const ROOT = resolve(__dirname, "..");
@@ -119,8 +121,9 @@ export function releaseCode(source: string, file: string): { source: string; reg
 }
 
 /** The kit's package.json: its own test, no script whose files stay here, no instructor-only type-check. */
-function kitPackage(text: string): string {
-  const pkg = JSON.parse(text) as { scripts: Record<string, string> };
+function kitPackage(text: string, name: string): string {
+  const pkg = JSON.parse(text) as { name: string; scripts: Record<string, string> };
+  pkg.name = name;
   const scripts: Record<string, string> = {};
   for (const name of KIT_SCRIPTS) if (pkg.scripts[name] !== undefined) scripts[name] = pkg.scripts[name]!;
   scripts.typecheck = scripts
@@ -130,6 +133,35 @@ function kitPackage(text: string): string {
   scripts.test = KIT_TEST;
   pkg.scripts = scripts;
   return JSON.stringify(pkg, null, 2) + "\n";
+}
+
+/** The lock file under the kit's name (npm keeps the root package's name in two places). */
+function kitLock(text: string, name: string): string {
+  const lock = JSON.parse(text) as { name?: string; packages?: Record<string, { name?: string }> };
+  lock.name = name;
+  if (lock.packages?.[""] !== undefined) lock.packages[""].name = name;
+  return JSON.stringify(lock, null, 2) + "\n";
+}
+
+/** npm's rule for a package name (lower case, URL-safe, at most 214 characters). */
+const PACKAGE_NAME = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
+
+/**
+ * The kit's package name: its own, so that its Jupyter kernel (named after it) is not the instructor's
+ * (a shared kernel ran the student's lib/ in the instructor's notebooks). Default: the instructor's
+ * name with "-student".
+ */
+export function kitName(root = ROOT, name?: string): string {
+  const chosen =
+    name ?? `${(JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string }).name}-student`;
+  if (!PACKAGE_NAME.test(chosen) || chosen.length > 214)
+    throw new Error(`release: "${chosen}" is not a package name (lower-case letters, digits, "-", ".", "_", "~")`);
+  const instructor = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string }).name;
+  if (chosen === instructor)
+    throw new Error(
+      `release: the kit needs a name of its own, not the instructor's "${instructor}" (its kernel is named after it)`,
+    );
+  return chosen;
 }
 
 /** The kit's tsconfig: only its folders, and unused names allowed (a stub leaves parameters unused). */
@@ -186,13 +218,20 @@ function stubsByNotebook(stubs: readonly StubRecord[]): string {
   }).join("\n\n");
 }
 
-function studentReadme(root: string, stubs: readonly StubRecord[]): string {
+function studentReadme(root: string, stubs: readonly StubRecord[], kernelDisplayName: string): string {
   const template = readFileSync(join(root, "grading", "student-readme.md"), "utf8");
-  return template.replace("{{stubCount}}", String(stubs.length)).replace("{{stubsByNotebook}}", stubsByNotebook(stubs));
+  return template
+    .replace("{{stubCount}}", String(stubs.length))
+    .replace("{{stubsByNotebook}}", stubsByNotebook(stubs))
+    .replaceAll("{{kernelDisplayName}}", kernelDisplayName);
 }
 
-/** Builds the kit into `out` (replaced if present); returns the stubs it made. */
-export function buildStudentKit(out: string, root = ROOT): StubRecord[] {
+/**
+ * Builds the kit into `out` (replaced if present), named `name` (see kitName), with its Jupyter kernel
+ * and the notebooks' kernelspec named after it; returns the stubs it made.
+ */
+export function buildStudentKit(out: string, root = ROOT, name = kitName(root)): StubRecord[] {
+  kitName(root, name);
   rmSync(out, { recursive: true, force: true });
   const stubs: StubRecord[] = [];
   const files = trackedFiles(root).filter((file) => {
@@ -212,7 +251,9 @@ export function buildStudentKit(out: string, root = ROOT): StubRecord[] {
     } else if (file.startsWith("grading/fixtures/") && file.endsWith(".json")) {
       writeFileSync(dst, JSON.stringify(publicFixture(JSON.parse(readFileSync(src, "utf8")) as FixtureFile)) + "\n");
     } else if (file === "package.json") {
-      writeFileSync(dst, kitPackage(readFileSync(src, "utf8")));
+      writeFileSync(dst, kitPackage(readFileSync(src, "utf8"), name));
+    } else if (file === "package-lock.json") {
+      writeFileSync(dst, kitLock(readFileSync(src, "utf8"), name));
     } else if (file === "tsconfig.json") {
       writeFileSync(dst, kitTsconfig(readFileSync(src, "utf8"), files));
     } else {
@@ -220,6 +261,7 @@ export function buildStudentKit(out: string, root = ROOT): StubRecord[] {
     }
   }
   checkImports(out, files);
+  syncKitKernel(out);
   // Where the student finds each stub: its throw, at the kit's line numbers (pruned imports move them).
   const inKit = findStubs(out);
   const inCode = stubs.filter((s) => !s.file.endsWith(".ipynb"));
@@ -233,21 +275,26 @@ export function buildStudentKit(out: string, root = ROOT): StubRecord[] {
     ...inKit.map(({ file, line, what }) => ({ file, line, what })),
     ...stubs.filter((s) => s.file.endsWith(".ipynb")),
   ];
-  writeFileSync(join(out, "README.md"), studentReadme(root, located));
+  writeFileSync(join(out, "README.md"), studentReadme(root, located, kitKernel(out).displayName));
   return located;
 }
 
 const HELP = `Builds the student kit from this (instructor) repository.
 
-  npm run release -- [--out DIR]
+  npm run release -- [--out DIR] [--name NAME]
 
-  --out DIR   where to write the kit (replaced if present; default dist/student-kit)
-  --help      this text`;
+  --out DIR    where to write the kit (replaced if present; default dist/student-kit)
+  --name NAME  the kit's package name, which names its Jupyter kernel (default: this
+               package's name with "-student"; it must differ from this package's)
+  --help       this text`;
 
 function main(argv: string[]): number {
-  let values: { out?: string; help?: boolean };
+  let values: { out?: string; name?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { out: { type: "string" }, help: { type: "boolean" } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { out: { type: "string" }, name: { type: "string" }, help: { type: "boolean" } },
+    }));
   } catch (e) {
     console.error(`release: ${(e as Error).message}\n\n${HELP}`);
     return 2;
@@ -256,9 +303,16 @@ function main(argv: string[]): number {
     console.log(HELP);
     return 0;
   }
+  let name: string;
+  try {
+    name = kitName(ROOT, values.name);
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
   const out = resolve(values.out ?? join(ROOT, "dist", "student-kit"));
-  const stubs = buildStudentKit(out);
-  console.log(`student kit written to ${out}: ${stubs.length} stubs`);
+  const stubs = buildStudentKit(out, ROOT, name);
+  console.log(`student kit "${name}" written to ${out}: ${stubs.length} stubs`);
   for (const s of stubs) console.log(`  ${s.file}:${s.line}  ${s.what}`);
   return 0;
 }

@@ -26,6 +26,7 @@ import { runCheck } from "../grading/notebook-check";
 import { NOTEBOOKS, PARTS, partOfStub } from "../grading/parts";
 import { buildStudentKit, KIT_SCRIPTS, releaseCode, trackedFiles, type StubRecord } from "../grading/release";
 import { findStubs } from "../grading/stubs";
+import { kitKernel } from "../lib/notebook/kit";
 
 const ROOT = resolve(__dirname, "..");
 
@@ -283,6 +284,37 @@ describe("the student kit", function () {
       packages: Record<string, unknown>;
     };
     expect(Object.keys(lock.packages)).to.include("node_modules/tslab");
+  });
+
+  it("has a name of its own, and its Jupyter kernel and the notebooks' kernelspec are named after it", () => {
+    const instructor = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string }).name;
+    const pkg = JSON.parse(readFileSync(join(kit, "package.json"), "utf8")) as { name: string };
+    expect(pkg.name).to.equal(`${instructor}-student`);
+    const lock = JSON.parse(readFileSync(join(kit, "package-lock.json"), "utf8")) as {
+      name: string;
+      packages: Record<string, { name?: string }>;
+    };
+    expect([lock.name, lock.packages[""]!.name]).to.deep.equal([pkg.name, pkg.name]);
+    const kernel = kitKernel(kit);
+    expect(kernel.name).to.not.equal(kitKernel(ROOT).name);
+    expect(readdirSync(join(kit, "jupyter", "kernels"))).to.deep.equal([kernel.name]);
+    const spec = JSON.parse(readFileSync(join(kit, "jupyter", "kernels", kernel.name, "kernel.json"), "utf8")) as {
+      display_name: string;
+    };
+    expect(spec.display_name).to.equal(`TypeScript (${pkg.name})`);
+    expect(readFileSync(join(kit, "README.md"), "utf8")).to.contain(`pick the kernel "${spec.display_name}"`);
+    for (const plan of NOTEBOOKS) {
+      const nb = JSON.parse(readFileSync(join(kit, plan.notebook), "utf8")) as {
+        metadata: { kernelspec: { name: string } };
+      };
+      expect(nb.metadata.kernelspec.name, plan.notebook).to.equal(kernel.name);
+    }
+    // The instructor's name, or one npm would refuse, is a bad command line.
+    for (const bad of [instructor, "Has Spaces"]) {
+      const r = run(process.execPath, ["node_modules/tsx/dist/cli.mjs", "grading/release.ts", "--name", bad], ROOT);
+      expect(r.code, bad).to.equal(2);
+      expect(r.out).to.match(/release: .*(not a package name|a name of its own)/);
+    }
   });
 
   it("clears notebook outputs; each notebook has a 'Your task' cell naming its parts and a check cell per part", () => {
