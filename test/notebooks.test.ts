@@ -350,8 +350,10 @@ describe("the kernel", function () {
         env: { ...process.env, JUPYTER_PATH: jupyterPath },
         timeout: 120000,
       });
-      expect(r.status, r.stdout + r.stderr).to.equal(1); // the last cell throws
-      const cells = (JSON.parse(readFileSync(join(dir, "out", "kernel.ipynb"), "utf8")) as { cells: Cell[] }).cells;
+      expect(r.status, r.stdout + r.stderr).to.equal(1); // the last cell throws (3 would be the kernel failing)
+      const saved = join(dir, "out", "kernel.ipynb");
+      expect(existsSync(saved), r.stdout + r.stderr).to.equal(true);
+      const cells = (JSON.parse(readFileSync(saved, "utf8")) as { cells: Cell[] }).cells;
       // nbformat saves text as a list of lines.
       const text = (c: Cell): string => c.outputs!.map((o) => [o.text ?? ""].flat().join("")).join("");
       expect(text(cells[0]!)).to.equal("before 10\n");
