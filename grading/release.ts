@@ -6,8 +6,8 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, posix, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import ts from "typescript";
+import { commandLine, usageError } from "./args";
 import { publicFixture, type FixtureFile } from "./fixtures";
 import { isInstructorOnlyFile, releaseSource, type Region } from "./markers";
 import { NOTEBOOKS, partOfStub, PARTS } from "./parts";
@@ -152,14 +152,13 @@ const PACKAGE_NAME = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
  * name with "-student".
  */
 export function kitName(root = ROOT, name?: string): string {
-  const chosen =
-    name ?? `${(JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string }).name}-student`;
-  if (!PACKAGE_NAME.test(chosen) || chosen.length > 214)
-    throw new Error(`release: "${chosen}" is not a package name (lower-case letters, digits, "-", ".", "_", "~")`);
   const instructor = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string }).name;
+  const chosen = name ?? `${instructor}-student`;
+  if (!PACKAGE_NAME.test(chosen) || chosen.length > 214)
+    throw new Error(`kit name: "${chosen}" is not a package name (lower-case letters, digits, "-", ".", "_", "~")`);
   if (chosen === instructor)
     throw new Error(
-      `release: the kit needs a name of its own, not the instructor's "${instructor}" (its kernel is named after it)`,
+      `kit name: the kit needs a name of its own, not the instructor's "${instructor}" (its kernel is named after it)`,
     );
   return chosen;
 }
@@ -230,8 +229,8 @@ function studentReadme(root: string, stubs: readonly StubRecord[], kernelDisplay
  * Builds the kit into `out` (replaced if present), named `name` (see kitName), with its Jupyter kernel
  * and the notebooks' kernelspec named after it; returns the stubs it made.
  */
-export function buildStudentKit(out: string, root = ROOT, name = kitName(root)): StubRecord[] {
-  kitName(root, name);
+export function buildStudentKit(out: string, root = ROOT, chosenName?: string): StubRecord[] {
+  const name = kitName(root, chosenName);
   rmSync(out, { recursive: true, force: true });
   const stubs: StubRecord[] = [];
   const files = trackedFiles(root).filter((file) => {
@@ -289,28 +288,18 @@ const HELP = `Builds the student kit from this (instructor) repository.
   --help       this text`;
 
 function main(argv: string[]): number {
-  let values: { out?: string; name?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { out: { type: "string" }, name: { type: "string" }, help: { type: "boolean" } },
-    }));
-  } catch (e) {
-    console.error(`release: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const args = commandLine("release", HELP, {
+    args: argv,
+    options: { out: { type: "string" }, name: { type: "string" }, help: { type: "boolean" } },
+  });
+  if (typeof args === "number") return args;
   let name: string;
   try {
-    name = kitName(ROOT, values.name);
+    name = kitName(ROOT, args.values.name);
   } catch (e) {
-    console.error(`${(e as Error).message}\n\n${HELP}`);
-    return 2;
+    return usageError("release", HELP, (e as Error).message);
   }
-  const out = resolve(values.out ?? join(ROOT, "dist", "student-kit"));
+  const out = resolve(args.values.out ?? join(ROOT, "dist", "student-kit"));
   const stubs = buildStudentKit(out, ROOT, name);
   console.log(`student kit "${name}" written to ${out}: ${stubs.length} stubs`);
   for (const s of stubs) console.log(`  ${s.file}:${s.line}  ${s.what}`);
