@@ -84,15 +84,30 @@ export function compareGemm(cs: GemmCase, rng: Rng, nanC = false): void {
  * A^T B^T = [[1, 3], [2, 4]] [[5, 7], [6, 8]] = [[23, 31], [34, 46]].
  */
 export function expectHandComputedGemm(kernels: { gemm(args: GemmArgs): void }): void {
-  const square = (a: number[], b: number[], c: Float32Array, t: boolean, alpha: number, beta: number): void =>
-    kernels.gemm({
-      ...{ transA: t, transB: t, m: 2, n: 2, k: 2, alpha, beta },
-      ...{ a: Float32Array.from(a), aOffset: 0, lda: 2, b: Float32Array.from(b), bOffset: 0, ldb: 2 },
-      ...{ c, cOffset: 0, ldc: 2 },
-    });
+  const a = Float32Array.of(1, 2, 3, 4);
+  const b = Float32Array.of(5, 6, 7, 8);
   const c = Float32Array.of(NaN, NaN, NaN, NaN);
-  square([1, 2, 3, 4], [5, 6, 7, 8], c, false, 1, 0);
+  const square = (trans: boolean, alpha: number, beta: number): void =>
+    kernels.gemm({
+      transA: trans,
+      transB: trans,
+      m: 2,
+      n: 2,
+      k: 2,
+      alpha,
+      a,
+      aOffset: 0,
+      lda: 2,
+      b,
+      bOffset: 0,
+      ldb: 2,
+      beta,
+      c,
+      cOffset: 0,
+      ldc: 2,
+    });
+  square(false, 1, 0);
   expect(Array.from(c)).to.deep.equal([19, 22, 43, 50]);
-  square([1, 2, 3, 4], [5, 6, 7, 8], c, true, 2, 1);
+  square(true, 2, 1);
   expect(Array.from(c)).to.deep.equal([19 + 46, 22 + 62, 43 + 68, 50 + 92]);
 }
