@@ -32,11 +32,20 @@ export function releasedKit(): { dir: string; stubbed: string[] } {
 export function solvedKit(dir: string): string {
   const { dir: kitDir, stubbed } = releasedKit();
   cpSync(kitDir, dir, { recursive: true, filter: (p) => !p.includes("node_modules") });
-  for (const f of stubbed) {
-    const solved = releaseSource(readFileSync(join(ROOT, f), "utf8"), f, () => true).source;
-    writeFileSync(join(dir, f), releaseCode(solved, f).source);
-  }
+  for (const f of stubbed)
+    writeFileSync(
+      join(dir, f),
+      solvedSource(f, () => true),
+    );
   return dir;
+}
+
+/**
+ * The kit's text of `file` (a path in this repository) with the solutions `keep` accepts put back and
+ * the others left as stubs, as a student who wrote those parts has it.
+ */
+export function solvedSource(file: string, keep: (what: string) => boolean): string {
+  return releaseCode(releaseSource(readFileSync(join(ROOT, file), "utf8"), file, keep).source, file).source;
 }
 
 export type Edit = (src: string) => string;

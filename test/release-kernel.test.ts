@@ -7,11 +7,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
-import { releaseSource } from "../grading/markers";
-import { buildStudentKit, releaseCode } from "../grading/release";
+import { buildStudentKit } from "../grading/release";
 import { findStubs } from "../grading/stubs";
 import { kitKernel } from "../lib/notebook/kit";
 import { CHROMIUM_FLAGS, findChromium } from "../lib/plot/png";
+import { solvedSource } from "./grading-submissions";
 import { realDataDir } from "./helpers/data-dir";
 import { startNotebookServer } from "./helpers/notebook-server";
 
@@ -24,10 +24,8 @@ function hasJupyter(): boolean {
 
 /** The solution of every stub `keep` accepts, written over the kit's file. */
 function fill(kit: string, keep: (what: string) => boolean): void {
-  for (const file of new Set(findStubs(kit).map((s) => s.file))) {
-    const source = readFileSync(join(ROOT, file), "utf8");
-    writeFileSync(join(kit, file), releaseCode(releaseSource(source, file, keep).source, file).source);
-  }
+  for (const file of new Set(findStubs(kit).map((s) => s.file)))
+    writeFileSync(join(kit, file), solvedSource(file, keep));
 }
 
 /** Runs cells one after another in one kernel of the kit (its shipped kernelspec); returns each cell's stdout. */
@@ -68,10 +66,7 @@ describe("the student kit in the kernel and the browser", function () {
     const file = "lib/autodiff/value.ts";
     writeFileSync(
       filled,
-      releaseCode(
-        releaseSource(readFileSync(join(ROOT, file), "utf8"), file, (w) => w.startsWith("Value.")).source,
-        file,
-      ).source,
+      solvedSource(file, (w) => w.startsWith("Value.")),
     );
     const cell = 'import { check } from "./grading/notebook-check";\ncheck("Value");';
     const steps = [{ code: 'import { Value } from "./lib/index";' }, { code: cell }, { copy: [filled, file] }];

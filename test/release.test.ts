@@ -21,12 +21,13 @@ import { join, relative, resolve } from "node:path";
 import { loadExamples } from "../grading/examples";
 import type { FixtureFile } from "../grading/fixtures";
 import { gradeSubmission, loadFixtures } from "../grading/grade";
-import { findMarkers, releaseSource } from "../grading/markers";
+import { findMarkers } from "../grading/markers";
 import { runCheck } from "../grading/notebook-check";
 import { NOTEBOOKS, PARTS, partOfStub } from "../grading/parts";
-import { buildStudentKit, KIT_SCRIPTS, releaseCode, trackedFiles, type StubRecord } from "../grading/release";
+import { buildStudentKit, KIT_SCRIPTS, trackedFiles, type StubRecord } from "../grading/release";
 import { findStubs } from "../grading/stubs";
 import { kitKernel } from "../lib/notebook/kit";
+import { solvedSource } from "./grading-submissions";
 
 const ROOT = resolve(__dirname, "..");
 
@@ -119,10 +120,8 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
 function filledKit(kit: string, dest: string, keep: (what: string) => boolean): string {
   cpSync(kit, dest, { recursive: true, filter: (p) => !p.endsWith("node_modules") });
   symlinkSync(join(ROOT, "node_modules"), join(dest, "node_modules"));
-  for (const file of new Set(findStubs(kit).map((s) => s.file))) {
-    const source = readFileSync(join(ROOT, file), "utf8");
-    writeFileSync(join(dest, file), releaseCode(releaseSource(source, file, keep).source, file).source);
-  }
+  for (const file of new Set(findStubs(kit).map((s) => s.file)))
+    writeFileSync(join(dest, file), solvedSource(file, keep));
   return dest;
 }
 
