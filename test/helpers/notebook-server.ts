@@ -13,7 +13,7 @@ export interface NotebookServer {
   stop(): void;
 }
 
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((ok, bad) => {
     const s = createServer();
     s.listen(0, "127.0.0.1", () => {
