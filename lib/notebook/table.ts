@@ -1,3 +1,4 @@
+import { escapeMarkup } from "./markup";
 import { displayBundle } from "./tslab";
 
 export type Cell = string | number | boolean | null | undefined;
@@ -63,13 +64,14 @@ export function htmlTable(
 ): string {
   const cols = opts.columns ?? (rows.length > 0 ? Object.keys(rows[0]!) : []);
   const numeric = numericColumns(rows, cols);
-  const esc = (s: string): string => s.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!);
   const align = (i: number): string => `text-align:${numeric[i] ? "right" : "left"};white-space:nowrap`;
-  const head = cols.map((c, i) => `<th style="${align(i)}">${esc(c)}</th>`).join("");
+  const head = cols.map((c, i) => `<th style="${align(i)}">${escapeMarkup(c)}</th>`).join("");
   const body = rows
-    .map((r) => `<tr>${cols.map((c, i) => `<td style="${align(i)}">${esc(fmt(r[c]))}</td>`).join("")}</tr>`)
+    .map((r) => `<tr>${cols.map((c, i) => `<td style="${align(i)}">${escapeMarkup(fmt(r[c]))}</td>`).join("")}</tr>`)
     .join("");
-  const caption = opts.title ? `<caption style="text-align:left;caption-side:top">${esc(opts.title)}</caption>` : "";
+  const caption = opts.title
+    ? `<caption style="text-align:left;caption-side:top">${escapeMarkup(opts.title)}</caption>`
+    : "";
   return `<table style="margin-left:0">${caption}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 

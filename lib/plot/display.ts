@@ -1,6 +1,7 @@
 import type { Figure } from "./figure";
 import { figureHtml } from "./html";
 import { figureSvg } from "./svg";
+import { escapeMarkup } from "../notebook/markup";
 import { displayBundle, inNotebook } from "../notebook/tslab";
 
 /**
@@ -41,7 +42,7 @@ export function showSvg(svg: string, text: string, outside = text): void {
   const dims = size ? ` width="${size[1]}" height="${size[2]}"` : "";
   displayBundle({
     "image/svg+xml": svg,
-    "text/html": `<img src="data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}"${dims} alt="${text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)}" style="max-width:100%;height:auto">`,
+    "text/html": `<img src="data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}"${dims} alt="${escapeMarkup(text)}" style="max-width:100%;height:auto">`,
     "text/plain": text,
   });
 }

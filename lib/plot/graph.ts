@@ -1,4 +1,4 @@
-import { esc } from "./svg-traces";
+import { escapeMarkup } from "../notebook/markup";
 
 /**
  * A directed acyclic graph drawn left to right as SVG, by a small layered (Sugiyama-style) layout of
@@ -152,7 +152,7 @@ function drawNode(n: GraphNode, x: number, y: number, width: number): string {
   if (n.shape === "ellipse")
     return (
       `<ellipse cx="${r(x + width / 2)}" cy="${r(y)}" rx="${r(width / 2)}" ry="${HEIGHT / 2 - 2}" fill="#eef3fb" stroke="#4a6fa5"/>` +
-      `<text x="${r(x + width / 2)}" y="${r(y + 4)}" text-anchor="middle">${esc(n.fields.join(" "))}</text>`
+      `<text x="${r(x + width / 2)}" y="${r(y + 4)}" text-anchor="middle">${escapeMarkup(n.fields.join(" "))}</text>`
     );
   const out = [
     `<rect x="${r(x)}" y="${r(top)}" width="${r(width)}" height="${HEIGHT}" fill="#ffffff" stroke="#333333"/>`,
@@ -161,7 +161,7 @@ function drawNode(n: GraphNode, x: number, y: number, width: number): string {
   n.fields.forEach((f, i) => {
     const w = CHAR * f.length + 16;
     if (i > 0) out.push(`<line x1="${r(fx)}" y1="${r(top)}" x2="${r(fx)}" y2="${r(top + HEIGHT)}" stroke="#333333"/>`);
-    out.push(`<text x="${r(fx + w / 2)}" y="${r(y + 4)}" text-anchor="middle">${esc(f)}</text>`);
+    out.push(`<text x="${r(fx + w / 2)}" y="${r(y + 4)}" text-anchor="middle">${escapeMarkup(f)}</text>`);
     fx += w;
   });
   return out.join("");

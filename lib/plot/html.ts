@@ -1,5 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { kitKernel } from "../notebook/kit";
+import { escapeMarkup } from "../notebook/markup";
 import type { Figure } from "./figure";
 import { figureSize, figureSvg } from "./svg";
 
@@ -19,10 +20,6 @@ function scriptJson(value: unknown): string {
     .replace(/</g, "\\u003c")
     .replace(/\u2028/g, "\\u2028")
     .replace(/\u2029/g, "\\u2029");
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 }
 
 let kernelOfKit: string | null | undefined;
@@ -138,7 +135,7 @@ export function figureHtml(
   const config = { responsive: true, displaylogo: false, displayModeBar: opts.displayModeBar ?? "hover" };
   const kernel = opts.kernel === undefined ? defaultKernel() : opts.kernel;
   return `${lib}<div id="${id}" class="tsdl-figure">
-<img src="data:image/svg+xml;base64,${svg}" width="${width}" height="${height}" alt="${escapeHtml(title)}" style="max-width:100%;height:auto">
+<img src="data:image/svg+xml;base64,${svg}" width="${width}" height="${height}" alt="${escapeMarkup(title)}" style="max-width:100%;height:auto">
 <div class="tsdl-figure-note" style="font-size:11px;color:#777">${STATIC_NOTE}</div>
 </div>
 <script type="text/javascript">
@@ -156,7 +153,7 @@ export function figurePage(
   const body = list
     .map((f, i) => figureHtml(f, { includePlotly: i === 0, divId: `figure-${i}`, kernel: null, ...opts }))
     .join("\n");
-  return `<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n<title>${escapeHtml(title)}</title>\n</head>\n<body>\n${body}\n</body>\n</html>\n`;
+  return `<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n<title>${escapeMarkup(title)}</title>\n</head>\n<body>\n${body}\n</body>\n</html>\n`;
 }
 
 /** Writes a self-contained HTML file (atomically). */

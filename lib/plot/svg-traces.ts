@@ -1,3 +1,4 @@
+import { escapeMarkup } from "../notebook/markup";
 import { colorAt, colorscale, contrastText } from "./colors";
 import type { Trace } from "./figure";
 import { pngDataUri } from "./png-encode";
@@ -12,10 +13,6 @@ export interface Box {
   top: number;
   width: number;
   height: number;
-}
-
-export function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 }
 
 /** Plotly's text may carry a little HTML (<br>, <b>): plain text for SVG. */
@@ -109,12 +106,12 @@ export function drawBars(t: Trace, color: string, x: Axis, y: Axis, slot: number
     const color = contrastText(fill);
     const cx2 = n(left + w / 2);
     if (across <= w && y1 - y0 >= 20)
-      out.push(`<text x="${cx2}" y="${n(y0 + 15)}" text-anchor="middle" fill="${color}">${esc(label)}</text>`);
+      out.push(`<text x="${cx2}" y="${n(y0 + 15)}" text-anchor="middle" fill="${color}">${escapeMarkup(label)}</text>`);
     else if (across <= y1 - y0 && w >= 16)
       out.push(
-        `<text x="${cx2}" y="${n(y0 + 3)}" transform="rotate(90 ${cx2} ${n(y0 + 3)})" dy="4" fill="${color}">${esc(label)}</text>`,
+        `<text x="${cx2}" y="${n(y0 + 3)}" transform="rotate(90 ${cx2} ${n(y0 + 3)})" dy="4" fill="${color}">${escapeMarkup(label)}</text>`,
       );
-    else out.push(`<text x="${cx2}" y="${n(y0 - 5)}" text-anchor="middle">${esc(label)}</text>`);
+    else out.push(`<text x="${cx2}" y="${n(y0 - 5)}" text-anchor="middle">${escapeMarkup(label)}</text>`);
   });
   return out.join("");
 }
@@ -150,7 +147,7 @@ export function drawHeatmap(t: Trace, x: Axis, y: Axis): string {
         .replace("%{text}", String(text?.[r]?.[c] ?? ""))
         .replace("%{z}", formatNumber(v, Math.abs(v) / 1000 || 1));
       labels.push(
-        `<text x="${n((x0 + x1) / 2)}" y="${n((y0 + y1) / 2 + 4)}" text-anchor="middle" font-size="12" fill="${contrastText(fill)}">${esc(plainText(label))}</text>`,
+        `<text x="${n((x0 + x1) / 2)}" y="${n((y0 + y1) / 2 + 4)}" text-anchor="middle" font-size="12" fill="${contrastText(fill)}">${escapeMarkup(plainText(label))}</text>`,
       );
     });
   });
@@ -161,7 +158,7 @@ export function drawHeatmap(t: Trace, x: Axis, y: Axis): string {
 export function drawImage(t: Trace, box: Box): string {
   const href = typeof t.source === "string" ? t.source : imageUri(t);
   if (href === null) return "";
-  return `<image x="${n(box.left)}" y="${n(box.top)}" width="${n(box.width)}" height="${n(box.height)}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${esc(href)}"/>`;
+  return `<image x="${n(box.left)}" y="${n(box.top)}" width="${n(box.width)}" height="${n(box.height)}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${escapeMarkup(href)}"/>`;
 }
 
 function imageUri(t: Trace): string | null {

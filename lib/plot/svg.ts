@@ -1,3 +1,4 @@
+import { escapeMarkup } from "../notebook/markup";
 import { COLORWAY, colorscale } from "./colors";
 import type { Figure, Trace } from "./figure";
 import { buildAxis, pixelOfUnit, ticks, formatNumber, niceStep, type Axis, type AxisData } from "./svg-axes";
@@ -7,7 +8,6 @@ import {
   drawHeatmap,
   drawImage,
   drawScatter,
-  esc,
   imageSize,
   plainText,
   zBounds,
@@ -122,7 +122,7 @@ export function figureSvg(fig: Figure): string {
   const title = (layout.title as { text?: unknown } | undefined)?.text;
   if (typeof title === "string" && title !== "")
     parts.push(
-      `<text x="${width / 2}" y="${Math.max(20, margin.t! / 2)}" text-anchor="middle" font-size="17">${esc(plainText(title))}</text>`,
+      `<text x="${width / 2}" y="${Math.max(20, margin.t! / 2)}" text-anchor="middle" font-size="17">${escapeMarkup(plainText(title))}</text>`,
     );
   if (showLegend) parts.push(legend(legendItems, plot.left + plot.width + 10, plot.top));
   if (colorbarTrace) parts.push(colorbar(colorbarTrace, plot.left + plot.width + legendWidth + 10, plot));
@@ -223,22 +223,24 @@ function axisLabels(x: Axis, y: Axis, box: Box): string {
   if (x.visible) {
     for (const t of ticks(x, true))
       out.push(
-        `<text x="${pixelOfUnit(x, t.at)}" y="${box.top + box.height + 18}" text-anchor="middle">${esc(t.label)}</text>`,
+        `<text x="${pixelOfUnit(x, t.at)}" y="${box.top + box.height + 18}" text-anchor="middle">${escapeMarkup(t.label)}</text>`,
       );
     if (x.title)
       out.push(
-        `<text x="${box.left + box.width / 2}" y="${box.top + box.height + 44}" text-anchor="middle" font-size="14">${esc(plainText(x.title))}</text>`,
+        `<text x="${box.left + box.width / 2}" y="${box.top + box.height + 44}" text-anchor="middle" font-size="14">${escapeMarkup(plainText(x.title))}</text>`,
       );
   }
   if (y.visible) {
     const labels = ticks(y, false);
     for (const t of labels)
-      out.push(`<text x="${box.left - 6}" y="${pixelOfUnit(y, t.at) + 4}" text-anchor="end">${esc(t.label)}</text>`);
+      out.push(
+        `<text x="${box.left - 6}" y="${pixelOfUnit(y, t.at) + 4}" text-anchor="end">${escapeMarkup(t.label)}</text>`,
+      );
     if (y.title) {
       const cx = box.left - 20 - Math.max(0, ...labels.map((t) => textWidth(t.label)));
       const cy = box.top + box.height / 2;
       out.push(
-        `<text x="${cx}" y="${cy}" transform="rotate(-90 ${cx} ${cy})" text-anchor="middle" font-size="14">${esc(plainText(y.title))}</text>`,
+        `<text x="${cx}" y="${cy}" transform="rotate(-90 ${cx} ${cy})" text-anchor="middle" font-size="14">${escapeMarkup(plainText(y.title))}</text>`,
       );
     }
   }
@@ -260,7 +262,7 @@ function legend(items: { trace: Trace; index: number }[], left: number, top: num
             (typeof trace.mode !== "string" || trace.mode.includes("markers")
               ? `<circle cx="${left + 20}" cy="${y}" r="3" fill="${stroke}"/>`
               : "");
-      return `${symbol}<text x="${left + 40}" y="${y + 4}">${esc(plainText(trace.name ?? `trace ${index}`))}</text>`;
+      return `${symbol}<text x="${left + 40}" y="${y + 4}">${escapeMarkup(plainText(trace.name ?? `trace ${index}`))}</text>`;
     })
     .join("");
 }
@@ -277,7 +279,7 @@ function colorbar(t: Trace, left: number, plot: Box): string {
   const step = niceStep((hi - lo) / (Math.min(9, Math.max(4, plot.height / 40)) + 1));
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
     const y = plot.top + plot.height * (1 - (hi === lo ? 0.5 : (v - lo) / (hi - lo)));
-    out.push(`<text x="${left + 34}" y="${y + 4}">${esc(formatNumber(v, step))}</text>`);
+    out.push(`<text x="${left + 34}" y="${y + 4}">${escapeMarkup(formatNumber(v, step))}</text>`);
   }
   return out.join("");
 }
@@ -291,7 +293,7 @@ function annotations(list: unknown, plot: Box): string {
       const y = plot.top + (1 - Number(a.y ?? 0.5)) * plot.height;
       const anchor = a.xanchor === "left" ? "start" : a.xanchor === "right" ? "end" : "middle";
       const dy = a.yanchor === "bottom" ? -4 : a.yanchor === "top" ? 12 : 4;
-      return `<text x="${x}" y="${y + dy}" text-anchor="${anchor}">${esc(plainText(a.text))}</text>`;
+      return `<text x="${x}" y="${y + dy}" text-anchor="${anchor}">${escapeMarkup(plainText(a.text))}</text>`;
     })
     .join("");
 }
